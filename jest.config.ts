@@ -1,0 +1,38 @@
+/** @jest-config-loader esbuild-register */
+import type { Config } from 'jest';
+
+/**
+ * One jest project per workspace package (Apollo federation's layout), so that
+ * `pnpm test --selectProjects identity` runs one package. Every project shares one
+ * embedded PostgreSQL started once per run by the global setup.
+ */
+type ProjectConfig = NonNullable<Config['projects']>[number] & object;
+
+// jose is ESM-only; everything else we load is CommonJS or TypeScript source.
+const esmOnlyPackages = ['jose'];
+
+function project(displayName: string, rootDir: string): ProjectConfig {
+  return {
+    displayName,
+    rootDir: `<rootDir>/${rootDir}`,
+    testEnvironment: 'node',
+    testMatch: ['<rootDir>/test/**/*.test.ts'],
+    transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { swcrc: false, jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
+    transformIgnorePatterns: [`/node_modules/(?!(\\.pnpm/)?(${esmOnlyPackages.join('|')})[@/])`],
+  };
+}
+
+const config: Config = {
+  projects: [
+    project('shared', 'shared'),
+    project('migrations', 'migrations'),
+    project('identity', 'subgraphs/identity'),
+    project('gateway', 'gateway'),
+  ],
+  globalSetup: '<rootDir>/shared/src/testing/global-setup.ts',
+  globalTeardown: '<rootDir>/shared/src/testing/global-teardown.ts',
+  maxWorkers: 2,
+  testTimeout: 60_000,
+};
+
+export default config;

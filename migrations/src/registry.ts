@@ -1,0 +1,14 @@
+import type { MigrationInterface } from 'typeorm';
+import { identityMigrations } from '../identity';
+
+type MigrationClass = new () => MigrationInterface;
+
+/**
+ * Every subgraph schema and its migrations, in the order subgraphs start. A new subgraph
+ * adds one line here and one folder beside `identity/`.
+ */
+export const migrationsBySubgraph: Record<string, MigrationClass[]> = {
+  identity: identityMigrations,
+};
+
+export const SUBGRAPH_SCHEMAS = Object.keys(migrationsBySubgraph);

@@ -1,0 +1,106 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import type { Principal } from './principal';
+
+/**
+ * Two kinds of HS256 tokens, both made and checked with jose:
+ * - the user token that identity's `login` issues and the gateway verifies;
+ * - the internal principal token the gateway signs for each subgraph call (short-lived,
+ *   secret shared only by the gateway and subgraphs).
+ */
+
+const USER_TOKEN_ISSUER = 'socgraph-identity';
+const USER_TOKEN_AUDIENCE = 'socgraph';
+const INTERNAL_ISSUER = 'socgraph-gateway';
+const INTERNAL_AUDIENCE = 'socgraph-subgraphs';
+
+const keyCache = new Map<string, Uint8Array>();
+function key(secret: string): Uint8Array {
+  let k = keyCache.get(secret);
+  if (!k) {
+    k = new TextEncoder().encode(secret);
+    keyCache.set(secret, k);
+  }
+  return k;
+}
+
+export class TokenError extends Error {
+  constructor(
+    readonly reason: 'expired' | 'invalid',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TokenError';
+  }
+}
+
+function toTokenError(error: unknown): TokenError {
+  if (error instanceof joseErrors.JWTExpired) return new TokenError('expired', 'token expired');
+  return new TokenError('invalid', 'token invalid');
+}
+
+export interface UserTokenClaims {
+  userId: string;
+  sessionId: string;
+  expiresAt: Date;
+}
+
+export async function signUserToken(claims: UserTokenClaims, secret: string): Promise<string> {
+  return new SignJWT({ sid: claims.sessionId })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(claims.userId)
+    .setIssuer(USER_TOKEN_ISSUER)
+    .setAudience(USER_TOKEN_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(claims.expiresAt.getTime() / 1000))
+    .sign(key(secret));
+}
+
+export async function verifyUserToken(token: string, secret: string): Promise<UserTokenClaims> {
+  try {
+    const { payload } = await jwtVerify(token, key(secret), {
+      issuer: USER_TOKEN_ISSUER,
+      audience: USER_TOKEN_AUDIENCE,
+      algorithms: ['HS256'],
+    });
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') {
+      throw new TokenError('invalid', 'token claims missing');
+    }
+    return { userId: payload.sub, sessionId: payload.sid, expiresAt: new Date(payload.exp * 1000) };
+  } catch (error) {
+    throw error instanceof TokenError ? error : toTokenError(error);
+  }
+}
+
+export async function signInternalToken(principal: Principal, secret: string, ttlSeconds: number): Promise<string> {
+  return new SignJWT({ principal })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer(INTERNAL_ISSUER)
+    .setAudience(INTERNAL_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(key(secret));
+}
+
+export async function verifyInternalToken(token: string, secret: string): Promise<Principal> {
+  try {
+    const { payload } = await jwtVerify(token, key(secret), {
+      issuer: INTERNAL_ISSUER,
+      audience: INTERNAL_AUDIENCE,
+      algorithms: ['HS256'],
+    });
+    const principal = payload.principal as Principal | undefined;
+    if (!principal || typeof principal !== 'object' || typeof principal.kind !== 'string') {
+      throw new TokenError('invalid', 'principal missing');
+    }
+    return principal;
+  } catch (error) {
+    throw error instanceof TokenError ? error : toTokenError(error);
+  }
+}
+
+/** Header names shared by the gateway and subgraphs. */
+export const Headers = {
+  INTERNAL_TOKEN: 'x-internal-token',
+  REQUEST_ID: 'x-request-id',
+  API_KEY: 'x-api-key',
+} as const;

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/** Thrown at startup with every configuration problem listed at once (Hive's approach). */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates an environment against a zod object schema and returns one typed object.
+ * Empty strings count as unset, so `FOO=` in a shell falls back to the default.
+ */
+export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const cleaned: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '') cleaned[key] = value;
+  }
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  }
+  return result.data;
+}
+
+/** Reusable field schemas, so every service spells its settings the same way. */
+export const configFields = {
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  url: () => z.url({ protocol: /^https?$/ }),
+  postgresUrl: () => z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  secret: () => z.string().min(32, 'must be at least 32 characters'),
+  bool: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'])
+      .default(fallback ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  seconds: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+};
+
+/** Settings every service reads: the internal token secret, environment and log level. */
+export const commonConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  INTERNAL_TOKEN_SECRET: configFields.secret(),
+  INTERNAL_TOKEN_TTL_SECONDS: configFields.seconds(60),
+});
+export type CommonConfig = z.infer<typeof commonConfigSchema>;

@@ -1,0 +1,85 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/**
+ * The error codes of the public API (api.md). Every error a resolver raises is made by one
+ * of the constructors below, so this file is the one place that defines them.
+ */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
+  PERSISTED_QUERY_REQUIRED: 'PERSISTED_QUERY_REQUIRED',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const PUBLIC_CODES = new Set<string>(Object.values(ErrorCode));
+
+/** Codes Apollo Server itself produces for malformed requests; they carry no internals. */
+const APOLLO_REQUEST_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+function coded(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}, status?: number): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code, ...extensions, ...(status ? { http: { status } } : {}) },
+  });
+}
+
+export const unauthenticated = (message = 'Authentication required'): GraphQLError =>
+  coded(ErrorCode.UNAUTHENTICATED, message, {}, 401);
+
+export const forbidden = (message = 'Not allowed'): GraphQLError => coded(ErrorCode.FORBIDDEN, message);
+
+/** `field` names the offending input (dotted path) so clients can point at it. */
+export const badUserInput = (message: string, field?: string): GraphQLError =>
+  coded(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
+
+export const notFound = (resource: string, id: string | number): GraphQLError =>
+  coded(ErrorCode.NOT_FOUND, `${resource} ${id} not found`, { resource });
+
+export const conflict = (message: string): GraphQLError => coded(ErrorCode.CONFLICT, message);
+
+export const rateLimited = (retryAfterSeconds: number): GraphQLError =>
+  coded(ErrorCode.RATE_LIMITED, 'Rate limit exceeded', { retryAfter: retryAfterSeconds }, 429);
+
+export function isCodedError(error: unknown): error is GraphQLError {
+  return error instanceof GraphQLError && PUBLIC_CODES.has(String(error.extensions?.code));
+}
+
+/**
+ * Apollo Server `formatError`: known, coded errors pass through without stack traces;
+ * anything else (a driver error, a bug) is masked as INTERNAL_SERVER_ERROR with the
+ * request id, so no SQL or stack ever reaches a caller. The original is logged by the caller.
+ */
+export function maskError(formatted: GraphQLFormattedError, requestId?: string): GraphQLFormattedError {
+  const code = String(formatted.extensions?.code ?? '');
+  const { stacktrace: _stack, exception: _exception, ...extensions } = (formatted.extensions ?? {}) as Record<
+    string,
+    unknown
+  >;
+  if (PUBLIC_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+    return { ...formatted, extensions };
+  }
+  if (APOLLO_REQUEST_CODES.has(code)) {
+    return { ...formatted, extensions };
+  }
+  // Variable coercion errors are the caller's fault and name only their own input.
+  if (code === 'BAD_USER_INPUT' || /^Variable "\$/.test(formatted.message)) {
+    return { ...formatted, extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT } };
+  }
+  return {
+    message: requestId ? `Internal server error (request id ${requestId})` : 'Internal server error',
+    ...(formatted.path ? { path: formatted.path } : {}),
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, ...(requestId ? { requestId } : {}) },
+  };
+}

@@ -1,0 +1,70 @@
+import { servicePrincipal } from '../auth/principal';
+import { Headers, signInternalToken } from '../auth/tokens';
+
+/**
+ * Service-to-service GraphQL calls (gateway → identity for principals, relays → audit, ...):
+ * straight to the subgraph with a signed service principal, never with a user's token.
+ */
+export interface ServiceClientOptions {
+  /** Name of the calling service, recorded as the principal's client name. */
+  caller: string;
+  internalTokenSecret: string;
+  tokenTtlSeconds?: number;
+  timeoutMs?: number;
+}
+
+export class ServiceCallError extends Error {
+  constructor(
+    message: string,
+    readonly codes: string[] = [],
+  ) {
+    super(message);
+    this.name = 'ServiceCallError';
+  }
+}
+
+interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+export function createServiceClient(options: ServiceClientOptions) {
+  const principal = servicePrincipal(options.caller);
+  let cached: { token: string; renewAt: number } | null = null;
+  const ttl = options.tokenTtlSeconds ?? 60;
+
+  async function token(): Promise<string> {
+    if (!cached || Date.now() >= cached.renewAt) {
+      cached = {
+        token: await signInternalToken(principal, options.internalTokenSecret, ttl),
+        renewAt: Date.now() + (ttl * 1000) / 2,
+      };
+    }
+    return cached.token;
+  }
+
+  return {
+    async request<T>(url: string, query: string, variables: Record<string, unknown> = {}, requestId?: string): Promise<T> {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [Headers.INTERNAL_TOKEN]: await token(),
+          ...(requestId ? { [Headers.REQUEST_ID]: requestId } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+      });
+      const body = (await response.json().catch(() => ({}))) as GraphQLResponse<T>;
+      if (body.errors?.length) {
+        throw new ServiceCallError(
+          body.errors.map((e) => e.message).join('; '),
+          body.errors.map((e) => String(e.extensions?.code ?? '')),
+        );
+      }
+      if (!response.ok || !body.data) throw new ServiceCallError(`Service call to ${url} failed with HTTP ${response.status}`);
+      return body.data;
+    },
+  };
+}
+export type ServiceClient = ReturnType<typeof createServiceClient>;

@@ -1,0 +1,126 @@
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { DocumentNode } from 'graphql';
+import type { Principal } from '../auth/principal';
+import { Headers, verifyInternalToken } from '../auth/tokens';
+import { isCodedError, maskError } from '../errors';
+import { scalarResolversFor } from '../graphql/scalars';
+import { createLogger, type Logger } from '../logger';
+import { requestScope } from '../request-scope';
+import { createGraphQLHttpServer, HttpError, listen, sendJson, type RunningHttpServer } from './http';
+
+/** What every subgraph resolver receives; subgraphs extend it with loaders and services. */
+export interface SubgraphContext {
+  principal: Principal;
+  requestId: string;
+  /** The end client's address and agent, forwarded by the gateway. */
+  clientIp: string | null;
+  userAgent: string | null;
+}
+
+/** Everything a subgraph contributes; `startSubgraphServer` does the rest the same way for all. */
+export interface SubgraphModule<TContext extends SubgraphContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<TContext>;
+  createContext: (base: SubgraphContext) => TContext;
+  /** Readiness: the database answers. */
+  isReady?: () => Promise<boolean>;
+}
+
+export interface SubgraphServerOptions {
+  port: number;
+  host?: string;
+  internalTokenSecret: string;
+  logger?: Logger;
+}
+
+export interface RunningSubgraph extends RunningHttpServer {
+  name: string;
+  graphqlUrl: string;
+}
+
+/** Extra headers the gateway sets on subgraph calls (trusted only with a valid token). */
+export const ForwardedHeaders = {
+  CLIENT_IP: 'x-client-ip',
+  USER_AGENT: 'x-client-user-agent',
+} as const;
+
+function header(req: IncomingMessage, name: string): string | null {
+  const value = req.headers[name];
+  return typeof value === 'string' && value.length > 0 ? value.slice(0, 512) : null;
+}
+
+export async function startSubgraphServer<TContext extends SubgraphContext>(
+  module: SubgraphModule<TContext>,
+  options: SubgraphServerOptions,
+): Promise<RunningSubgraph> {
+  const logger = options.logger ?? createLogger(`subgraph-${module.name}`);
+  const schema = buildSubgraphSchema({
+    typeDefs: module.typeDefs,
+    resolvers: { ...scalarResolversFor(module.typeDefs), ...module.resolvers } as GraphQLResolverMap<unknown>,
+  });
+
+  const apollo = new ApolloServer<TContext>({
+    schema,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => {
+      const requestId = requestScope.requestId();
+      const original = (error as { originalError?: unknown } | undefined)?.originalError ?? error;
+      if (!isCodedError(original) && formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
+        logger.error({ err: original, requestId }, 'unexpected resolver error');
+      }
+      return maskError(formatted, requestId);
+    },
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled()],
+  });
+
+  const httpServer = createGraphQLHttpServer<TContext>({
+    apollo,
+    // Every GraphQL request, `_entities` and `_service` included, needs the gateway's token.
+    context: async (req, requestId) => {
+      const token = header(req, Headers.INTERNAL_TOKEN);
+      if (!token) throw new HttpError(401, 'UNAUTHENTICATED', 'Subgraphs accept calls through the gateway only');
+      let principal: Principal;
+      try {
+        principal = await verifyInternalToken(token, options.internalTokenSecret);
+      } catch {
+        throw new HttpError(401, 'UNAUTHENTICATED', 'Invalid internal token');
+      }
+      return module.createContext({
+        principal,
+        requestId,
+        clientIp: header(req, ForwardedHeaders.CLIENT_IP),
+        userAgent: header(req, ForwardedHeaders.USER_AGENT),
+      });
+    },
+    around: (requestId, fn) => requestScope.run(requestId, fn),
+    routes: {
+      '/health': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: module.name }),
+      '/ready': async (_req, res) => {
+        const ready = module.isReady ? await module.isReady().catch(() => false) : true;
+        sendJson(res, ready ? 200 : 503, { ready, subgraph: module.name });
+      },
+    },
+    onError: (error, requestId) => logger.error({ err: error, requestId }, 'request failed'),
+  });
+  apollo.addPlugin(ApolloServerPluginDrainHttpServer({ httpServer }));
+  await apollo.start();
+
+  const running = await listen(httpServer, options.port, options.host);
+  logger.info({ url: running.url }, `subgraph ${module.name} listening`);
+  return {
+    ...running,
+    name: module.name,
+    graphqlUrl: `${running.url}/graphql`,
+    stop: async () => {
+      await apollo.stop();
+      await running.stop();
+    },
+  };
+}
