@@ -13,3 +13,4 @@ export * from './request-scope';
 export * from './server/http';
 export * from './server/service-client';
 export * from './server/subgraph-server';
+export * from './server/subgraph-service';
