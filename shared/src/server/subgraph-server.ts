@@ -4,7 +4,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { GraphQLResolverMap } from '../graphql/resolvers';
 import type { DocumentNode } from 'graphql';
 import type { Principal } from '../auth/principal';
 import { Headers, verifyInternalToken } from '../auth/tokens';
@@ -51,9 +51,9 @@ export const ForwardedHeaders = {
   USER_AGENT: 'x-client-user-agent',
 } as const;
 
-function header(req: IncomingMessage, name: string): string | null {
+function header(req: IncomingMessage, name: string, maxLength = 512): string | null {
   const value = req.headers[name];
-  return typeof value === 'string' && value.length > 0 ? value.slice(0, 512) : null;
+  return typeof value === 'string' && value.length > 0 ? value.slice(0, maxLength) : null;
 }
 
 export async function startSubgraphServer<TContext extends SubgraphContext>(
@@ -84,7 +84,7 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(
     apollo,
     // Every GraphQL request, `_entities` and `_service` included, needs the gateway's token.
     context: async (req, requestId) => {
-      const token = header(req, Headers.INTERNAL_TOKEN);
+      const token = header(req, Headers.INTERNAL_TOKEN, 16_384);
       if (!token) throw new HttpError(401, 'UNAUTHENTICATED', 'Subgraphs accept calls through the gateway only');
       let principal: Principal;
       try {

@@ -1,0 +1,7 @@
+import { mergeResolvers } from '@socgraph/shared';
+import type { IdentityContext } from '../context';
+import { authResolvers } from './auth.resolvers';
+import { customerResolvers } from './customer.resolvers';
+import { userResolvers } from './user.resolvers';
+
+export const resolvers = mergeResolvers<IdentityContext>(authResolvers, userResolvers, customerResolvers);

@@ -1,0 +1,67 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { isAdmin, notFound, parseIntId, requireAuthenticated, requireAdmin, text, type Principal } from '@socgraph/shared';
+import type { RequestScope } from '../context';
+import { ApiKeyEntity, type ApiKeyRow } from '../entities';
+
+export interface CreateApiKeyInput {
+  clientName: string;
+  persistedOnly?: boolean | null;
+  userId?: string | null;
+}
+
+/**
+ * Secrets carry 256 random bits, so a plain SHA-256 is the right hash: a slow KDF adds
+ * nothing against brute force here and would slow down every partner request.
+ */
+export function hashApiKeySecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+const PREFIX_LENGTH = 12;
+
+export class ApiKeyService {
+  constructor(private readonly scope: RequestScope) {}
+
+  private get principal(): Principal {
+    return this.scope.principal;
+  }
+
+  /** Any signed-in user may create a key for itself; admins for anyone. */
+  async create(input: CreateApiKeyInput): Promise<{ secret: string; apiKey: ApiKeyRow }> {
+    requireAuthenticated(this.principal);
+    const clientName = text(input.clientName, 'input.clientName', { max: 100 });
+    let ownerId = parseIntId(this.principal.userId ?? '');
+    if (input.userId && input.userId !== this.principal.userId) {
+      requireAdmin(this.principal);
+      ownerId = parseIntId(input.userId);
+      const owner = ownerId === null ? null : await this.scope.loaders.userById.load(ownerId);
+      if (!owner) throw notFound('User', input.userId);
+    }
+    if (ownerId === null) throw notFound('User', this.principal.userId ?? '');
+
+    const secret = `sgk_${randomBytes(32).toString('base64url')}`;
+    const apiKey = await this.scope.deps.dataSource.getRepository(ApiKeyEntity).save({
+      userId: ownerId,
+      clientName,
+      keyPrefix: secret.slice(0, PREFIX_LENGTH),
+      secretHash: hashApiKeySecret(secret),
+      persistedOnly: input.persistedOnly ?? true,
+    });
+    const { secretHash: _hash, ...publicKey } = apiKey;
+    return { secret, apiKey: publicKey as ApiKeyRow };
+  }
+
+  /** The owner or an admin; anyone else gets NOT_FOUND, as if the key did not exist. */
+  async revoke(id: string): Promise<ApiKeyRow> {
+    requireAuthenticated(this.principal);
+    const repo = this.scope.deps.dataSource.getRepository(ApiKeyEntity);
+    const key = /^[0-9a-f-]{36}$/i.test(id) ? await repo.findOneBy({ id }) : null;
+    if (!key || !(isAdmin(this.principal) || String(key.userId) === this.principal.userId)) throw notFound('ApiKey', id);
+    if (!key.revokedAt) {
+      key.revokedAt = new Date();
+      key.revokedBy = this.principal.username;
+      await repo.update({ id }, { revokedAt: key.revokedAt, revokedBy: key.revokedBy });
+    }
+    return key;
+  }
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { requireAuthenticated, requireService, signUserToken, unauthenticated } from '@socgraph/shared';
+import type { RequestScope } from '../context';
+import { SessionEntity, UserEntity, type UserRow } from '../entities';
+import { hashApiKeySecret } from './api-key.service';
+import { decoyHash, verifyPassword } from './password';
+
+export interface AuthPayload {
+  token: string;
+  expiresAt: Date;
+  user: UserRow;
+}
+
+/** The principal fields identity knows; the gateway adds tag-access settings and signs it. */
+export interface InternalPrincipal {
+  userId: string;
+  username: string;
+  role: string;
+  customerCodes: string[];
+  tagIds: string[];
+  sessionId: string | null;
+  apiKeyId: string | null;
+  clientName: string | null;
+  persistedOnly: boolean;
+}
+
+/** One message for every failed login, so usernames cannot be probed. */
+const LOGIN_FAILED = 'Invalid username or password';
+
+/**
+ * The user's role, customers and allowed tags (user tags ∪ role tags) in one statement,
+ * so resolving a principal costs one round trip.
+ */
+const PRINCIPAL_SQL = `
+  SELECT u.id::text AS user_id, u.username, r.name AS role,
+         COALESCE((SELECT array_agg(a.customer_code ORDER BY a.customer_code)
+                     FROM identity.user_customer_access a WHERE a.user_id = u.id), '{}') AS customer_codes,
+         COALESCE((SELECT array_agg(t.tag_id::text ORDER BY t.tag_id) FROM (
+                     SELECT tag_id FROM identity.user_tag_access WHERE user_id = u.id
+                     UNION SELECT tag_id FROM identity.role_tag_access WHERE role_id = u.role_id) t), '{}') AS tag_ids`;
+
+interface PrincipalRow {
+  user_id: string;
+  username: string;
+  role: string;
+  customer_codes: string[];
+  tag_ids: string[];
+}
+
+export class AuthService {
+  constructor(private readonly scope: RequestScope) {}
+
+  async login(username: string, password: string): Promise<AuthPayload> {
+    const { dataSource, config } = this.scope.deps;
+    const user =
+      username.length <= 64
+        ? await dataSource
+            .getRepository(UserEntity)
+            .createQueryBuilder('u')
+            .addSelect('u.passwordHash')
+            .where('lower(u.username) = lower(:username)', { username })
+            .getOne()
+        : null;
+    // Verify against a decoy when the user is unknown: same work, same answer.
+    const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash(config.PASSWORD_SCRYPT_COST)));
+    if (!user || !valid) throw unauthenticated(LOGIN_FAILED);
+
+    const expiresAt = new Date(Date.now() + config.SESSION_TTL_SECONDS * 1000);
+    const sessionId = randomUUID();
+    await dataSource.transaction(async (tx) => {
+      await tx.getRepository(SessionEntity).insert({
+        sessionId,
+        userId: user.id,
+        ipAddress: this.scope.clientIp,
+        userAgent: this.scope.userAgent,
+        expiresAt,
+      });
+      await tx.getRepository(UserEntity).update({ id: user.id }, { lastLoginAt: new Date() });
+    });
+    const token = await signUserToken({ userId: String(user.id), sessionId, expiresAt }, config.JWT_SECRET);
+    const { passwordHash: _hash, ...publicUser } = user;
+    return { token, expiresAt, user: publicUser as UserRow };
+  }
+
+  /** Ends the caller's session. API-key callers have no session to end. */
+  async logout(): Promise<boolean> {
+    const p = this.scope.principal;
+    requireAuthenticated(p);
+    if (!p.sessionId) return false;
+    const result = await this.scope.deps.dataSource
+      .getRepository(SessionEntity)
+      .update({ sessionId: p.sessionId, isActive: true }, { isActive: false, logoutAt: new Date(), logoutReason: 'logout' });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** For the gateway: the principal of a live session, or null once it ended or expired. */
+  async principalForSession(sessionId: string): Promise<InternalPrincipal | null> {
+    requireService(this.scope.principal);
+    const rows = (await this.scope.deps.dataSource.query(
+      `${PRINCIPAL_SQL}
+         FROM identity.user_sessions s
+         JOIN identity.users u ON u.id = s.user_id
+         JOIN identity.roles r ON r.id = u.role_id
+        WHERE s.session_id = $1 AND s.is_active AND s.expires_at > now()`,
+      [sessionId],
+    )) as PrincipalRow[];
+    const row = rows[0];
+    return row ? toPrincipal(row, { sessionId, apiKeyId: null, clientName: null, persistedOnly: false }) : null;
+  }
+
+  /** For the gateway: the principal behind an API key secret, recording the key's use. */
+  async principalForApiKey(secret: string): Promise<InternalPrincipal | null> {
+    requireService(this.scope.principal);
+    if (secret.length > 200) return null;
+    const rows = (await this.scope.deps.dataSource.query(
+      `WITH used AS (
+         UPDATE identity.api_keys SET last_used_at = now()
+          WHERE secret_hash = $1 AND revoked_at IS NULL
+          RETURNING id, user_id, client_name, persisted_only)
+       ${PRINCIPAL_SQL}, used.id::text AS api_key_id, used.client_name, used.persisted_only
+         FROM used
+         JOIN identity.users u ON u.id = used.user_id
+         JOIN identity.roles r ON r.id = u.role_id`,
+      [hashApiKeySecret(secret)],
+    )) as (PrincipalRow & { api_key_id: string; client_name: string; persisted_only: boolean })[];
+    const row = rows[0];
+    return row
+      ? toPrincipal(row, { sessionId: null, apiKeyId: row.api_key_id, clientName: row.client_name, persistedOnly: row.persisted_only })
+      : null;
+  }
+}
+
+function toPrincipal(
+  row: PrincipalRow,
+  via: Pick<InternalPrincipal, 'sessionId' | 'apiKeyId' | 'clientName' | 'persistedOnly'>,
+): InternalPrincipal {
+  return {
+    userId: row.user_id,
+    username: row.username,
+    role: row.role,
+    customerCodes: row.customer_codes,
+    tagIds: row.tag_ids,
+    ...via,
+  };
+}

@@ -1,0 +1,65 @@
+import { migrate } from '@socgraph/migrations';
+import { servicePrincipal, type Principal } from '@socgraph/shared';
+import { startTestSubgraph, testPrincipal, type TestSubgraph } from '@socgraph/shared/testing';
+import { identitySubgraph } from '../src';
+
+export const ADMIN = testPrincipal();
+export const SERVICE = servicePrincipal('test');
+
+export async function startIdentity(): Promise<TestSubgraph> {
+  return startTestSubgraph(identitySubgraph, async (url) => {
+    await migrate({ urlFor: () => url, subgraphs: ['identity'] });
+  });
+}
+
+export interface CreatedUser {
+  id: string;
+  username: string;
+  principal: Principal;
+}
+
+let counter = 0;
+
+/** Creates a user through the API as admin and returns a principal that matches it. */
+export async function createUser(
+  identity: TestSubgraph,
+  fields: { role: string; username?: string; customerCodes?: string[]; tagIds?: string[]; password?: string },
+): Promise<CreatedUser> {
+  const username = fields.username ?? `${fields.role}_${++counter}_${Date.now() % 100000}`;
+  const result = await identity.query<{ createUser: { id: string } }>(
+    `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+    {
+      input: {
+        username,
+        email: `${username}@example.com`,
+        password: fields.password ?? 'correct horse battery',
+        role: fields.role,
+        customerCodes: fields.customerCodes ?? [],
+        tagIds: fields.tagIds ?? [],
+      },
+    },
+    ADMIN,
+  );
+  if (!result.body.data?.createUser) throw new Error(`createUser failed: ${JSON.stringify(result.body.errors)}`);
+  const id = result.body.data.createUser.id;
+  return {
+    id,
+    username,
+    principal: testPrincipal({ userId: id, username, role: fields.role, customerCodes: fields.customerCodes ?? [], tagIds: fields.tagIds ?? [] }),
+  };
+}
+
+export async function createCustomers(identity: TestSubgraph, codes: string[]): Promise<void> {
+  for (const code of codes) {
+    const result = await identity.query(
+      `mutation ($input: CreateCustomerInput!) { createCustomer(input: $input) { code } }`,
+      { input: { code, name: `Customer ${code}` } },
+      ADMIN,
+    );
+    if (result.body.errors) throw new Error(JSON.stringify(result.body.errors));
+  }
+}
+
+export function errorCodes(result: { body: { errors?: { extensions?: Record<string, unknown> }[] } }): string[] {
+  return (result.body.errors ?? []).map((e) => String(e.extensions?.code));
+}
