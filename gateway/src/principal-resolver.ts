@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  anonymousPrincipal,
+  createServiceClient,
+  Headers,
+  TAG_RBAC_OFF,
+  TokenError,
+  unauthenticated,
+  verifyUserToken,
+  type Principal,
+  type ServiceClient,
+  type TagAccessSettings,
+  type UserTokenClaims,
+} from '@socgraph/shared';
+import { InMemoryPrincipalCache, type PrincipalCache } from './principal-cache';
+
+/**
+ * Turns a request's credentials into the principal the gateway signs for subgraphs:
+ * bearer token → live session, `x-api-key` → live key, nothing → anonymous. Credentials that
+ * are presented but do not check out are UNAUTHENTICATED, never downgraded to anonymous: a
+ * client with an expired token must learn so instead of silently seeing less.
+ */
+
+/** The principal as identity's internal fields return it (schema type InternalPrincipal). */
+export interface InternalPrincipal {
+  userId: string;
+  username: string;
+  role: string;
+  customerCodes: string[];
+  tagIds: string[];
+  sessionId: string | null;
+  apiKeyId: string | null;
+  clientName: string | null;
+  persistedOnly: boolean;
+}
+
+/** Where the principal's identity part comes from (identity's internal fields). */
+export interface PrincipalLookup {
+  bySession(sessionId: string, requestId?: string): Promise<InternalPrincipal | null>;
+  byApiKey(secret: string, requestId?: string): Promise<InternalPrincipal | null>;
+}
+
+/**
+ * The global tag-access settings every principal carries. A separate step from the identity
+ * lookup because incidents owns them and they change independently of any one principal.
+ */
+export interface TagAccessSettingsSource {
+  current(requestId?: string): Promise<TagAccessSettings>;
+}
+
+// Until incidents exists, tag RBAC is off. Incidents issue: "tag access settings" — replace this
+// with a source that reads incidents' internal settings field (service principal, cached briefly).
+export const tagRbacOffSource: TagAccessSettingsSource = { current: async () => TAG_RBAC_OFF };
+
+/** Identity could not be asked (down, misconfigured): a server fault, not the caller's. */
+export class PrincipalLookupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PrincipalLookupError';
+  }
+}
+
+const PRINCIPAL_FIELDS = 'userId username role customerCodes tagIds sessionId apiKeyId clientName persistedOnly';
+const SESSION_QUERY = `query GatewayPrincipalForSession($sessionId: ID!) {
+  _principalForSession(sessionId: $sessionId) { ${PRINCIPAL_FIELDS} }
+}`;
+const API_KEY_QUERY = `query GatewayPrincipalForApiKey($secret: String!) {
+  _principalForApiKey(secret: $secret) { ${PRINCIPAL_FIELDS} }
+}`;
+
+export interface IdentityLookupOptions {
+  identityUrl: string;
+  internalTokenSecret: string;
+  tokenTtlSeconds: number;
+  client?: ServiceClient;
+}
+
+/** Asks identity directly (not through the supergraph: these fields are @inaccessible). */
+export function identityPrincipalLookup(options: IdentityLookupOptions): PrincipalLookup {
+  const client =
+    options.client ??
+    createServiceClient({
+      caller: 'gateway',
+      internalTokenSecret: options.internalTokenSecret,
+      tokenTtlSeconds: options.tokenTtlSeconds,
+    });
+  async function ask<K extends string>(
+    query: string,
+    field: K,
+    variables: Record<string, unknown>,
+    requestId?: string,
+  ) {
+    try {
+      const data = await client.request<Record<K, InternalPrincipal | null>>(
+        options.identityUrl,
+        query,
+        variables,
+        requestId,
+      );
+      return data[field] ?? null;
+    } catch (error) {
+      throw new PrincipalLookupError(`identity principal lookup failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return {
+    bySession: (sessionId, requestId) => ask(SESSION_QUERY, '_principalForSession', { sessionId }, requestId),
+    byApiKey: (secret, requestId) => ask(API_KEY_QUERY, '_principalForApiKey', { secret }, requestId),
+  };
+}
+
+export interface PrincipalResolverOptions {
+  jwtSecret: string;
+  lookup: PrincipalLookup;
+  settings?: TagAccessSettingsSource;
+  cache?: PrincipalCache;
+  /** 0 disables caching: every request asks identity. */
+  cacheSeconds: number;
+}
+
+export interface PrincipalResolver {
+  /** Throws UNAUTHENTICATED (GraphQLError) for bad credentials, PrincipalLookupError when identity fails. */
+  resolve(headers: IncomingHttpHeaders, requestId?: string): Promise<Principal>;
+  /** Forgets a session at once (after logout), so its token is refused on the next request. */
+  evictSession(sessionId: string): Promise<void>;
+  /** Forgets an API key by id (after revocation through this gateway). */
+  evictApiKey(apiKeyId: string): Promise<void>;
+}
+
+const sessionKey = (sessionId: string): string => `session:${sessionId}`;
+// The secret itself never becomes a map key or a log line; its hash does.
+const apiKeyKey = (secret: string): string => `apikey:${createHash('sha256').update(secret, 'utf8').digest('hex')}`;
+
+const MAX_API_KEY_LENGTH = 200;
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function createPrincipalResolver(options: PrincipalResolverOptions): PrincipalResolver {
+  const cache = options.cache ?? new InMemoryPrincipalCache();
+  const settings = options.settings ?? tagRbacOffSource;
+  // Concurrent requests with the same credential share one identity call.
+  const inFlight = new Map<string, Promise<InternalPrincipal | null>>();
+  // Cache keys of API keys by key id, so a revocation can evict without knowing the secret.
+  // Local to this replica: other replicas drop the key when their cache entry expires.
+  const apiKeyCacheKeys = new Map<string, string>();
+
+  /** The identity part of a principal; its tagAccess is filled in by the settings step. */
+  async function lookupCached(key: string, load: () => Promise<InternalPrincipal | null>): Promise<Principal | null> {
+    const cached = await cache.get(key);
+    if (cached) return cached;
+    let pending = inFlight.get(key);
+    if (!pending) {
+      pending = load().finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    const loaded = await pending;
+    if (!loaded) return null;
+    const found = toPrincipal(loaded, TAG_RBAC_OFF);
+    // Misses are not cached: a just-created session or key must work on its first request.
+    if (options.cacheSeconds > 0) {
+      await cache.set(key, found, options.cacheSeconds);
+      if (found.apiKeyId) {
+        apiKeyCacheKeys.delete(found.apiKeyId);
+        apiKeyCacheKeys.set(found.apiKeyId, key);
+        if (apiKeyCacheKeys.size > 10_000) {
+          const oldest = apiKeyCacheKeys.keys().next().value;
+          if (oldest !== undefined) apiKeyCacheKeys.delete(oldest);
+        }
+      }
+    }
+    return found;
+  }
+
+  async function fromBearer(token: string, requestId?: string): Promise<Principal> {
+    let claims: UserTokenClaims;
+    try {
+      claims = await verifyUserToken(token, options.jwtSecret);
+    } catch (error) {
+      throw unauthenticated(
+        error instanceof TokenError && error.reason === 'expired' ? 'Token expired' : 'Invalid token',
+      );
+    }
+    const found = await lookupCached(sessionKey(claims.sessionId), () =>
+      options.lookup.bySession(claims.sessionId, requestId),
+    );
+    // A token whose subject is not the session's owner is not one identity issued.
+    if (!found || found.userId !== claims.userId) throw unauthenticated('Session ended or expired');
+    return found;
+  }
+
+  async function fromApiKey(secret: string, requestId?: string): Promise<Principal> {
+    if (secret.length === 0 || secret.length > MAX_API_KEY_LENGTH) throw unauthenticated('Invalid API key');
+    const found = await lookupCached(apiKeyKey(secret), () => options.lookup.byApiKey(secret, requestId));
+    if (!found) throw unauthenticated('Invalid API key');
+    return found;
+  }
+
+  return {
+    async resolve(headers, requestId) {
+      const authorization = single(headers.authorization)?.trim();
+      const apiKey = single(headers[Headers.API_KEY])?.trim();
+      if (authorization && apiKey !== undefined) {
+        // Two identities in one request: refuse rather than guess which one the caller meant.
+        throw unauthenticated('Send either a bearer token or an API key, not both');
+      }
+
+      let found: Principal;
+      if (authorization) {
+        const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+        if (!match?.[1]) throw unauthenticated('Authorization must be "Bearer <token>"');
+        found = await fromBearer(match[1], requestId);
+      } else if (apiKey !== undefined) {
+        found = await fromApiKey(apiKey, requestId);
+      } else {
+        return anonymousPrincipal();
+      }
+      return { ...found, tagAccess: await settings.current(requestId) };
+    },
+
+    async evictSession(sessionId) {
+      await cache.delete(sessionKey(sessionId));
+    },
+
+    async evictApiKey(apiKeyId) {
+      const key = apiKeyCacheKeys.get(apiKeyId);
+      if (!key) return;
+      apiKeyCacheKeys.delete(apiKeyId);
+      await cache.delete(key);
+    },
+  };
+}
+
+function toPrincipal(found: InternalPrincipal, tagAccess: TagAccessSettings): Principal {
+  return {
+    kind: 'user',
+    userId: found.userId,
+    username: found.username,
+    role: found.role,
+    customerCodes: [...found.customerCodes],
+    tagIds: [...found.tagIds],
+    sessionId: found.sessionId,
+    apiKeyId: found.apiKeyId,
+    clientName: found.clientName,
+    persistedOnly: found.persistedOnly,
+    tagAccess,
+  };
+}
