@@ -1,0 +1,114 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { unauthenticated, type Principal } from '@socgraph/shared';
+import {
+  Kind,
+  valueFromASTUntyped,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import type { PrincipalResolver } from './principal-resolver';
+
+/** The part of the gateway context these plugins read. */
+export interface PrincipalContext {
+  principal: Principal;
+}
+
+/**
+ * The operation's root fields, through fragments. `@skip`/`@include` are ignored on purpose:
+ * a field that might run counts, which can only make the check stricter.
+ */
+export function rootFields(operation: OperationDefinitionNode, document: DocumentNode): FieldNode[] {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const fields: FieldNode[] = [];
+  const seen = new Set<string>();
+  const walk = (selectionSet: SelectionSetNode): void => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) fields.push(selection);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) walk(selection.selectionSet);
+      else if (!seen.has(selection.name.value)) {
+        seen.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) walk(fragment.selectionSet);
+      }
+    }
+  };
+  walk(operation.selectionSet);
+  return fields;
+}
+
+const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
+
+export interface AnonymousAccessOptions {
+  /** Whether anonymous callers may introspect (Sandbox before signing in). */
+  allowIntrospection: boolean;
+}
+
+/** Whether an anonymous caller may run this operation: `login` and (optionally) introspection only. */
+export function anonymousMayRun(
+  operation: OperationDefinitionNode,
+  document: DocumentNode,
+  options: AnonymousAccessOptions,
+): boolean {
+  if (operation.operation === 'subscription') return false;
+  return rootFields(operation, document).every((field) => {
+    const name = field.name.value;
+    if (name === '__typename') return true;
+    if (operation.operation === 'mutation') return name === 'login';
+    return options.allowIntrospection && INTROSPECTION_FIELDS.has(name);
+  });
+}
+
+/**
+ * Refuses anonymous callers everything but `login` and introspection, before any subgraph is
+ * called; subgraphs still check the principal themselves.
+ */
+export function anonymousAccessPlugin<TContext extends PrincipalContext>(
+  options: AnonymousAccessOptions,
+): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operation, document }) {
+          if (contextValue.principal.kind !== 'anonymous') return;
+          if (!operation || !anonymousMayRun(operation, document, options)) throw unauthenticated();
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Drops cached principals as soon as this gateway sees them end: after `logout` (the session)
+ * and `revokeApiKey` (the key), so the old credential is refused on its very next request
+ * instead of after the cache window. Evicting after a failed mutation only costs a cache miss.
+ */
+export function principalEvictionPlugin<TContext extends PrincipalContext>(
+  principals: Pick<PrincipalResolver, 'evictSession' | 'evictApiKey'>,
+): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, operation, document, request }) {
+          if (operation?.operation !== 'mutation' || !document) return;
+          const { principal } = contextValue;
+          for (const field of rootFields(operation, document)) {
+            if (field.name.value === 'logout' && principal.sessionId) {
+              await principals.evictSession(principal.sessionId);
+            }
+            if (field.name.value === 'revokeApiKey') {
+              const arg = field.arguments?.find((a) => a.name.value === 'id');
+              const id = arg ? valueFromASTUntyped(arg.value, request.variables ?? {}) : undefined;
+              if (typeof id === 'string' || typeof id === 'number') await principals.evictApiKey(String(id));
+            }
+          }
+        },
+      };
+    },
+  };
+}
