@@ -1,0 +1,179 @@
+import path from 'node:path';
+import { migrate } from '@socgraph/migrations';
+import {
+  databaseUrlFor,
+  type DemoSeedOptions,
+  type Logger,
+  type StartedSubgraph,
+  type SubgraphService,
+} from '@socgraph/shared';
+import type { RunningPostgres } from '@socgraph/shared/embedded-postgres';
+import { REPO_ROOT } from './compose';
+import { gatewayConfigFrom, isSubgraphName, SUBGRAPH_NAMES, subgraphUrlVariable, type SubgraphName } from './config';
+import { startGateway, type RunningGateway } from './server';
+import { subgraphRegistry } from './subgraphs';
+
+/**
+ * The whole graph in one process: Postgres (given or embedded), migrations, every registered
+ * subgraph and the gateway. Used by `pnpm start` and the test harness, so both run exactly
+ * what production runs, only co-located.
+ */
+export interface StackOptions {
+  /** Postgres for every subgraph (`<NAME>_DATABASE_URL` in env still wins). None: embedded Postgres. */
+  databaseUrl?: string;
+  /** Where embedded Postgres keeps its data between runs. Default `.data/` at the repo root. */
+  dataDir?: string;
+  /** Embedded Postgres port; default a free one. */
+  postgresPort?: number;
+  /** Gateway port (default 4000); subgraphs get PORT+1..PORT+5 in canonical order. 0: all ephemeral. */
+  port?: number;
+  /** Per-subgraph port overrides. */
+  subgraphPorts?: Partial<Record<SubgraphName, number>>;
+  host?: string;
+  jwtSecret: string;
+  internalTokenSecret: string;
+  /** Seeds every subgraph's demo data (each skips itself when not empty). */
+  seedDemo?: DemoSeedOptions;
+  /** Settings for the gateway and subgraphs (LOG_LEVEL, INTROSPECTION, PASSWORD_SCRYPT_COST, ...). */
+  env?: NodeJS.ProcessEnv;
+  /** Defaults to the registry in subgraphs.ts. */
+  subgraphs?: readonly SubgraphService[];
+  /** Defaults to the committed supergraph file. */
+  supergraphSdl?: string;
+  logger?: Logger;
+  /** Progress lines (`pnpm start` prints them). */
+  log?: (message: string) => void;
+}
+
+export interface RunningStack {
+  gateway: RunningGateway;
+  subgraphs: Map<string, StartedSubgraph>;
+  /** The database the subgraphs use (unless overridden per subgraph in env). */
+  databaseUrl: string;
+  /** The embedded server, when one was started. */
+  postgres: RunningPostgres | null;
+  /** What the demo seeders reported (logins, counts). */
+  seedLines: string[];
+  /** Stops the gateway, then the subgraphs (reverse start order), then embedded Postgres. */
+  stop: () => Promise<void>;
+}
+
+export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, '.data');
+
+function portFor(name: SubgraphName, options: StackOptions, gatewayPort: number): number {
+  const given = options.subgraphPorts?.[name];
+  if (given !== undefined) return given;
+  return gatewayPort === 0 ? 0 : gatewayPort + 1 + SUBGRAPH_NAMES.indexOf(name);
+}
+
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const env = options.env ?? {};
+  const log = options.log ?? (() => undefined);
+  const gatewayPort = options.port ?? 4000;
+  const services = options.subgraphs ?? subgraphRegistry;
+  for (const service of services) {
+    if (!isSubgraphName(service.name))
+      throw new Error(`Unknown subgraph ${service.name} (known: ${SUBGRAPH_NAMES.join(', ')})`);
+  }
+
+  // Everything started so far, stopped in reverse if a later step fails or on stop().
+  const stoppers: { name: string; stop: () => Promise<void> }[] = [];
+  const stopAll = async (): Promise<void> => {
+    const errors: unknown[] = [];
+    while (stoppers.length) {
+      const next = stoppers.pop();
+      if (!next) break;
+      try {
+        await next.stop();
+      } catch (error) {
+        errors.push(error);
+        options.logger?.error({ err: error }, `stopping ${next.name} failed`);
+      }
+    }
+    if (errors.length) throw new AggregateError(errors, 'Some parts of the stack failed to stop');
+  };
+
+  try {
+    let postgres: RunningPostgres | null = null;
+    let databaseUrl = options.databaseUrl;
+    if (!databaseUrl) {
+      const dataDir = path.join(options.dataDir ?? DEFAULT_DATA_DIR, 'postgres');
+      log(`Starting embedded PostgreSQL (data in ${dataDir})`);
+      // Loaded only when needed: embedded-postgres is ESM, which jest workers (always given a URL) cannot load.
+      const { startEmbeddedPostgres } = await import('@socgraph/shared/embedded-postgres');
+      const pg = await startEmbeddedPostgres({
+        dataDir,
+        persistent: true,
+        ...(options.postgresPort !== undefined ? { port: options.postgresPort } : {}),
+      });
+      postgres = pg;
+      stoppers.push({ name: 'postgres', stop: () => pg.stop() });
+      databaseUrl = pg.url;
+    }
+    const fallbackUrl = databaseUrl;
+    const urlFor = (subgraph: string): string => databaseUrlFor(subgraph, env) ?? fallbackUrl;
+
+    await migrate({ urlFor, log: (line) => log(`migrations: ${line}`) });
+
+    const subgraphs = new Map<string, StartedSubgraph>();
+    for (const service of services) {
+      const name = service.name as SubgraphName;
+      const started = await service.start({
+        databaseUrl: urlFor(name),
+        port: portFor(name, options, gatewayPort),
+        ...(options.host ? { host: options.host } : {}),
+        internalTokenSecret: options.internalTokenSecret,
+        jwtSecret: options.jwtSecret,
+        env,
+        ...(options.logger ? { logger: options.logger.child({ service: `subgraph-${name}` }) } : {}),
+      });
+      stoppers.push({ name: `subgraph ${name}`, stop: () => started.stop() });
+      subgraphs.set(name, started);
+      log(`Subgraph ${name} at ${started.graphqlUrl}`);
+    }
+
+    const seedLines: string[] = [];
+    if (options.seedDemo) {
+      for (const service of services) {
+        const started = subgraphs.get(service.name);
+        if (service.seedDemo && started)
+          seedLines.push(...(await service.seedDemo(started.dataSource, options.seedDemo)));
+      }
+    }
+
+    const urls = Object.fromEntries(
+      [...subgraphs].map(([name, started]) => [subgraphUrlVariable(name as SubgraphName), started.graphqlUrl]),
+    );
+    const config = gatewayConfigFrom({
+      ...env,
+      PORT: String(gatewayPort),
+      ...(options.host ? { HOST: options.host } : {}),
+      JWT_SECRET: options.jwtSecret,
+      INTERNAL_TOKEN_SECRET: options.internalTokenSecret,
+      ...urls,
+    });
+    const gateway = await startGateway(config, {
+      ...(options.supergraphSdl ? { supergraphSdl: options.supergraphSdl } : {}),
+      ...(options.logger ? { logger: options.logger.child({ service: 'gateway' }) } : {}),
+    });
+    stoppers.push({ name: 'gateway', stop: () => gateway.stop() });
+
+    const missing = gateway.subgraphNames.filter((name) => !subgraphs.has(name));
+    if (missing.length) {
+      log(`Warning: the supergraph joins ${missing.join(', ')}, which this stack does not start`);
+    }
+
+    let stopping: Promise<void> | null = null;
+    return {
+      gateway,
+      subgraphs,
+      databaseUrl,
+      postgres,
+      seedLines,
+      stop: () => (stopping ??= stopAll()),
+    };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}
