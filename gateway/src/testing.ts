@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { hashPassword } from '@socgraph/identity';
+import type { StartedSubgraph } from '@socgraph/shared';
+import { createTestDatabase, type TestDatabase } from '@socgraph/shared/testing';
+import { startStack, type RunningStack, type StackOptions } from './stack';
+
+/**
+ * The whole graph for jest tests: a fresh database on the run's Postgres (global setup),
+ * migrated, every subgraph and the gateway on ephemeral ports with random secrets. Seeds
+ * nothing; tests create what they need (`seedUser`, then the public API).
+ */
+
+export interface GraphQLResponse<TData = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: TData | null;
+    errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  };
+}
+
+export interface SeedUserInput {
+  username: string;
+  password: string;
+  role: string;
+  email?: string;
+  customerCodes?: string[];
+}
+
+export interface TestStack {
+  stack: RunningStack;
+  database: TestDatabase;
+  /** Gateway base URL. */
+  url: string;
+  jwtSecret: string;
+  internalTokenSecret: string;
+  /** POSTs to the gateway's /graphql. */
+  gql<TData = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<TData>>;
+  /** A subgraph's /graphql URL (for tests that bypass the gateway). */
+  subgraphUrl(name: string): string;
+  /** A subgraph's DataSource. */
+  dataSource(name: string): StartedSubgraph['dataSource'];
+  /** Logs in through the gateway and returns the bearer token (throws on failure). */
+  login(username: string, password: string): Promise<string>;
+  /** Inserts a user straight into identity's tables (there is no admin yet to create one). Returns its id. */
+  seedUser(input: SeedUserInput): Promise<string>;
+  /** The first admin: `admin` with this password. Returns its id. */
+  seedAdmin(password: string, username?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+// scrypt at its minimum cost: tests create users often and do not need slow hashes.
+const TEST_SCRYPT_COST = 1024;
+
+export async function postGraphQL<TData = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<TData>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  let body: GraphQLResponse<TData>['body'];
+  try {
+    body = JSON.parse(text) as GraphQLResponse<TData>['body'];
+  } catch {
+    body = { errors: [{ message: `non-JSON response: ${text.slice(0, 200)}` }] };
+  }
+  return { status: response.status, headers: response.headers, body };
+}
+
+export async function startTestStack(options: Partial<StackOptions> = {}): Promise<TestStack> {
+  const database = await createTestDatabase('gateway');
+  const jwtSecret = randomBytes(32).toString('base64url');
+  const internalTokenSecret = randomBytes(32).toString('base64url');
+  let stack: RunningStack;
+  try {
+    stack = await startStack({
+      databaseUrl: database.url,
+      port: 0,
+      jwtSecret,
+      internalTokenSecret,
+      ...options,
+      env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', PASSWORD_SCRYPT_COST: String(TEST_SCRYPT_COST), ...options.env },
+    });
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+
+  const subgraph = (name: string) => {
+    const started = stack.subgraphs.get(name);
+    if (!started)
+      throw new Error(`Subgraph ${name} is not running (running: ${[...stack.subgraphs.keys()].join(', ')})`);
+    return started;
+  };
+  const gql = <TData = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ) => postGraphQL<TData>(stack.gateway.graphqlUrl, query, variables, headers);
+
+  const seedUser = async (input: SeedUserInput): Promise<string> => {
+    const identity = subgraph('identity').dataSource;
+    const passwordHash = await hashPassword(input.password, TEST_SCRYPT_COST);
+    const rows = (await identity.query(
+      `INSERT INTO identity.users (username, email, password_hash, role_id)
+       SELECT $1, $2, $3, r.id FROM identity.roles r WHERE r.name = $4
+       RETURNING id::text AS id`,
+      [input.username, input.email ?? `${input.username}@test.socgraph.local`, passwordHash, input.role],
+    )) as { id: string }[];
+    const id = rows[0]?.id;
+    if (!id) throw new Error(`seedUser: role ${input.role} does not exist`);
+    for (const code of input.customerCodes ?? []) {
+      await identity.query(
+        `INSERT INTO identity.customers (customer_code, customer_name) VALUES ($1, $1) ON CONFLICT DO NOTHING`,
+        [code],
+      );
+      await identity.query(`INSERT INTO identity.user_customer_access (user_id, customer_code) VALUES ($1, $2)`, [
+        id,
+        code,
+      ]);
+    }
+    return id;
+  };
+
+  let stopped: Promise<void> | null = null;
+  return {
+    stack,
+    database,
+    url: stack.gateway.url,
+    jwtSecret,
+    internalTokenSecret,
+    gql,
+    subgraphUrl: (name) => subgraph(name).graphqlUrl,
+    dataSource: (name) => subgraph(name).dataSource,
+    async login(username, password) {
+      const result = await gql<{ login: { token: string } }>(
+        `mutation TestLogin($username: String!, $password: String!) { login(username: $username, password: $password) { token } }`,
+        { username, password },
+      );
+      const token = result.body.data?.login.token;
+      if (!token) throw new Error(`login ${username} failed: ${JSON.stringify(result.body.errors)}`);
+      return token;
+    },
+    seedUser,
+    seedAdmin: (password, username = 'admin') => seedUser({ username, password, role: 'admin' }),
+    stop: () =>
+      (stopped ??= (async () => {
+        try {
+          await stack.stop();
+        } finally {
+          await database.drop();
+        }
+      })()),
+  };
+}
