@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { signUserToken } from '@socgraph/shared';
+import { requestScope, signUserToken } from '@socgraph/shared';
 import { startTestStack, type GraphQLResponse, type TestStack } from '../src/testing';
 import { errorCodes, expectNoLeaks } from './support';
 
@@ -80,6 +80,27 @@ describe('login', () => {
     expect(wrong.body.errors?.[0]?.message).toBe(unknown.body.errors?.[0]?.message);
     expect(wrong.status).toBe(unknown.status);
     expect(wrong.body.data ?? null).toEqual(unknown.body.data ?? null);
+  });
+});
+
+describe('what the gateway forwards to subgraphs', () => {
+  it("passes the request id and the client's address and user agent", async () => {
+    const result = await gql<{ login: { token: string } }>(
+      `mutation { login(username: "admin", password: "${PASSWORD}") { token } }`,
+      {},
+      { 'user-agent': 'soc-dashboard/1.0', 'x-request-id': 'req-forward-1' },
+    );
+    expect(result.headers.get('x-request-id')).toBe('req-forward-1');
+    const { sid } = claimsOf(result.body.data!.login.token);
+    const rows = (await graph
+      .dataSource('identity')
+      .query(`SELECT host(ip_address) AS ip, user_agent FROM identity.user_sessions WHERE session_id = $1`, [sid])) as {
+      ip: string;
+      user_agent: string;
+    }[];
+    expect(rows).toEqual([{ ip: '127.0.0.1', user_agent: 'soc-dashboard/1.0' }]);
+    // Subgraphs run in this process: their statements were counted under the client's request id.
+    expect(requestScope.statementsFor('req-forward-1')).toBeGreaterThan(0);
   });
 });
 
