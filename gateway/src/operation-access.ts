@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { unauthenticated, type Principal } from '@socgraph/shared';
+import { unauthenticated, withHttpStatus, type Principal } from '@socgraph/shared';
 import {
   Kind,
   valueFromASTUntyped,
@@ -76,7 +76,7 @@ export function anonymousAccessPlugin<TContext extends PrincipalContext>(
       return {
         async didResolveOperation({ contextValue, operation, document }) {
           if (contextValue.principal.kind !== 'anonymous') return;
-          if (!operation || !anonymousMayRun(operation, document, options)) throw unauthenticated();
+          if (!operation || !anonymousMayRun(operation, document, options)) throw withHttpStatus(unauthenticated(), 401);
         },
       };
     },

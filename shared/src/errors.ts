@@ -28,14 +28,22 @@ const APOLLO_REQUEST_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 
-function coded(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}, status?: number): GraphQLError {
-  return new GraphQLError(message, {
-    extensions: { code, ...extensions, ...(status ? { http: { status } } : {}) },
-  });
+// No HTTP status on execution errors: a GraphQL response with errors is still HTTP 200, so
+// subgraph answers pass through the gateway unchanged. HTTP-level refusals use HttpError.
+function coded(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extensions } });
 }
 
 export const unauthenticated = (message = 'Authentication required'): GraphQLError =>
-  coded(ErrorCode.UNAUTHENTICATED, message, {}, 401);
+  coded(ErrorCode.UNAUTHENTICATED, message);
+
+/**
+ * For errors raised before execution (gateway plugins), where Apollo would otherwise answer
+ * HTTP 500: the HTTP status the refusal deserves.
+ */
+export function withHttpStatus(error: GraphQLError, status: number): GraphQLError {
+  return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status } } });
+}
 
 export const forbidden = (message = 'Not allowed'): GraphQLError => coded(ErrorCode.FORBIDDEN, message);
 
@@ -49,7 +57,7 @@ export const notFound = (resource: string, id: string | number): GraphQLError =>
 export const conflict = (message: string): GraphQLError => coded(ErrorCode.CONFLICT, message);
 
 export const rateLimited = (retryAfterSeconds: number): GraphQLError =>
-  coded(ErrorCode.RATE_LIMITED, 'Rate limit exceeded', { retryAfter: retryAfterSeconds }, 429);
+  coded(ErrorCode.RATE_LIMITED, 'Rate limit exceeded', { retryAfter: retryAfterSeconds });
 
 export function isCodedError(error: unknown): error is GraphQLError {
   return error instanceof GraphQLError && PUBLIC_CODES.has(String(error.extensions?.code));

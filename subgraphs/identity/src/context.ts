@@ -30,15 +30,14 @@ export interface IdentityContext extends RequestScope {
   billing: BillingService;
 }
 
+/** One object per request: services hold it, so a change of principal (login) is seen by all. */
 export function createIdentityContext(deps: IdentityDeps, base: SubgraphContext): IdentityContext {
-  const scope: RequestScope = { ...base, deps, loaders: createIdentityLoaders(deps.dataSource) };
-  return {
-    ...scope,
-    auth: new AuthService(scope),
-    users: new UserService(scope),
-    roles: new RoleService(scope),
-    customers: new CustomerService(scope),
-    apiKeys: new ApiKeyService(scope),
-    billing: new BillingService(scope),
-  };
+  const context = { ...base, deps, loaders: createIdentityLoaders(deps.dataSource) } as IdentityContext;
+  context.auth = new AuthService(context);
+  context.users = new UserService(context);
+  context.roles = new RoleService(context);
+  context.customers = new CustomerService(context);
+  context.apiKeys = new ApiKeyService(context);
+  context.billing = new BillingService(context);
+  return context;
 }

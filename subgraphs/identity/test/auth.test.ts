@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(async () => identity?.stop());
 
-const LOGIN = `mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { token expiresAt user { id username role { name } } } }`;
+const LOGIN = `mutation ($u: String!, $p: String!) { login(username: $u, password: $p) { token expiresAt user { id username role { name } customers { code } tagAccess { id } creditBalance } } }`;
 const PRINCIPAL_FOR_SESSION = `query ($s: ID!) { _principalForSession(sessionId: $s) { userId username role customerCodes tagIds sessionId } }`;
 
 function sessionIdOf(token: string): string {
@@ -25,7 +25,15 @@ describe('login and sessions', () => {
       p: 'correct horse battery',
     });
     expect(login.body.errors).toBeUndefined();
-    expect(login.body.data?.login.user).toEqual({ id: user.id, username: user.username, role: { name: 'analyst' } });
+    // the payload is read as the signed-in user: its private fields are readable
+    expect(login.body.data?.login.user).toEqual({
+      id: user.id,
+      username: user.username,
+      role: { name: 'analyst' },
+      customers: [],
+      tagAccess: [{ id: '3' }, { id: '7' }],
+      creditBalance: 1000,
+    });
     const sessionId = sessionIdOf(login.body.data!.login.token);
 
     const resolved = await identity.query<{ _principalForSession: { tagIds: string[]; role: string } }>(

@@ -3,7 +3,6 @@ import type { IdentityContext } from '../context';
 import type { UserRow } from '../entities';
 import { customerFromRaw } from '../loaders';
 import type { CreateUserInput, UserFilter } from '../services/user.service';
-import { requireSelfOrAdmin } from '../services/visibility';
 
 interface PageArgs {
   first?: number | null;
@@ -28,24 +27,24 @@ export const userResolvers: GraphQLResolverMap<IdentityContext> = {
       ref.id !== undefined ? ctx.users.byId(ref.id) : ref.username !== undefined ? ctx.users.byUsername(ref.username) : null,
     role: (user: UserRow, _: unknown, ctx: IdentityContext) => ctx.loaders.roleById.load(user.roleId),
     customers: async (user: UserRow, _: unknown, ctx: IdentityContext) => {
-      requireSelfOrAdmin(ctx.principal, user.id, 'customers');
+      ctx.users.requirePrivateAccess(user.id, 'customers');
       return (await ctx.loaders.customersByUserId.load(user.id)).map(customerFromRaw);
     },
     tagAccess: async (user: UserRow, _: unknown, ctx: IdentityContext) => {
-      requireSelfOrAdmin(ctx.principal, user.id, 'tag access');
+      ctx.users.requirePrivateAccess(user.id, 'tag access');
       return (await ctx.loaders.tagIdsByUserId.load(user.id)).map((row) => ({ id: String(row.tagId) }));
     },
     creditBalance: (user: UserRow, _: unknown, ctx: IdentityContext) => {
-      requireSelfOrAdmin(ctx.principal, user.id, 'credit balance');
+      ctx.users.requirePrivateAccess(user.id, 'credit balance');
       return user.creditBalanceCents;
     },
     transactions: (user: UserRow, args: PageArgs, ctx: IdentityContext) => ctx.billing.transactions(user.id, args),
     mandates: (user: UserRow, _: unknown, ctx: IdentityContext) => {
-      requireSelfOrAdmin(ctx.principal, user.id, 'mandates');
+      ctx.users.requirePrivateAccess(user.id, 'mandates');
       return ctx.loaders.mandatesByUserId.load(user.id);
     },
     apiKeys: (user: UserRow, _: unknown, ctx: IdentityContext) => {
-      requireSelfOrAdmin(ctx.principal, user.id, 'API keys');
+      ctx.users.requirePrivateAccess(user.id, 'API keys');
       return ctx.loaders.apiKeysByUserId.load(user.id);
     },
   },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { requireAuthenticated, requireService, signUserToken, unauthenticated } from '@socgraph/shared';
+import { anonymousPrincipal, requireAuthenticated, requireService, signUserToken, unauthenticated } from '@socgraph/shared';
 import type { RequestScope } from '../context';
 import { SessionEntity, UserEntity, type UserRow } from '../entities';
 import { hashApiKeySecret } from './api-key.service';
@@ -78,6 +78,17 @@ export class AuthService {
       await tx.getRepository(UserEntity).update({ id: user.id }, { lastLoginAt: new Date() });
     });
     const token = await signUserToken({ userId: String(user.id), sessionId, expiresAt }, config.JWT_SECRET);
+    // The rest of this request reads the payload as the signed-in user, so `login { user { customers } }`
+    // sees the user's own private fields.
+    const role = await this.scope.loaders.roleById.load(user.roleId);
+    this.scope.principal = {
+      ...anonymousPrincipal(),
+      kind: 'user',
+      userId: String(user.id),
+      username: user.username,
+      role: role?.name ?? null,
+      sessionId,
+    };
     const { passwordHash: _hash, ...publicUser } = user;
     return { token, expiresAt, user: publicUser as UserRow };
   }

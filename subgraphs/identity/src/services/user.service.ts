@@ -16,7 +16,7 @@ import type { EntityManager } from 'typeorm';
 import type { RequestScope } from '../context';
 import { CustomerEntity, RoleEntity, UserCustomerAccessEntity, UserEntity, UserTagAccessEntity, type UserRow } from '../entities';
 import { hashPassword } from './password';
-import { canSeeUser } from './visibility';
+import { canSeeUser, requireSelfOrAdmin } from './visibility';
 
 export interface UserFilter {
   role?: string | null;
@@ -46,6 +46,11 @@ export class UserService {
 
   private visible(user: UserRow | null): UserRow | null {
     return user && canSeeUser(this.principal, user) ? user : null;
+  }
+
+  /** Access lists, credit and keys are for the user itself and admins (the service too). */
+  requirePrivateAccess(userId: number, what: string): void {
+    requireSelfOrAdmin(this.principal, userId, what);
   }
 
   async me(): Promise<UserRow | null> {

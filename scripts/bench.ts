@@ -1,0 +1,127 @@
+/**
+ * `pnpm bench`: throughput and latency of the whole graph on this machine. Starts the stack
+ * on a throw-away embedded PostgreSQL (or DATABASE_URL), seeds a dataset of `--users` users
+ * over `--customers` customers, and drives the gateway with autocannon (a well-kept HTTP load
+ * generator) through a few dashboard-shaped queries. Prints requests/s and latency percentiles.
+ *
+ *   pnpm bench [--duration 10] [--connections 20] [--users 2000] [--customers 50] [--only users]
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import type { StartedSubgraph } from '../shared/src';
+import { hashPassword } from '../subgraphs/identity/src';
+import { startStack } from '../gateway/src/stack';
+
+process.env.APOLLO_TELEMETRY_DISABLED = '1';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '20' },
+    users: { type: 'string', default: '2000' },
+    customers: { type: 'string', default: '50' },
+    only: { type: 'string' },
+  },
+});
+
+const SCENARIOS: { name: string; query: string; variables?: Record<string, unknown> }[] = [
+  { name: 'me', query: '{ me { id username role { name } } }' },
+  {
+    name: 'users',
+    query: `query ($first: Int) { users(first: $first) { totalCount edges { node { id username role { name tagAccess { id } } customers { code } tagAccess { id } } } } }`,
+    variables: { first: 50 },
+  },
+  { name: 'customers', query: '{ customers(first: 50) { totalCount edges { node { code name } } } }' },
+];
+
+async function seed(dataSource: StartedSubgraph['dataSource'], users: number, customers: number, password: string): Promise<void> {
+  const hash = await hashPassword(password, 16_384);
+  await dataSource.query(
+    `INSERT INTO identity.customers (customer_code, customer_name)
+     SELECT 'BENCH' || g, 'Bench customer ' || g FROM generate_series(1, $1) g`,
+    [customers],
+  );
+  await dataSource.query(
+    `INSERT INTO identity.users (username, email, password_hash, role_id)
+     SELECT CASE WHEN g = 1 THEN 'admin' ELSE 'user' || g END, 'user' || g || '@bench.local', $2,
+            (SELECT id FROM identity.roles WHERE name = CASE WHEN g = 1 THEN 'admin' WHEN g % 3 = 0 THEN 'customer_user' ELSE 'analyst' END)
+       FROM generate_series(1, $1) g`,
+    [users, hash],
+  );
+  await dataSource.query(
+    `INSERT INTO identity.user_customer_access (user_id, customer_code)
+     SELECT u.id, 'BENCH' || (1 + (u.id + k) % $1) FROM identity.users u, generate_series(0, 2) k WHERE u.username <> 'admin'
+     ON CONFLICT DO NOTHING`,
+    [customers],
+  );
+  await dataSource.query(
+    `INSERT INTO identity.user_tag_access (user_id, tag_id)
+     SELECT u.id, 1 + (u.id * 7 + k) % 40 FROM identity.users u, generate_series(0, 3) k ON CONFLICT DO NOTHING`,
+  );
+}
+
+async function main(): Promise<void> {
+  const duration = Number(values.duration);
+  const connections = Number(values.connections);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'socgraph-bench-'));
+  const password = randomBytes(12).toString('base64url');
+  const stack = await startStack({
+    ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { dataDir }),
+    port: 0,
+    jwtSecret: randomBytes(32).toString('base64url'),
+    internalTokenSecret: randomBytes(32).toString('base64url'),
+    env: { LOG_LEVEL: 'silent' },
+    log: (line) => console.log(line),
+  });
+  try {
+    const identity = stack.subgraphs.get('identity');
+    if (!identity) throw new Error('identity subgraph missing');
+    await seed(identity.dataSource, Number(values.users), Number(values.customers), password);
+    const url = `${stack.gateway.url}/graphql`;
+    const login = (await (
+      await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: `mutation { login(username: "admin", password: "${password}") { token } }` }),
+      })
+    ).json()) as { data?: { login: { token: string } } };
+    const token = login.data?.login.token;
+    if (!token) throw new Error(`login failed: ${JSON.stringify(login)}`);
+
+    console.log(`\n${values.users} users, ${values.customers} customers; ${connections} connections, ${duration}s per scenario\n`);
+    console.log('scenario     req/s    p50 ms  p97.5 ms  p99 ms  errors  non-2xx');
+    for (const scenario of SCENARIOS.filter((s) => !values.only || s.name === values.only)) {
+      const result = await autocannon({
+        url,
+        method: 'POST',
+        connections,
+        duration,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: scenario.query, variables: scenario.variables ?? {} }),
+      });
+      console.log(
+        [
+          scenario.name.padEnd(10),
+          result.requests.average.toFixed(0).padStart(7),
+          String(result.latency.p50).padStart(9),
+          String(result.latency.p97_5).padStart(9),
+          String(result.latency.p99).padStart(7),
+          String(result.errors).padStart(7),
+          String(result.non2xx).padStart(8),
+        ].join(' '),
+      );
+    }
+  } finally {
+    await stack.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
