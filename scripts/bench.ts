@@ -38,7 +38,12 @@ const SCENARIOS: { name: string; query: string; variables?: Record<string, unkno
   { name: 'customers', query: '{ customers(first: 50) { totalCount edges { node { code name } } } }' },
 ];
 
-async function seed(dataSource: StartedSubgraph['dataSource'], users: number, customers: number, password: string): Promise<void> {
+async function seed(
+  dataSource: StartedSubgraph['dataSource'],
+  users: number,
+  customers: number,
+  password: string,
+): Promise<void> {
   const hash = await hashPassword(password, 16_384);
   await dataSource.query(
     `INSERT INTO identity.customers (customer_code, customer_name)
@@ -92,7 +97,9 @@ async function main(): Promise<void> {
     const token = login.data?.login.token;
     if (!token) throw new Error(`login failed: ${JSON.stringify(login)}`);
 
-    console.log(`\n${values.users} users, ${values.customers} customers; ${connections} connections, ${duration}s per scenario\n`);
+    console.log(
+      `\n${values.users} users, ${values.customers} customers; ${connections} connections, ${duration}s per scenario\n`,
+    );
     console.log('scenario     req/s    p50 ms  p97.5 ms  p99 ms  errors  non-2xx');
     for (const scenario of SCENARIOS.filter((s) => !values.only || s.name === values.only)) {
       const result = await autocannon({

@@ -76,7 +76,8 @@ export function anonymousAccessPlugin<TContext extends PrincipalContext>(
       return {
         async didResolveOperation({ contextValue, operation, document }) {
           if (contextValue.principal.kind !== 'anonymous') return;
-          if (!operation || !anonymousMayRun(operation, document, options)) throw withHttpStatus(unauthenticated(), 401);
+          if (!operation || !anonymousMayRun(operation, document, options))
+            throw withHttpStatus(unauthenticated(), 401);
         },
       };
     },

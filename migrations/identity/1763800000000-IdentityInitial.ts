@@ -96,7 +96,9 @@ export class IdentityInitial1763800000000 implements MigrationInterface {
         logout_at timestamptz
       )`);
     await q.query(`CREATE INDEX user_sessions_user_idx ON identity.user_sessions (user_id)`);
-    await q.query(`CREATE INDEX user_sessions_active_expiry_idx ON identity.user_sessions (expires_at) WHERE is_active`);
+    await q.query(
+      `CREATE INDEX user_sessions_active_expiry_idx ON identity.user_sessions (expires_at) WHERE is_active`,
+    );
 
     await q.query(`
       CREATE TABLE identity.api_keys (

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   if (direction !== 'up' && direction !== 'down') throw new Error(`Unknown direction ${direction}\n\n${USAGE}`);
   const steps = values.steps ? Number(values.steps) : 1;
   if (!Number.isInteger(steps) || steps < 1) throw new Error('--steps must be a positive integer');
-  if (direction === 'down' && !values.subgraph?.length) throw new Error('down needs --subgraph: reverting every schema at once is never what you want');
+  if (direction === 'down' && !values.subgraph?.length)
+    throw new Error('down needs --subgraph: reverting every schema at once is never what you want');
 
   // Without a database URL, migrate the same embedded Postgres that `pnpm start` uses.
   const needsEmbedded = SUBGRAPH_SCHEMAS.some((s) => !databaseUrlFor(s));

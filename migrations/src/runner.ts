@@ -26,7 +26,8 @@ export interface MigrationReport {
 export async function migrate(options: MigrateOptions): Promise<MigrationReport[]> {
   const subgraphs = options.subgraphs ?? SUBGRAPH_SCHEMAS;
   const unknown = subgraphs.filter((s) => !migrationsBySubgraph[s]);
-  if (unknown.length) throw new Error(`Unknown subgraph schema(s): ${unknown.join(', ')} (known: ${SUBGRAPH_SCHEMAS.join(', ')})`);
+  if (unknown.length)
+    throw new Error(`Unknown subgraph schema(s): ${unknown.join(', ')} (known: ${SUBGRAPH_SCHEMAS.join(', ')})`);
 
   const reports: MigrationReport[] = [];
   for (const subgraph of subgraphs) {
@@ -51,14 +52,18 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport[
         report.applied = applied.map((m) => m.name);
       } else {
         for (let i = 0; i < (options.steps ?? 1); i++) {
-          const before = await dataSource.query(`SELECT name FROM "${subgraph}"."migrations" ORDER BY id DESC LIMIT 1`).catch(() => []);
+          const before = await dataSource
+            .query(`SELECT name FROM "${subgraph}"."migrations" ORDER BY id DESC LIMIT 1`)
+            .catch(() => []);
           if (!before.length) break;
           await dataSource.undoLastMigration({ transaction: 'each' });
           report.reverted.push(before[0].name as string);
         }
       }
     } finally {
-      await dataSource.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`socgraph-migrate-${subgraph}`]).catch(() => undefined);
+      await dataSource
+        .query(`SELECT pg_advisory_unlock(hashtext($1))`, [`socgraph-migrate-${subgraph}`])
+        .catch(() => undefined);
       await dataSource.destroy();
     }
     options.log?.(

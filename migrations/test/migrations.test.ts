@@ -27,7 +27,9 @@ describe('migration runner', () => {
     const first = await migrate({ urlFor: () => db.url });
     expect(first.map((r) => r.subgraph)).toEqual(SUBGRAPH_SCHEMAS);
     expect(first.every((r) => r.applied.length > 0)).toBe(true);
-    expect(await tablesIn('identity')).toEqual(expect.arrayContaining(['users', 'roles', 'customers', 'user_sessions', 'api_keys', 'migrations']));
+    expect(await tablesIn('identity')).toEqual(
+      expect.arrayContaining(['users', 'roles', 'customers', 'user_sessions', 'api_keys', 'migrations']),
+    );
 
     const again = await migrate({ urlFor: () => db.url });
     expect(again.every((r) => r.applied.length === 0)).toBe(true);

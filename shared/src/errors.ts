@@ -70,10 +70,11 @@ export function isCodedError(error: unknown): error is GraphQLError {
  */
 export function maskError(formatted: GraphQLFormattedError, requestId?: string): GraphQLFormattedError {
   const code = String(formatted.extensions?.code ?? '');
-  const { stacktrace: _stack, exception: _exception, ...extensions } = (formatted.extensions ?? {}) as Record<
-    string,
-    unknown
-  >;
+  const {
+    stacktrace: _stack,
+    exception: _exception,
+    ...extensions
+  } = (formatted.extensions ?? {}) as Record<string, unknown>;
   if (PUBLIC_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
     return { ...formatted, extensions };
   }

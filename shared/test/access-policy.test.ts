@@ -30,7 +30,9 @@ beforeAll(async () => {
   db = await createTestDatabase('policy');
   client = new Client({ connectionString: db.url });
   await client.connect();
-  await client.query(`CREATE TABLE rows (id int PRIMARY KEY, customer_code text); CREATE TABLE row_tags (row_id int, tag_id int)`);
+  await client.query(
+    `CREATE TABLE rows (id int PRIMARY KEY, customer_code text); CREATE TABLE row_tags (row_id int, tag_id int)`,
+  );
   for (const row of ROWS) {
     await client.query(`INSERT INTO rows VALUES ($1, $2)`, [row.id, row.customer]);
     for (const tag of row.tags) await client.query(`INSERT INTO row_tags VALUES ($1, $2)`, [row.id, tag]);
@@ -63,7 +65,11 @@ async function visibleInSql(p: Principal): Promise<number[]> {
 const behaviours: UntaggedAlertBehavior[] = ['VISIBLE_TO_ALL', 'ADMIN_ONLY', 'DEFAULT_TAG'];
 const settingsCases: TagAccessSettings[] = [
   { enabled: false, untaggedAlertBehavior: 'VISIBLE_TO_ALL', defaultTagId: null },
-  ...behaviours.map((b) => ({ enabled: true, untaggedAlertBehavior: b, defaultTagId: b === 'DEFAULT_TAG' ? '3' : null })),
+  ...behaviours.map((b) => ({
+    enabled: true,
+    untaggedAlertBehavior: b,
+    defaultTagId: b === 'DEFAULT_TAG' ? '3' : null,
+  })),
 ];
 const principals: Principal[] = [];
 for (const role of ['admin', 'analyst', 'customer_user', 'auditor', 'scheduler']) {
@@ -106,7 +112,12 @@ describe('access policy: pure functions and SQL agree', () => {
     expect(canSeeTaggedRow(analyst(['1'], on('DEFAULT_TAG', '5')), untagged)).toBe(false);
     expect(canSeeTaggedRow(analyst(['1'], on('VISIBLE_TO_ALL'), ['B']), tagged)).toBe(false);
     // customer users are not tag-filtered, but see only their customers
-    expect(canSeeTaggedRow(testPrincipal({ role: 'customer_user', tagAccess: on('ADMIN_ONLY'), customerCodes: ['A'] }), tagged)).toBe(true);
+    expect(
+      canSeeTaggedRow(
+        testPrincipal({ role: 'customer_user', tagAccess: on('ADMIN_ONLY'), customerCodes: ['A'] }),
+        tagged,
+      ),
+    ).toBe(true);
     expect(canSeeTaggedRow(testPrincipal({ role: 'customer_user', customerCodes: [] }), tagged)).toBe(false);
   });
 });

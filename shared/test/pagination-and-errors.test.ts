@@ -5,7 +5,9 @@ describe('cursors and page sizes', () => {
   it('round-trips cursors and rejects malformed ones with BAD_USER_INPUT', () => {
     expect(decodeCursor(encodeCursor(['2026-01-01T00:00:00.000Z', 42]), 2)).toEqual(['2026-01-01T00:00:00.000Z', 42]);
     for (const bad of ['%%%', encodeCursor([1]), Buffer.from('{"a":1}').toString('base64url'), 'x'.repeat(600)]) {
-      expect(() => decodeCursor(bad, 2)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }));
+      expect(() => decodeCursor(bad, 2)).toThrow(
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
+      );
     }
   });
 
@@ -24,8 +26,14 @@ describe('error masking', () => {
       message: 'nope',
       extensions: { code: 'FORBIDDEN' },
     });
-    const masked = maskError({ message: 'relation "x" does not exist', extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at'] } }, 'req-1');
-    expect(masked).toEqual({ message: 'Internal server error (request id req-1)', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'req-1' } });
+    const masked = maskError(
+      { message: 'relation "x" does not exist', extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at'] } },
+      'req-1',
+    );
+    expect(masked).toEqual({
+      message: 'Internal server error (request id req-1)',
+      extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'req-1' },
+    });
   });
 });
 

@@ -68,7 +68,10 @@ export function canSeeTags(p: Principal, rowTagIds: readonly string[]): boolean 
 }
 
 /** A tag-protected row (alert, camera): customer scope AND tags. */
-export function canSeeTaggedRow(p: Principal, row: { customerCode: string | null; tagIds: readonly string[] }): boolean {
+export function canSeeTaggedRow(
+  p: Principal,
+  row: { customerCode: string | null; tagIds: readonly string[] },
+): boolean {
   return canSeeCustomer(p, row.customerCode) && canSeeTags(p, row.tagIds);
 }
 

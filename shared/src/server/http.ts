@@ -49,7 +49,12 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
@@ -139,7 +144,11 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
       } catch (error) {
         if (error instanceof HttpError) return sendGraphQLError(res, error, requestId);
         options.onError?.(error, requestId);
-        sendGraphQLError(res, new HttpError(500, 'INTERNAL_SERVER_ERROR', `Internal server error (request id ${requestId})`), requestId);
+        sendGraphQLError(
+          res,
+          new HttpError(500, 'INTERNAL_SERVER_ERROR', `Internal server error (request id ${requestId})`),
+          requestId,
+        );
       }
     })();
   });

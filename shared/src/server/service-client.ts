@@ -44,7 +44,12 @@ export function createServiceClient(options: ServiceClientOptions) {
   }
 
   return {
-    async request<T>(url: string, query: string, variables: Record<string, unknown> = {}, requestId?: string): Promise<T> {
+    async request<T>(
+      url: string,
+      query: string,
+      variables: Record<string, unknown> = {},
+      requestId?: string,
+    ): Promise<T> {
       const response = await fetch(url, {
         method: 'POST',
         headers: {
@@ -62,7 +67,8 @@ export function createServiceClient(options: ServiceClientOptions) {
           body.errors.map((e) => String(e.extensions?.code ?? '')),
         );
       }
-      if (!response.ok || !body.data) throw new ServiceCallError(`Service call to ${url} failed with HTTP ${response.status}`);
+      if (!response.ok || !body.data)
+        throw new ServiceCallError(`Service call to ${url} failed with HTTP ${response.status}`);
       return body.data;
     },
   };

@@ -14,7 +14,10 @@ import { createTestDatabase, type TestDatabase } from './databases';
 export interface GraphQLResult<TData = Record<string, unknown>> {
   status: number;
   headers: Headers;
-  body: { data?: TData | null; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] };
+  body: {
+    data?: TData | null;
+    errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  };
   requestId: string;
 }
 
@@ -95,9 +98,17 @@ export async function startTestSubgraph(
     internalTokenSecret,
     jwtSecret,
     server,
-    async query<TData>(query: string, variables: Record<string, unknown> = {}, principal: Principal = anonymousPrincipal()) {
+    async query<TData>(
+      query: string,
+      variables: Record<string, unknown> = {},
+      principal: Principal = anonymousPrincipal(),
+    ) {
       const token = await signInternalToken(principal, internalTokenSecret, 60);
-      return (await postGraphQL(server.graphqlUrl, { query, variables }, { [Headers.INTERNAL_TOKEN]: token })) as GraphQLResult<TData>;
+      return (await postGraphQL(
+        server.graphqlUrl,
+        { query, variables },
+        { [Headers.INTERNAL_TOKEN]: token },
+      )) as GraphQLResult<TData>;
     },
     post: (body, headers) => postGraphQL(server.graphqlUrl, body, headers),
     statementsFor: (requestId) => requestScope.statementsFor(requestId),

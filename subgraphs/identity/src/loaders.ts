@@ -25,7 +25,10 @@ export function createIdentityLoaders(dataSource: DataSource) {
     /** Keys are lower-cased usernames (usernames are unique regardless of case). */
     userByUsername: rowLoader(
       (names: readonly string[]) =>
-        users.createQueryBuilder('u').where('lower(u.username) = ANY(:names)', { names: [...names] }).getMany(),
+        users
+          .createQueryBuilder('u')
+          .where('lower(u.username) = ANY(:names)', { names: [...names] })
+          .getMany(),
       (u) => u.username.toLowerCase(),
     ),
     roleById: rowLoader(
@@ -52,22 +55,30 @@ export function createIdentityLoaders(dataSource: DataSource) {
     ),
     tagIdsByUserId: groupLoader(
       (userIds: readonly number[]) =>
-        dataSource.getRepository(UserTagAccessEntity).find({ where: { userId: In([...userIds]) }, order: { tagId: 'ASC' } }),
+        dataSource
+          .getRepository(UserTagAccessEntity)
+          .find({ where: { userId: In([...userIds]) }, order: { tagId: 'ASC' } }),
       (row) => row.userId,
     ),
     tagIdsByRoleId: groupLoader(
       (roleIds: readonly number[]) =>
-        dataSource.getRepository(RoleTagAccessEntity).find({ where: { roleId: In([...roleIds]) }, order: { tagId: 'ASC' } }),
+        dataSource
+          .getRepository(RoleTagAccessEntity)
+          .find({ where: { roleId: In([...roleIds]) }, order: { tagId: 'ASC' } }),
       (row) => row.roleId,
     ),
     mandatesByUserId: groupLoader(
       (userIds: readonly number[]) =>
-        dataSource.getRepository(MandateEntity).find({ where: { userId: In([...userIds]) }, order: { createdAt: 'DESC' } }),
+        dataSource
+          .getRepository(MandateEntity)
+          .find({ where: { userId: In([...userIds]) }, order: { createdAt: 'DESC' } }),
       (row) => row.userId,
     ),
     apiKeysByUserId: groupLoader(
       (userIds: readonly number[]) =>
-        dataSource.getRepository(ApiKeyEntity).find({ where: { userId: In([...userIds]) }, order: { createdAt: 'ASC' } }),
+        dataSource
+          .getRepository(ApiKeyEntity)
+          .find({ where: { userId: In([...userIds]) }, order: { createdAt: 'ASC' } }),
       (row) => row.userId,
     ),
   };

@@ -4,9 +4,27 @@ import { CustomerEntity, RoleEntity, UserCustomerAccessEntity, UserEntity } from
 import { hashPassword } from './services/password';
 
 const DEMO_CUSTOMERS = [
-  { code: 'ACME', name: 'Acme Corporation', contactName: 'Wile E. Coyote', phone: '+1 555 0100', address: '1 Desert Road, Tucson, AZ' },
-  { code: 'GLOBEX', name: 'Globex Industries', contactName: 'Hank Scorpio', phone: '+1 555 0199', address: '42 Cypress Creek, Springfield' },
-  { code: 'INITECH', name: 'Initech', contactName: 'Bill Lumbergh', phone: '+1 555 0142', address: '4120 Freidrich Lane, Austin, TX' },
+  {
+    code: 'ACME',
+    name: 'Acme Corporation',
+    contactName: 'Wile E. Coyote',
+    phone: '+1 555 0100',
+    address: '1 Desert Road, Tucson, AZ',
+  },
+  {
+    code: 'GLOBEX',
+    name: 'Globex Industries',
+    contactName: 'Hank Scorpio',
+    phone: '+1 555 0199',
+    address: '42 Cypress Creek, Springfield',
+  },
+  {
+    code: 'INITECH',
+    name: 'Initech',
+    contactName: 'Bill Lumbergh',
+    phone: '+1 555 0142',
+    address: '4120 Freidrich Lane, Austin, TX',
+  },
 ];
 
 /** Demo users: [username, role, customers]. The analyst is limited to two customers. */
@@ -27,14 +45,21 @@ export async function seedIdentityDemo(dataSource: DataSource, options: DemoSeed
     for (const [username, roleName, customers] of DEMO_USERS) {
       const role = roles.find((r) => r.name === roleName);
       if (!role) throw new Error(`Role ${roleName} missing: run the identity migrations`);
-      const user = await tx.getRepository(UserEntity).save({ username, email: `${username}@demo.socgraph.local`, passwordHash, roleId: role.id });
+      const user = await tx
+        .getRepository(UserEntity)
+        .save({ username, email: `${username}@demo.socgraph.local`, passwordHash, roleId: role.id });
       if (customers.length) {
-        await tx.getRepository(UserCustomerAccessEntity).insert(customers.map((customerCode) => ({ userId: user.id, customerCode })));
+        await tx
+          .getRepository(UserCustomerAccessEntity)
+          .insert(customers.map((customerCode) => ({ userId: user.id, customerCode })));
       }
     }
   });
   return [
     `identity: customers ${DEMO_CUSTOMERS.map((c) => c.code).join(', ')}`,
-    ...DEMO_USERS.map(([u, role, customers]) => `  login ${u} (${role}${customers.length ? `, customers ${customers.join(', ')}` : ''})`),
+    ...DEMO_USERS.map(
+      ([u, role, customers]) =>
+        `  login ${u} (${role}${customers.length ? `, customers ${customers.join(', ')}` : ''})`,
+    ),
   ];
 }

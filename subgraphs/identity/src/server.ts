@@ -43,7 +43,11 @@ export const identitySubgraph: SubgraphService = {
       JWT_SECRET: options.jwtSecret,
     });
     const logger = options.logger ?? createLogger(`subgraph-${SUBGRAPH_NAME}`, config.LOG_LEVEL);
-    const dataSource = createSubgraphDataSource({ subgraph: SUBGRAPH_NAME, url: options.databaseUrl, entities: identityEntities });
+    const dataSource = createSubgraphDataSource({
+      subgraph: SUBGRAPH_NAME,
+      url: options.databaseUrl,
+      entities: identityEntities,
+    });
     await dataSource.initialize();
     try {
       const running = await startSubgraphServer(identityModule(dataSource, config), {

@@ -20,7 +20,9 @@ describe('login and sessions', () => {
   it('logs in, records a session, and the session resolves to a principal', async () => {
     const user = await createUser(identity, { role: 'analyst', tagIds: ['7', '3'] });
     await identity.query(`mutation { setRoleTagAccess(role: "analyst", tagIds: ["3", "9"]) { name } }`, {}, ADMIN);
-    const login = await identity.query<{ login: { token: string; user: { username: string; role: { name: string } } } }>(LOGIN, {
+    const login = await identity.query<{
+      login: { token: string; user: { username: string; role: { name: string } } };
+    }>(LOGIN, {
       u: user.username,
       p: 'correct horse battery',
     });
@@ -42,9 +44,15 @@ describe('login and sessions', () => {
       SERVICE,
     );
     // user tags ∪ role tags, each once
-    expect(resolved.body.data?._principalForSession).toMatchObject({ role: 'analyst', tagIds: ['3', '7', '9'], sessionId });
+    expect(resolved.body.data?._principalForSession).toMatchObject({
+      role: 'analyst',
+      tagIds: ['3', '7', '9'],
+      sessionId,
+    });
 
-    const rows = await identity.dataSource.query(`SELECT is_active FROM identity.user_sessions WHERE session_id = $1`, [sessionId]);
+    const rows = await identity.dataSource.query(`SELECT is_active FROM identity.user_sessions WHERE session_id = $1`, [
+      sessionId,
+    ]);
     expect(rows).toEqual([{ is_active: true }]);
     await identity.query(`mutation { setRoleTagAccess(role: "analyst", tagIds: []) { name } }`, {}, ADMIN);
   });
@@ -60,9 +68,16 @@ describe('login and sessions', () => {
 
   it('logout ends the session, after which it no longer resolves', async () => {
     const user = await createUser(identity, { role: 'customer_user' });
-    const login = await identity.query<{ login: { token: string } }>(LOGIN, { u: user.username, p: 'correct horse battery' });
+    const login = await identity.query<{ login: { token: string } }>(LOGIN, {
+      u: user.username,
+      p: 'correct horse battery',
+    });
     const sessionId = sessionIdOf(login.body.data!.login.token);
-    const logout = await identity.query<{ logout: boolean }>(`mutation { logout }`, {}, { ...user.principal, sessionId });
+    const logout = await identity.query<{ logout: boolean }>(
+      `mutation { logout }`,
+      {},
+      { ...user.principal, sessionId },
+    );
     expect(logout.body.data?.logout).toBe(true);
     const resolved = await identity.query(PRINCIPAL_FOR_SESSION, { s: sessionId }, SERVICE);
     expect(resolved.body.data?._principalForSession).toBeNull();
@@ -91,7 +106,9 @@ describe('API keys', () => {
     const { secret, apiKey } = created.body.data!.createApiKey;
     expect(secret.startsWith(apiKey.prefix)).toBe(true);
 
-    const stored = await identity.dataSource.query(`SELECT secret_hash FROM identity.api_keys WHERE id = $1`, [apiKey.id]);
+    const stored = await identity.dataSource.query(`SELECT secret_hash FROM identity.api_keys WHERE id = $1`, [
+      apiKey.id,
+    ]);
     expect(stored[0].secret_hash).not.toContain(secret);
     expect(stored[0].secret_hash).toHaveLength(64);
 
@@ -104,7 +121,11 @@ describe('API keys', () => {
       persistedOnly: true,
     });
 
-    const revoke = await identity.query(`mutation ($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { id: apiKey.id }, owner.principal);
+    const revoke = await identity.query(
+      `mutation ($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`,
+      { id: apiKey.id },
+      owner.principal,
+    );
     expect(revoke.body.errors).toBeUndefined();
     const after = await identity.query(FOR_KEY, { s: secret }, SERVICE);
     expect(after.body.data?._principalForApiKey).toBeNull();

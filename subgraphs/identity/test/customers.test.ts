@@ -16,9 +16,21 @@ const codesOf = (result: { body: { data?: unknown } }) =>
 describe('customer scoping (one shared policy)', () => {
   it.each([
     ['admin', testPrincipal(), ['ACME', 'GLOBEX', 'INITECH']],
-    ['analyst without customer rows: all', testPrincipal({ role: 'analyst', userId: '2' }), ['ACME', 'GLOBEX', 'INITECH']],
-    ['analyst with rows: those', testPrincipal({ role: 'analyst', userId: '2', customerCodes: ['GLOBEX'] }), ['GLOBEX']],
-    ['customer_user with rows: those', testPrincipal({ role: 'customer_user', userId: '3', customerCodes: ['ACME', 'INITECH'] }), ['ACME', 'INITECH']],
+    [
+      'analyst without customer rows: all',
+      testPrincipal({ role: 'analyst', userId: '2' }),
+      ['ACME', 'GLOBEX', 'INITECH'],
+    ],
+    [
+      'analyst with rows: those',
+      testPrincipal({ role: 'analyst', userId: '2', customerCodes: ['GLOBEX'] }),
+      ['GLOBEX'],
+    ],
+    [
+      'customer_user with rows: those',
+      testPrincipal({ role: 'customer_user', userId: '3', customerCodes: ['ACME', 'INITECH'] }),
+      ['ACME', 'INITECH'],
+    ],
     ['customer_user without rows: none', testPrincipal({ role: 'customer_user', userId: '3' }), []],
     ['auditor: none', testPrincipal({ role: 'auditor', userId: '4' }), []],
   ])('%s', async (_label, principal, expected) => {
@@ -26,7 +38,11 @@ describe('customer scoping (one shared policy)', () => {
     expect(codesOf(list)).toEqual(expected);
     expect((list.body.data as { customers: { totalCount: number } }).customers.totalCount).toBe(expected.length);
     for (const code of ['ACME', 'GLOBEX', 'INITECH']) {
-      const single = await identity.query<{ customer: { code: string } | null }>(`query ($c: String!) { customer(code: $c) { code } }`, { c: code }, principal);
+      const single = await identity.query<{ customer: { code: string } | null }>(
+        `query ($c: String!) { customer(code: $c) { code } }`,
+        { c: code },
+        principal,
+      );
       expect(single.body.data?.customer?.code ?? null).toBe(expected.includes(code) ? code : null);
       const ref = await identity.query<{ _entities: ({ code: string } | null)[] }>(
         `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { code } } }`,
@@ -41,9 +57,17 @@ describe('customer scoping (one shared policy)', () => {
 describe('createCustomer', () => {
   const CREATE = `mutation ($input: CreateCustomerInput!) { createCustomer(input: $input) { code name } }`;
   it('CONFLICT on a duplicate code, BAD_USER_INPUT on a bad one', async () => {
-    expect(errorCodes(await identity.query(CREATE, { input: { code: 'ACME', name: 'Again' } }, ADMIN))).toEqual(['CONFLICT']);
-    expect(errorCodes(await identity.query(CREATE, { input: { code: 'has space', name: 'x' } }, ADMIN))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await identity.query(CREATE, { input: { code: 'x'.repeat(51), name: 'x' } }, ADMIN))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await identity.query(CREATE, { input: { code: 'OK1', name: 'x', parentCode: 'NOPE' } }, ADMIN))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await identity.query(CREATE, { input: { code: 'ACME', name: 'Again' } }, ADMIN))).toEqual([
+      'CONFLICT',
+    ]);
+    expect(errorCodes(await identity.query(CREATE, { input: { code: 'has space', name: 'x' } }, ADMIN))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    expect(errorCodes(await identity.query(CREATE, { input: { code: 'x'.repeat(51), name: 'x' } }, ADMIN))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    expect(
+      errorCodes(await identity.query(CREATE, { input: { code: 'OK1', name: 'x', parentCode: 'NOPE' } }, ADMIN)),
+    ).toEqual(['BAD_USER_INPUT']);
   });
 });

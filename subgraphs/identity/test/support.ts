@@ -45,7 +45,13 @@ export async function createUser(
   return {
     id,
     username,
-    principal: testPrincipal({ userId: id, username, role: fields.role, customerCodes: fields.customerCodes ?? [], tagIds: fields.tagIds ?? [] }),
+    principal: testPrincipal({
+      userId: id,
+      username,
+      role: fields.role,
+      customerCodes: fields.customerCodes ?? [],
+      tagIds: fields.tagIds ?? [],
+    }),
   };
 }
 

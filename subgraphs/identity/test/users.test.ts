@@ -16,7 +16,12 @@ beforeAll(async () => {
 afterAll(async () => identity?.stop());
 
 const CREATE_USER = `mutation ($input: CreateUserInput!) { createUser(input: $input) { id username email role { name } customers { code } tagAccess { id } } }`;
-const validInput = (username: string) => ({ username, email: `${username}@example.com`, password: 'long enough pw', role: 'analyst' });
+const validInput = (username: string) => ({
+  username,
+  email: `${username}@example.com`,
+  password: 'long enough pw',
+  role: 'analyst',
+});
 
 describe('createUser', () => {
   it('creates the user with its access lists, and never stores the password in clear', async () => {
@@ -32,7 +37,9 @@ describe('createUser', () => {
       customers: [{ code: 'C1' }, { code: 'C3' }],
       tagAccess: [{ id: '2' }, { id: '4' }],
     });
-    const [row] = await identity.dataSource.query(`SELECT password_hash FROM identity.users WHERE username = 'new.analyst'`);
+    const [row] = await identity.dataSource.query(
+      `SELECT password_hash FROM identity.users WHERE username = 'new.analyst'`,
+    );
     expect(row.password_hash).toMatch(/^scrypt\$/);
     expect(row.password_hash).not.toContain('long enough pw');
   });
@@ -41,7 +48,9 @@ describe('createUser', () => {
     await identity.query(CREATE_USER, { input: validInput('dupe') }, ADMIN);
     const again = await identity.query(CREATE_USER, { input: validInput('DUPE') }, ADMIN);
     expect(errorCodes(again)).toEqual(['CONFLICT']);
-    const [{ count }] = await identity.dataSource.query(`SELECT count(*)::int AS count FROM identity.users WHERE lower(username) = 'dupe'`);
+    const [{ count }] = await identity.dataSource.query(
+      `SELECT count(*)::int AS count FROM identity.users WHERE lower(username) = 'dupe'`,
+    );
     expect(count).toBe(1);
   });
 
@@ -55,7 +64,11 @@ describe('createUser', () => {
     ['an oversized username', { username: 'x'.repeat(65) }],
   ])('is BAD_USER_INPUT for %s, writing nothing', async (_label, override) => {
     const before = await identity.dataSource.query(`SELECT count(*)::int AS n FROM identity.users`);
-    const result = await identity.query(CREATE_USER, { input: { ...validInput(`bad_${randomUUID().slice(0, 8)}`), ...override } }, ADMIN);
+    const result = await identity.query(
+      CREATE_USER,
+      { input: { ...validInput(`bad_${randomUUID().slice(0, 8)}`), ...override } },
+      ADMIN,
+    );
     expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
     const after = await identity.dataSource.query(`SELECT count(*)::int AS n FROM identity.users`);
     expect(after).toEqual(before);
@@ -63,7 +76,11 @@ describe('createUser', () => {
 
   it('is FORBIDDEN for every role but admin, and for anonymous callers', async () => {
     for (const principal of [analyst.principal, customerUser.principal]) {
-      const result = await identity.query(CREATE_USER, { input: validInput(`x${randomUUID().slice(0, 6)}`) }, principal);
+      const result = await identity.query(
+        CREATE_USER,
+        { input: validInput(`x${randomUUID().slice(0, 6)}`) },
+        principal,
+      );
       expect(errorCodes(result)).toEqual(['FORBIDDEN']);
     }
     const anonymous = await identity.query(CREATE_USER, { input: validInput('anon_try') });
@@ -74,7 +91,10 @@ describe('createUser', () => {
 describe('admin-only mutations', () => {
   it.each([
     ['setUserTagAccess', `mutation ($id: ID!) { setUserTagAccess(userId: $id, tagIds: ["1"]) { id } }`],
-    ['setUserCustomerAccess', `mutation ($id: ID!) { setUserCustomerAccess(userId: $id, customerCodes: ["C1"]) { id } }`],
+    [
+      'setUserCustomerAccess',
+      `mutation ($id: ID!) { setUserCustomerAccess(userId: $id, customerCodes: ["C1"]) { id } }`,
+    ],
     ['setRoleTagAccess', `mutation { setRoleTagAccess(role: "analyst", tagIds: ["1"]) { id } }`],
     ['createCustomer', `mutation { createCustomer(input: { code: "ZZ", name: "Z" }) { code } }`],
   ])('%s is FORBIDDEN for an analyst', async (_name, mutation) => {
@@ -84,7 +104,10 @@ describe('admin-only mutations', () => {
 
   it('replaces access lists, and NOT_FOUND for an unknown user', async () => {
     const user = await createUser(identity, { role: 'analyst', customerCodes: ['C1'], tagIds: ['1', '2'] });
-    const set = await identity.query<{ setUserTagAccess: { tagAccess: { id: string }[] }; setUserCustomerAccess: { customers: { code: string }[] } }>(
+    const set = await identity.query<{
+      setUserTagAccess: { tagAccess: { id: string }[] };
+      setUserCustomerAccess: { customers: { code: string }[] };
+    }>(
       `mutation ($id: ID!) {
          setUserTagAccess(userId: $id, tagIds: ["5"]) { tagAccess { id } }
          setUserCustomerAccess(userId: $id, customerCodes: ["C2", "C3"]) { customers { code } }
@@ -94,7 +117,11 @@ describe('admin-only mutations', () => {
     );
     expect(set.body.data?.setUserTagAccess.tagAccess).toEqual([{ id: '5' }]);
     expect(set.body.data?.setUserCustomerAccess.customers).toEqual([{ code: 'C2' }, { code: 'C3' }]);
-    const missing = await identity.query(`mutation { setUserTagAccess(userId: "999999", tagIds: []) { id } }`, {}, ADMIN);
+    const missing = await identity.query(
+      `mutation { setUserTagAccess(userId: "999999", tagIds: []) { id } }`,
+      {},
+      ADMIN,
+    );
     expect(errorCodes(missing)).toEqual(['NOT_FOUND']);
   });
 });
@@ -109,7 +136,9 @@ describe('reading users', () => {
     expect(errorCodes(await identity.query(USERS, { first: 101 }, ADMIN))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await identity.query(USERS, { first: -1 }, ADMIN))).toEqual(['BAD_USER_INPUT']);
     expect(errorCodes(await identity.query(USERS, { after: 'not-a-cursor!' }, ADMIN))).toEqual(['BAD_USER_INPUT']);
-    expect(errorCodes(await identity.query(USERS, { after: Buffer.from('{"x":1}').toString('base64url') }, ADMIN))).toEqual(['BAD_USER_INPUT']);
+    expect(
+      errorCodes(await identity.query(USERS, { after: Buffer.from('{"x":1}').toString('base64url') }, ADMIN)),
+    ).toEqual(['BAD_USER_INPUT']);
   });
 
   it('walks every page exactly once, and filters by role, customer and search', async () => {
@@ -117,8 +146,13 @@ describe('reading users', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: Awaited<ReturnType<typeof identity.query<{ users: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }>>> =
-        await identity.query(USERS, { first: 2, after }, ADMIN);
+      const page: Awaited<
+        ReturnType<
+          typeof identity.query<{
+            users: { edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } };
+          }>
+        >
+      > = await identity.query(USERS, { first: 2, after }, ADMIN);
       seen.push(...page.body.data!.users.edges.map((e) => e.node.id));
       if (!page.body.data!.users.pageInfo.hasNextPage) break;
       after = page.body.data!.users.pageInfo.endCursor;
@@ -132,18 +166,30 @@ describe('reading users', () => {
       ADMIN,
     );
     expect(filtered.body.data?.users.edges.map((e) => e.node.username)).toEqual([customerUser.username]);
-    const search = await identity.query<{ users: { totalCount: number } }>(USERS, { filter: { search: customerUser.username.toUpperCase() } }, ADMIN);
+    const search = await identity.query<{ users: { totalCount: number } }>(
+      USERS,
+      { filter: { search: customerUser.username.toUpperCase() } },
+      ADMIN,
+    );
     expect(search.body.data?.users.totalCount).toBe(1);
   });
 
   it('shows staff every profile, a customer user only itself, and private fields only to self or admin', async () => {
     const USER = `query ($id: ID!) { user(id: $id) { username } }`;
-    expect((await identity.query(USER, { id: customerUser.id }, analyst.principal)).body.data?.user).toEqual({ username: customerUser.username });
+    expect((await identity.query(USER, { id: customerUser.id }, analyst.principal)).body.data?.user).toEqual({
+      username: customerUser.username,
+    });
     expect((await identity.query(USER, { id: analyst.id }, customerUser.principal)).body.data?.user).toBeNull();
-    expect((await identity.query(USER, { id: customerUser.id }, customerUser.principal)).body.data?.user).toEqual({ username: customerUser.username });
+    expect((await identity.query(USER, { id: customerUser.id }, customerUser.principal)).body.data?.user).toEqual({
+      username: customerUser.username,
+    });
     expect((await identity.query(USER, { id: 'abc' }, ADMIN)).body.data?.user).toBeNull();
 
-    const privateField = await identity.query(`query ($id: ID!) { user(id: $id) { tagAccess { id } } }`, { id: customerUser.id }, analyst.principal);
+    const privateField = await identity.query(
+      `query ($id: ID!) { user(id: $id) { tagAccess { id } } }`,
+      { id: customerUser.id },
+      analyst.principal,
+    );
     expect(errorCodes(privateField)).toEqual(['FORBIDDEN']);
     const me = await identity.query<{ me: { username: string; creditBalance: number; customers: { code: string }[] } }>(
       `{ me { username creditBalance customers { code } transactions { totalCount } mandates { id } apiKeys { id } } }`,
@@ -151,7 +197,11 @@ describe('reading users', () => {
       customerUser.principal,
     );
     expect(me.body.errors).toBeUndefined();
-    expect(me.body.data?.me).toMatchObject({ username: customerUser.username, creditBalance: 1000, customers: [{ code: 'C2' }] });
+    expect(me.body.data?.me).toMatchObject({
+      username: customerUser.username,
+      creditBalance: 1000,
+      customers: [{ code: 'C2' }],
+    });
     expect((await identity.query(`{ me { id } }`)).body.data?.me).toBeNull();
   });
 
@@ -163,21 +213,37 @@ describe('reading users', () => {
       { __typename: 'User', id: '987654' },
     ];
     const asAdmin = await identity.query<{ _entities: unknown[] }>(ENTITIES, { r: reps }, ADMIN);
-    expect(asAdmin.body.data?._entities).toEqual([{ id: analyst.id, username: analyst.username }, { id: customerUser.id, username: customerUser.username }, null]);
+    expect(asAdmin.body.data?._entities).toEqual([
+      { id: analyst.id, username: analyst.username },
+      { id: customerUser.id, username: customerUser.username },
+      null,
+    ]);
     const asCustomer = await identity.query<{ _entities: unknown[] }>(ENTITIES, { r: reps }, customerUser.principal);
-    expect(asCustomer.body.data?._entities).toEqual([null, { id: customerUser.id, username: customerUser.username }, null]);
+    expect(asCustomer.body.data?._entities).toEqual([
+      null,
+      { id: customerUser.id, username: customerUser.username },
+      null,
+    ]);
   });
 });
 
 describe('statement counts', () => {
   it('users(first: 5) and users(first: 50) with role, customers and tagAccess run the same number of statements', async () => {
-    for (let i = 0; i < 50; i++) await createUser(identity, { role: i % 2 ? 'analyst' : 'customer_user', customerCodes: ['C1', 'C2'], tagIds: ['1', String(i + 2)] });
+    for (let i = 0; i < 50; i++)
+      await createUser(identity, {
+        role: i % 2 ? 'analyst' : 'customer_user',
+        customerCodes: ['C1', 'C2'],
+        tagIds: ['1', String(i + 2)],
+      });
     const QUERY = `query ($first: Int) { users(first: $first) { totalCount edges { node { id role { name tagAccess { id } } customers { code } tagAccess { id } } } } }`;
     const counts: number[] = [];
     for (const first of [5, 50]) {
       const requestId = randomUUID();
       const token = await signInternalToken(ADMIN, identity.internalTokenSecret, 60);
-      const result = await identity.post({ query: QUERY, variables: { first } }, { [Headers.INTERNAL_TOKEN]: token, [Headers.REQUEST_ID]: requestId });
+      const result = await identity.post(
+        { query: QUERY, variables: { first } },
+        { [Headers.INTERNAL_TOKEN]: token, [Headers.REQUEST_ID]: requestId },
+      );
       expect(result.body.errors).toBeUndefined();
       expect((result.body.data as { users: { edges: unknown[] } }).users.edges).toHaveLength(first);
       counts.push(identity.statementsFor(requestId));

@@ -11,7 +11,8 @@ export const customerResolvers: GraphQLResolverMap<IdentityContext> = {
     roles: (_: unknown, __: unknown, ctx: IdentityContext) => ctx.roles.list(),
   },
   Mutation: {
-    createCustomer: (_: unknown, args: { input: CreateCustomerInput }, ctx: IdentityContext) => ctx.customers.create(args.input),
+    createCustomer: (_: unknown, args: { input: CreateCustomerInput }, ctx: IdentityContext) =>
+      ctx.customers.create(args.input),
     setRoleTagAccess: (_: unknown, args: { role: string; tagIds: string[] }, ctx: IdentityContext) =>
       ctx.roles.setTagAccess(args.role, args.tagIds),
   },

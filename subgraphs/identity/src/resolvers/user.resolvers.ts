@@ -12,7 +12,8 @@ interface PageArgs {
 export const userResolvers: GraphQLResolverMap<IdentityContext> = {
   Query: {
     me: (_: unknown, __: unknown, ctx: IdentityContext) => ctx.users.me(),
-    users: (_: unknown, args: PageArgs & { filter?: UserFilter }, ctx: IdentityContext) => ctx.users.list(args, args.filter),
+    users: (_: unknown, args: PageArgs & { filter?: UserFilter }, ctx: IdentityContext) =>
+      ctx.users.list(args, args.filter),
     user: (_: unknown, args: { id: string }, ctx: IdentityContext) => ctx.users.byId(args.id),
   },
   Mutation: {
@@ -24,7 +25,11 @@ export const userResolvers: GraphQLResolverMap<IdentityContext> = {
   },
   User: {
     __resolveReference: (ref: { id?: string; username?: string }, ctx: IdentityContext) =>
-      ref.id !== undefined ? ctx.users.byId(ref.id) : ref.username !== undefined ? ctx.users.byUsername(ref.username) : null,
+      ref.id !== undefined
+        ? ctx.users.byId(ref.id)
+        : ref.username !== undefined
+          ? ctx.users.byUsername(ref.username)
+          : null,
     role: (user: UserRow, _: unknown, ctx: IdentityContext) => ctx.loaders.roleById.load(user.roleId),
     customers: async (user: UserRow, _: unknown, ctx: IdentityContext) => {
       ctx.users.requirePrivateAccess(user.id, 'customers');

@@ -1,5 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { isAdmin, notFound, parseIntId, requireAuthenticated, requireAdmin, text, type Principal } from '@socgraph/shared';
+import {
+  isAdmin,
+  notFound,
+  parseIntId,
+  requireAuthenticated,
+  requireAdmin,
+  text,
+  type Principal,
+} from '@socgraph/shared';
 import type { RequestScope } from '../context';
 import { ApiKeyEntity, type ApiKeyRow } from '../entities';
 
@@ -56,7 +64,8 @@ export class ApiKeyService {
     requireAuthenticated(this.principal);
     const repo = this.scope.deps.dataSource.getRepository(ApiKeyEntity);
     const key = /^[0-9a-f-]{36}$/i.test(id) ? await repo.findOneBy({ id }) : null;
-    if (!key || !(isAdmin(this.principal) || String(key.userId) === this.principal.userId)) throw notFound('ApiKey', id);
+    if (!key || !(isAdmin(this.principal) || String(key.userId) === this.principal.userId))
+      throw notFound('ApiKey', id);
     if (!key.revokedAt) {
       key.revokedAt = new Date();
       key.revokedBy = this.principal.username;

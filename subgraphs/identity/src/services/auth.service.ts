@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { anonymousPrincipal, requireAuthenticated, requireService, signUserToken, unauthenticated } from '@socgraph/shared';
+import {
+  anonymousPrincipal,
+  requireAuthenticated,
+  requireService,
+  signUserToken,
+  unauthenticated,
+} from '@socgraph/shared';
 import type { RequestScope } from '../context';
 import { SessionEntity, UserEntity, type UserRow } from '../entities';
 import { hashApiKeySecret } from './api-key.service';
@@ -100,7 +106,10 @@ export class AuthService {
     if (!p.sessionId) return false;
     const result = await this.scope.deps.dataSource
       .getRepository(SessionEntity)
-      .update({ sessionId: p.sessionId, isActive: true }, { isActive: false, logoutAt: new Date(), logoutReason: 'logout' });
+      .update(
+        { sessionId: p.sessionId, isActive: true },
+        { isActive: false, logoutAt: new Date(), logoutReason: 'logout' },
+      );
     return (result.affected ?? 0) > 0;
   }
 
@@ -136,7 +145,12 @@ export class AuthService {
     )) as (PrincipalRow & { api_key_id: string; client_name: string; persisted_only: boolean })[];
     const row = rows[0];
     return row
-      ? toPrincipal(row, { sessionId: null, apiKeyId: row.api_key_id, clientName: row.client_name, persistedOnly: row.persisted_only })
+      ? toPrincipal(row, {
+          sessionId: null,
+          apiKeyId: row.api_key_id,
+          clientName: row.client_name,
+          persistedOnly: row.persisted_only,
+        })
       : null;
   }
 }

@@ -8,7 +8,7 @@ export class BillingService {
   constructor(private readonly scope: RequestScope) {}
 
   async transactions(userId: number, args: ConnectionArgs): Promise<Connection<TransactionRow>> {
-    requireSelfOrAdmin(this.scope.principal, userId, "transactions");
+    requireSelfOrAdmin(this.scope.principal, userId, 'transactions');
     const query = this.scope.deps.dataSource
       .getRepository(TransactionEntity)
       .createQueryBuilder('t')

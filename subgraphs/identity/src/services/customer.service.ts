@@ -23,7 +23,11 @@ export interface CreateCustomerInput {
   address?: string | null;
 }
 
-export const CUSTOMER_CODE_RULE = { max: 50, pattern: /^[A-Za-z0-9_-]+$/, patternHint: 'may hold letters, digits, - and _ only' };
+export const CUSTOMER_CODE_RULE = {
+  max: 50,
+  pattern: /^[A-Za-z0-9_-]+$/,
+  patternHint: 'may hold letters, digits, - and _ only',
+};
 
 /** Customers (tenants), scoped by the shared policy: a caller sees only customers in its scope. */
 export class CustomerService {

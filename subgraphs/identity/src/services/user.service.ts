@@ -14,7 +14,14 @@ import {
 } from '@socgraph/shared';
 import type { EntityManager } from 'typeorm';
 import type { RequestScope } from '../context';
-import { CustomerEntity, RoleEntity, UserCustomerAccessEntity, UserEntity, UserTagAccessEntity, type UserRow } from '../entities';
+import {
+  CustomerEntity,
+  RoleEntity,
+  UserCustomerAccessEntity,
+  UserEntity,
+  UserTagAccessEntity,
+  type UserRow,
+} from '../entities';
 import { hashPassword } from './password';
 import { canSeeUser, requireSelfOrAdmin } from './visibility';
 
@@ -33,7 +40,12 @@ export interface CreateUserInput {
   tagIds?: string[] | null;
 }
 
-export const USERNAME_RULE = { min: 3, max: 64, pattern: /^[A-Za-z0-9._@-]+$/, patternHint: 'may hold letters, digits, . _ @ and - only' };
+export const USERNAME_RULE = {
+  min: 3,
+  max: 64,
+  pattern: /^[A-Za-z0-9._@-]+$/,
+  patternHint: 'may hold letters, digits, . _ @ and - only',
+};
 const PASSWORD_MIN = 8;
 const PASSWORD_MAX = 256;
 
@@ -154,12 +166,21 @@ export class UserService {
 
   private async requireCustomersExist(manager: EntityManager, codes: string[], field: string): Promise<void> {
     if (codes.length === 0) return;
-    const found = await manager.getRepository(CustomerEntity).createQueryBuilder('c').where('c.customer_code = ANY(:codes)', { codes }).getMany();
+    const found = await manager
+      .getRepository(CustomerEntity)
+      .createQueryBuilder('c')
+      .where('c.customer_code = ANY(:codes)', { codes })
+      .getMany();
     const missing = codes.filter((code) => !found.some((c) => c.code === code));
     if (missing.length) throw badUserInput(`Unknown customer code(s): ${missing.slice(0, 10).join(', ')}`, field);
   }
 
-  private async writeCustomerAccess(tx: EntityManager, userId: number, codes: string[], replace = false): Promise<void> {
+  private async writeCustomerAccess(
+    tx: EntityManager,
+    userId: number,
+    codes: string[],
+    replace = false,
+  ): Promise<void> {
     const repo = tx.getRepository(UserCustomerAccessEntity);
     if (replace) await repo.delete({ userId });
     if (codes.length) await repo.insert(codes.map((customerCode) => ({ userId, customerCode })));
