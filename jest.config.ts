@@ -33,6 +33,7 @@ const config: Config = {
     project('shared', 'shared'),
     project('migrations', 'migrations'),
     project('identity', 'subgraphs/identity'),
+    project('incidents', 'subgraphs/incidents'),
     project('gateway', 'gateway'),
   ],
   globalSetup: '<rootDir>/shared/src/testing/global-setup.ts',

@@ -87,10 +87,11 @@ export function anonymousAccessPlugin<TContext extends PrincipalContext>(
 /**
  * Drops cached principals as soon as this gateway sees them end: after `logout` (the session)
  * and `revokeApiKey` (the key), so the old credential is refused on its very next request
- * instead of after the cache window. Evicting after a failed mutation only costs a cache miss.
+ * instead of after the cache window; and the tag-access settings after `updateTagAccessSettings`.
+ * Evicting after a failed mutation only costs a cache miss.
  */
 export function principalEvictionPlugin<TContext extends PrincipalContext>(
-  principals: Pick<PrincipalResolver, 'evictSession' | 'evictApiKey'>,
+  principals: Pick<PrincipalResolver, 'evictSession' | 'evictApiKey' | 'evictTagAccessSettings'>,
 ): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
@@ -102,6 +103,7 @@ export function principalEvictionPlugin<TContext extends PrincipalContext>(
             if (field.name.value === 'logout' && principal.sessionId) {
               await principals.evictSession(principal.sessionId);
             }
+            if (field.name.value === 'updateTagAccessSettings') principals.evictTagAccessSettings();
             if (field.name.value === 'revokeApiKey') {
               const arg = field.arguments?.find((a) => a.name.value === 'id');
               const id = arg ? valueFromASTUntyped(arg.value, request.variables ?? {}) : undefined;

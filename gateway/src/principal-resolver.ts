@@ -47,10 +47,11 @@ export interface PrincipalLookup {
  */
 export interface TagAccessSettingsSource {
   current(requestId?: string): Promise<TagAccessSettings>;
+  /** Forgets cached settings, so a change made through this gateway applies at once. */
+  evict?(): void;
 }
 
-// Until incidents exists, tag RBAC is off. Incidents issue: "tag access settings" — replace this
-// with a source that reads incidents' internal settings field (service principal, cached briefly).
+/** For a graph without incidents (gateway-only tests): tag RBAC off. */
 export const tagRbacOffSource: TagAccessSettingsSource = { current: async () => TAG_RBAC_OFF };
 
 /** Identity could not be asked (down, misconfigured): a server fault, not the caller's. */
@@ -125,6 +126,8 @@ export interface PrincipalResolver {
   evictSession(sessionId: string): Promise<void>;
   /** Forgets an API key by id (after revocation through this gateway). */
   evictApiKey(apiKeyId: string): Promise<void>;
+  /** Forgets the cached tag-access settings (after they change through this gateway). */
+  evictTagAccessSettings(): void;
 }
 
 const sessionKey = (sessionId: string): string => `session:${sessionId}`;
@@ -221,6 +224,10 @@ export function createPrincipalResolver(options: PrincipalResolverOptions): Prin
 
     async evictSession(sessionId) {
       await cache.delete(sessionKey(sessionId));
+    },
+
+    evictTagAccessSettings() {
+      settings.evict?.();
     },
 
     async evictApiKey(apiKeyId) {

@@ -38,6 +38,7 @@ import {
   type TagAccessSettingsSource,
 } from './principal-resolver';
 import { readSupergraph, subgraphNamesOf } from './supergraph';
+import { incidentsSettingsSource } from './tag-access-settings';
 
 /** What every gateway operation carries; a type alias so it satisfies the data source's Record constraint. */
 export type GatewayContext = {
@@ -150,7 +151,15 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
       }),
     ...(options.principalCache ? { cache: options.principalCache } : {}),
-    ...(options.tagAccessSettings ? { settings: options.tagAccessSettings } : {}),
+    settings:
+      options.tagAccessSettings ??
+      incidentsSettingsSource({
+        incidentsUrl: config.INCIDENTS_URL,
+        internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+        tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
+        cacheSeconds: config.PRINCIPAL_CACHE_SECONDS,
+        logger,
+      }),
   });
 
   const gatewayToken = (): Promise<string> =>

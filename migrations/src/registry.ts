@@ -1,5 +1,6 @@
 import type { MigrationInterface } from 'typeorm';
 import { identityMigrations } from '../identity';
+import { incidentsMigrations } from '../incidents';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -9,6 +10,7 @@ type MigrationClass = new () => MigrationInterface;
  */
 export const migrationsBySubgraph: Record<string, MigrationClass[]> = {
   identity: identityMigrations,
+  incidents: incidentsMigrations,
 };
 
 export const SUBGRAPH_SCHEMAS = Object.keys(migrationsBySubgraph);

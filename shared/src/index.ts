@@ -16,3 +16,5 @@ export * from './server/subgraph-service';
 export * from './graphql/loaders';
 export * from './graphql/validate';
 export * from './graphql/resolvers';
+export * from './graphql/nested-pagination';
+export * from './server/define-subgraph';

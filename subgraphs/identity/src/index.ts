@@ -1,4 +1,4 @@
-export { identitySubgraph, identityModule, typeDefs, SUBGRAPH_NAME } from './server';
+export { identitySubgraph, typeDefs, SUBGRAPH_NAME } from './server';
 export { identityConfigFrom, type IdentityConfig } from './config';
 export { identityEntities } from './entities';
 export { hashPassword } from './services/password';

@@ -1,6 +1,6 @@
 import type { DemoSeedOptions } from '@socgraph/shared';
 import type { DataSource } from 'typeorm';
-import { CustomerEntity, RoleEntity, UserCustomerAccessEntity, UserEntity } from './entities';
+import { CustomerEntity, RoleEntity, UserCustomerAccessEntity, UserEntity, UserTagAccessEntity } from './entities';
 import { hashPassword } from './services/password';
 
 const DEMO_CUSTOMERS = [
@@ -27,12 +27,16 @@ const DEMO_CUSTOMERS = [
   },
 ];
 
-/** Demo users: [username, role, customers]. The analyst is limited to two customers. */
-const DEMO_USERS: [string, string, string[]][] = [
-  ['admin', 'admin', []],
-  ['analyst', 'analyst', ['ACME', 'GLOBEX']],
-  ['customer_user', 'customer_user', ['ACME']],
-  ['auditor', 'auditor', []],
+/**
+ * Demo users: [username, role, customers, tag ids]. The analyst is limited to two customers
+ * and to tags 1 and 3 (incidents' demo seed creates network, endpoint, phishing, ... in that
+ * order on an empty database, so those are network and phishing).
+ */
+const DEMO_USERS: [string, string, string[], number[]][] = [
+  ['admin', 'admin', [], []],
+  ['analyst', 'analyst', ['ACME', 'GLOBEX'], [1, 3]],
+  ['customer_user', 'customer_user', ['ACME'], []],
+  ['auditor', 'auditor', [], []],
 ];
 
 /** Seeds demo customers and logins when identity has no users yet. */
@@ -42,7 +46,7 @@ export async function seedIdentityDemo(dataSource: DataSource, options: DemoSeed
   await dataSource.transaction(async (tx) => {
     await tx.getRepository(CustomerEntity).insert(DEMO_CUSTOMERS);
     const roles = await tx.getRepository(RoleEntity).find();
-    for (const [username, roleName, customers] of DEMO_USERS) {
+    for (const [username, roleName, customers, tagIds] of DEMO_USERS) {
       const role = roles.find((r) => r.name === roleName);
       if (!role) throw new Error(`Role ${roleName} missing: run the identity migrations`);
       const user = await tx
@@ -52,6 +56,9 @@ export async function seedIdentityDemo(dataSource: DataSource, options: DemoSeed
         await tx
           .getRepository(UserCustomerAccessEntity)
           .insert(customers.map((customerCode) => ({ userId: user.id, customerCode })));
+      }
+      if (tagIds.length) {
+        await tx.getRepository(UserTagAccessEntity).insert(tagIds.map((tagId) => ({ userId: user.id, tagId })));
       }
     }
   });

@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import type { DocumentNode } from 'graphql';
+import { gql } from 'graphql-tag';
+import type { DataSource, EntitySchema, MixedList } from 'typeorm';
+import { z } from 'zod';
+import { ConfigError, configFields, loadConfig, type CommonConfig } from '../config';
+import { createSubgraphDataSource, databaseUrlFor } from '../db/data-source';
+import type { GraphQLResolverMap } from '../graphql/resolvers';
+import { createLogger } from '../logger';
+import { startSubgraphServer, type SubgraphContext } from './subgraph-server';
+import type { SubgraphService, SubgraphStartOptions } from './subgraph-service';
+
+/**
+ * Everything that differs between subgraphs; `defineSubgraph` does the rest (config with the
+ * shared secrets, DataSource on the subgraph's schema, server, readiness, stop) the same way
+ * for all five.
+ */
+export interface SubgraphDefinition<TConfig extends CommonConfig, TContext extends SubgraphContext> {
+  name: string;
+  /** Absolute path of the subgraph's SDL file. */
+  schemaPath: string;
+  resolvers: GraphQLResolverMap<TContext>;
+  entities: MixedList<EntitySchema>;
+  /** Validates the subgraph's settings (env plus the secrets the caller passes). */
+  config: (env: NodeJS.ProcessEnv) => TConfig;
+  createContext: (deps: { dataSource: DataSource; config: TConfig }, base: SubgraphContext) => TContext;
+  seedDemo?: SubgraphService['seedDemo'];
+}
+
+export interface DefinedSubgraph extends SubgraphService {
+  typeDefs: DocumentNode;
+}
+
+export function defineSubgraph<TConfig extends CommonConfig, TContext extends SubgraphContext>(
+  definition: SubgraphDefinition<TConfig, TContext>,
+): DefinedSubgraph {
+  // The SDL file is the schema: read it, do not restate it in code.
+  const typeDefs = gql(readFileSync(definition.schemaPath, 'utf8'));
+  return {
+    name: definition.name,
+    typeDefs,
+    ...(definition.seedDemo ? { seedDemo: definition.seedDemo } : {}),
+    async start(options: SubgraphStartOptions) {
+      const config = definition.config({
+        ...options.env,
+        INTERNAL_TOKEN_SECRET: options.internalTokenSecret,
+        JWT_SECRET: options.jwtSecret,
+      });
+      const logger = options.logger ?? createLogger(`subgraph-${definition.name}`, config.LOG_LEVEL);
+      const dataSource = createSubgraphDataSource({
+        subgraph: definition.name,
+        url: options.databaseUrl,
+        entities: definition.entities,
+      });
+      await dataSource.initialize();
+      try {
+        const running = await startSubgraphServer(
+          {
+            name: definition.name,
+            typeDefs,
+            resolvers: definition.resolvers,
+            createContext: (base) => definition.createContext({ dataSource, config }, base),
+            isReady: async () => {
+              await dataSource.query('SELECT 1');
+              return true;
+            },
+          },
+          {
+            port: options.port,
+            ...(options.host ? { host: options.host } : {}),
+            internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+            logger,
+          },
+        );
+        return {
+          ...running,
+          dataSource,
+          stop: async () => {
+            await running.stop();
+            await dataSource.destroy();
+          },
+        };
+      } catch (error) {
+        await dataSource.destroy();
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * A subgraph's own process (production, one subgraph per container): reads
+ * `<NAME>_PORT`, HOST, the secrets and `<NAME>_DATABASE_URL`/`DATABASE_URL`, starts it, and
+ * stops it cleanly on SIGINT/SIGTERM.
+ */
+export function runSubgraphMain(service: SubgraphService, defaultPort: number): void {
+  process.env.APOLLO_TELEMETRY_DISABLED = '1';
+  const upper = service.name.toUpperCase();
+  const main = async (): Promise<void> => {
+    const env = loadConfig(
+      z.object({
+        [`${upper}_PORT`]: configFields.port(defaultPort),
+        HOST: z.string().default('127.0.0.1'),
+        INTERNAL_TOKEN_SECRET: configFields.secret(),
+        JWT_SECRET: configFields.secret(),
+      }),
+    );
+    const databaseUrl = databaseUrlFor(service.name);
+    if (!databaseUrl) throw new ConfigError([`${upper}_DATABASE_URL or DATABASE_URL: required`]);
+    const running = await service.start({
+      databaseUrl,
+      port: Number(env[`${upper}_PORT`]),
+      host: String(env.HOST),
+      internalTokenSecret: String(env.INTERNAL_TOKEN_SECRET),
+      jwtSecret: String(env.JWT_SECRET),
+      env: process.env,
+    });
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => void running.stop().then(() => process.exit(0)));
+    }
+  };
+  main().catch((error: unknown) => {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,33 @@
+import type { SubgraphContext } from '@socgraph/shared';
+import type { DataSource } from 'typeorm';
+import type { IncidentsConfig } from './config';
+import { createIncidentsLoaders, type IncidentsLoaders } from './loaders';
+import { AlertService } from './services/alert.service';
+import { CaseService } from './services/case.service';
+import { TagService } from './services/tag.service';
+
+export interface IncidentsDeps {
+  dataSource: DataSource;
+  config: IncidentsConfig;
+}
+
+/** The per-request view services work in. Services read the principal from here, never resolvers. */
+export interface RequestScope extends SubgraphContext {
+  deps: IncidentsDeps;
+  loaders: IncidentsLoaders;
+}
+
+export interface IncidentsContext extends RequestScope {
+  tags: TagService;
+  alerts: AlertService;
+  cases: CaseService;
+}
+
+export function createIncidentsContext(deps: IncidentsDeps, base: SubgraphContext): IncidentsContext {
+  const context = { ...base, deps } as IncidentsContext;
+  context.loaders = createIncidentsLoaders(deps.dataSource, base.principal);
+  context.tags = new TagService(context);
+  context.alerts = new AlertService(context);
+  context.cases = new CaseService(context);
+  return context;
+}

@@ -1,0 +1,257 @@
+import {
+  and,
+  badUserInput,
+  canSeeCustomer,
+  conflict,
+  escapeLike,
+  forbidden,
+  intIds,
+  isUniqueViolation,
+  notFound,
+  optionalText,
+  paginate,
+  parseIntId,
+  runNamed,
+  text,
+  type Connection,
+  type ConnectionArgs,
+  type Principal,
+  type SqlCondition,
+} from '@socgraph/shared';
+import type { IncidentsContext } from '../context';
+import {
+  CaseCommentEntity,
+  CaseEntity,
+  CaseFileEntity,
+  type AlertStatusValue,
+  type CaseFileRow,
+  type CaseRow,
+  type CommentRow,
+} from '../entities';
+import { requireTransition, USERNAME_RULE } from './alert.service';
+import { T, caseVisibility, requireCommenter, requireWorker } from './visibility';
+
+export interface CaseFilter {
+  status?: AlertStatusValue[] | null;
+  customerCode?: string | null;
+  assignedTo?: string | null;
+  escalated?: boolean | null;
+  search?: string | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+}
+
+export interface CreateCaseInput {
+  name: string;
+  description?: string | null;
+  customerCode: string;
+  alertIds?: string[] | null;
+  assignedTo?: string | null;
+}
+
+export interface CaseFileInput {
+  caseId: string;
+  bucketName: string;
+  objectKey: string;
+  fileName: string;
+  contentType?: string | null;
+  fileSize: number;
+  fileHash: string;
+}
+
+const CODE_RULE = { max: 50, pattern: /^[A-Za-z0-9_-]+$/, patternHint: 'may hold letters, digits, - and _ only' };
+const HASH_RULE = { max: 128, pattern: /^[A-Fa-f0-9]{32,128}$/, patternHint: 'must be a hex digest' };
+
+export function caseOrder() {
+  return [
+    { column: 'case_creation_time', direction: 'DESC', value: (c: CaseRow) => c.createdAt.toISOString() },
+    { column: 'id', direction: 'DESC', value: (c: CaseRow) => c.id },
+  ] as const;
+}
+
+export function caseFilterCondition(filter: CaseFilter | null | undefined, alias: string): SqlCondition {
+  const parts: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (filter?.status?.length) {
+    parts.push(`${alias}.case_status = ANY(:cf_status)`);
+    params.cf_status = filter.status;
+  }
+  if (filter?.customerCode) {
+    parts.push(`${alias}.customer_code = :cf_customer`);
+    params.cf_customer = filter.customerCode;
+  }
+  if (filter?.assignedTo) {
+    parts.push(`lower(${alias}.assigned_to) = lower(:cf_assigned)`);
+    params.cf_assigned = filter.assignedTo;
+  }
+  if (filter?.escalated !== null && filter?.escalated !== undefined) {
+    parts.push(`${alias}.escalated = :cf_escalated`);
+    params.cf_escalated = filter.escalated;
+  }
+  if (filter?.search) {
+    parts.push(`(${alias}.case_name ILIKE :cf_search OR ${alias}.case_description ILIKE :cf_search)`);
+    params.cf_search = `%${escapeLike(text(filter.search, 'filter.search', { max: 200 }))}%`;
+  }
+  if (filter?.createdAfter) {
+    parts.push(`${alias}.case_creation_time >= :cf_after`);
+    params.cf_after = filter.createdAfter;
+  }
+  if (filter?.createdBefore) {
+    parts.push(`${alias}.case_creation_time < :cf_before`);
+    params.cf_before = filter.createdBefore;
+  }
+  return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
+}
+
+export class CaseService {
+  constructor(private readonly scope: IncidentsContext) {}
+
+  private get principal(): Principal {
+    return this.scope.principal;
+  }
+
+  private get dataSource() {
+    return this.scope.deps.dataSource;
+  }
+
+  async list(args: ConnectionArgs, filter?: CaseFilter | null): Promise<Connection<CaseRow>> {
+    const condition = and(caseVisibility(this.principal, 'c'), caseFilterCondition(filter, 'c'));
+    const query = this.dataSource
+      .getRepository(CaseEntity)
+      .createQueryBuilder('c')
+      .where(condition.sql, condition.params);
+    return paginate(
+      query,
+      args,
+      caseOrder().map((col) => ({ ...col, column: `c.${col.column}` })),
+    );
+  }
+
+  async byId(id: string | number): Promise<CaseRow | null> {
+    const n = parseIntId(id);
+    return n === null ? null : this.scope.loaders.visibleCaseById.load(n);
+  }
+
+  async requireVisible(id: string | number): Promise<CaseRow> {
+    const found = await this.byId(id);
+    if (!found) throw notFound('Case', id);
+    return found;
+  }
+
+  async create(input: CreateCaseInput): Promise<CaseRow> {
+    requireWorker(this.principal);
+    const name = text(input.name, 'input.name', { max: 255 });
+    const description = optionalText(input.description, 'input.description', { max: 20_000 });
+    const customerCode = text(input.customerCode, 'input.customerCode', CODE_RULE);
+    const assignedTo = optionalText(input.assignedTo, 'input.assignedTo', USERNAME_RULE);
+    if (!canSeeCustomer(this.principal, customerCode))
+      throw forbidden(`Customer ${customerCode} is outside your scope`);
+    const alertIds = intIds(input.alertIds ?? [], 'input.alertIds', 500);
+    const alerts = await Promise.all(alertIds.map((id) => this.scope.alerts.requireVisible(id)));
+    const foreign = alerts.filter((a) => a.customerCode !== customerCode);
+    if (foreign.length) {
+      throw badUserInput(
+        `Alert(s) ${foreign.map((a) => a.id).join(', ')} belong to another customer`,
+        'input.alertIds',
+      );
+    }
+    return this.dataSource.transaction(async (tx) => {
+      const saved = await tx
+        .getRepository(CaseEntity)
+        .save({ name, description, customerCode, assignedTo, status: 'OPEN' });
+      if (alertIds.length) {
+        await tx.query(`INSERT INTO ${T.caseAlert} (case_id, alert_id) SELECT $1, unnest($2::int[])`, [
+          saved.id,
+          alertIds,
+        ]);
+      }
+      return tx.getRepository(CaseEntity).findOneByOrFail({ id: saved.id });
+    });
+  }
+
+  async link(caseId: string, alertId: string, attach: boolean): Promise<CaseRow> {
+    requireWorker(this.principal);
+    const found = await this.requireVisible(caseId);
+    const alert = await this.scope.alerts.requireVisible(alertId);
+    if (attach && alert.customerCode !== found.customerCode) {
+      throw badUserInput(`Alert ${alert.id} belongs to another customer`, 'alertId');
+    }
+    await this.dataSource.query(
+      attach
+        ? `INSERT INTO ${T.caseAlert} (case_id, alert_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
+        : `DELETE FROM ${T.caseAlert} WHERE case_id = $1 AND alert_id = $2`,
+      [found.id, alert.id],
+    );
+    this.scope.loaders.alertsByCaseId.clear(found.id);
+    return found;
+  }
+
+  async updateStatus(id: string, status: AlertStatusValue): Promise<CaseRow> {
+    requireWorker(this.principal);
+    const found = await this.requireVisible(id);
+    requireTransition(found.status, status);
+    return this.updateWhere(
+      found,
+      `case_status = :status, case_closed_time = ${status === 'CLOSED' ? 'now()' : 'NULL'}`,
+      {
+        status,
+        expectedStatus: found.status,
+      },
+    );
+  }
+
+  async assign(id: string, username: string | null | undefined): Promise<CaseRow> {
+    requireWorker(this.principal);
+    const found = await this.requireVisible(id);
+    return this.updateWhere(found, 'assigned_to = :assignee', {
+      assignee: optionalText(username, 'username', USERNAME_RULE),
+    });
+  }
+
+  async addComment(caseId: string, comment: string): Promise<CommentRow> {
+    requireCommenter(this.principal);
+    const found = await this.requireVisible(caseId);
+    const saved = await this.dataSource.getRepository(CaseCommentEntity).save({
+      parentId: found.id,
+      comment: text(comment, 'comment', { max: 10_000 }),
+      userName: this.principal.username ?? 'unknown',
+    });
+    return this.dataSource.getRepository(CaseCommentEntity).findOneByOrFail({ id: saved.id });
+  }
+
+  /** Records a file already uploaded to the object store: where it is and its hash. */
+  async addFile(input: CaseFileInput): Promise<CaseFileRow> {
+    requireWorker(this.principal);
+    const found = await this.requireVisible(input.caseId);
+    if (!Number.isSafeInteger(input.fileSize) || input.fileSize < 0)
+      throw badUserInput('fileSize must be ≥ 0', 'input.fileSize');
+    const row = {
+      caseId: found.id,
+      bucketName: text(input.bucketName, 'input.bucketName', { max: 255 }),
+      objectKey: text(input.objectKey, 'input.objectKey', { max: 1024 }),
+      fileName: text(input.fileName, 'input.fileName', { max: 255 }),
+      contentType: optionalText(input.contentType, 'input.contentType', { max: 255 }),
+      fileSize: String(input.fileSize),
+      fileHash: text(input.fileHash, 'input.fileHash', HASH_RULE).toLowerCase(),
+    };
+    try {
+      const saved = await this.dataSource.getRepository(CaseFileEntity).save(row);
+      return this.dataSource.getRepository(CaseFileEntity).findOneByOrFail({ id: saved.id });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict(`An object ${row.bucketName}/${row.objectKey} is already recorded`);
+      throw error;
+    }
+  }
+
+  private async updateWhere(found: CaseRow, assignments: string, params: Record<string, unknown>): Promise<CaseRow> {
+    const guard = params.expectedStatus ? ' AND case_status = :expectedStatus' : '';
+    const updated = await runNamed<{ id: number }>(
+      this.dataSource,
+      `WITH changed AS (UPDATE ${T.case} SET ${assignments} WHERE id = :id${guard} RETURNING id) SELECT id FROM changed`,
+      { ...params, id: found.id },
+    );
+    if (updated.length === 0) throw conflict(`Case ${found.id} changed meanwhile; reload and retry`);
+    this.scope.loaders.visibleCaseById.clear(found.id);
+    return this.dataSource.getRepository(CaseEntity).findOneByOrFail({ id: found.id });
+  }
+}
