@@ -1,4 +1,5 @@
 import { TAG_RBAC_OFF, type Principal, type TagAccessSettings, type UntaggedAlertBehavior } from '@socgraph/shared';
+import type { GraphQLResponse } from '@socgraph/gateway/testing';
 import { createAlert, createCustomers, createTags, createUser, setTagAccess, startGraph, type Graph } from './support';
 
 /**
@@ -282,14 +283,15 @@ describe('pagination under RBAC', () => {
     expect(expected.length).toBeGreaterThan(6);
     const seen: string[] = [];
     let after: string | null = null;
+    type Page = {
+      alerts: {
+        totalCount: number;
+        edges: { node: { id: string } }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      };
+    };
     for (let page = 0; page < 50; page++) {
-      const result = await graph.as<{
-        alerts: {
-          totalCount: number;
-          edges: { node: { id: string } }[];
-          pageInfo: { hasNextPage: boolean; endCursor: string | null };
-        };
-      }>(
+      const result: GraphQLResponse<Page> = await graph.as<Page>(
         user.token,
         `query ($after: String) { alerts(first: 3, after: $after) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }`,
         {
