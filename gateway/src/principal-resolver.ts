@@ -10,6 +10,7 @@ import {
   verifyUserToken,
   type Principal,
   type ServiceClient,
+  type InternalPrincipal,
   type TagAccessSettings,
   type UserTokenClaims,
 } from '@socgraph/shared';
@@ -22,18 +23,7 @@ import { InMemoryPrincipalCache, type PrincipalCache } from './principal-cache';
  * client with an expired token must learn so instead of silently seeing less.
  */
 
-/** The principal as identity's internal fields return it (schema type InternalPrincipal). */
-export interface InternalPrincipal {
-  userId: string;
-  username: string;
-  role: string;
-  customerCodes: string[];
-  tagIds: string[];
-  sessionId: string | null;
-  apiKeyId: string | null;
-  clientName: string | null;
-  persistedOnly: boolean;
-}
+export type { InternalPrincipal };
 
 /** Where the principal's identity part comes from (identity's internal fields). */
 export interface PrincipalLookup {

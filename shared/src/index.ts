@@ -17,4 +17,5 @@ export * from './graphql/loaders';
 export * from './graphql/validate';
 export * from './graphql/resolvers';
 export * from './graphql/nested-pagination';
+export * from './db/queries';
 export * from './server/define-subgraph';

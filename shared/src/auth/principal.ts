@@ -71,3 +71,20 @@ export const servicePrincipal = (serviceName: string): Principal => ({
 
 export const isService = (p: Principal): boolean => p.kind === 'service' && p.role === Roles.SCHEDULER;
 export const isAuthenticated = (p: Principal): boolean => p.kind !== 'anonymous';
+
+/**
+ * The identity part of a principal as identity's internal fields return it (GraphQL type
+ * InternalPrincipal); the gateway adds the kind and the tag-access settings before signing.
+ */
+export interface InternalPrincipal {
+  userId: string;
+  username: string;
+  role: string;
+  customerCodes: string[];
+  /** User tags ∪ role tags. */
+  tagIds: string[];
+  sessionId: string | null;
+  apiKeyId: string | null;
+  clientName: string | null;
+  persistedOnly: boolean;
+}

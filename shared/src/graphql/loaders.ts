@@ -1,4 +1,6 @@
 import DataLoader from 'dataloader';
+import { notFound } from '../errors';
+import { parseIntId } from './validate';
 
 /**
  * DataLoader factories for the two shapes every subgraph needs: one row per key (entity
@@ -37,4 +39,16 @@ export function groupLoader<K extends string | number, V>(
     },
     { cacheKeyFn: (key) => String(key), maxBatchSize: 1000 },
   );
+}
+
+/** Loads a row by a GraphQL ID that must be an integer id; null when it cannot name a row. */
+export function loadByIntId<V>(loader: DataLoader<number, V | null, string>, id: string | number): Promise<V | null> {
+  const n = parseIntId(id);
+  return n === null ? Promise.resolve(null) : loader.load(n);
+}
+
+/** For mutations: an absent or invisible row is NOT_FOUND, never a FORBIDDEN that leaks it exists. */
+export function orNotFound<V>(row: V | null, resource: string, id: string | number): V {
+  if (row === null) throw notFound(resource, id);
+  return row;
 }

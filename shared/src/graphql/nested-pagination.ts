@@ -1,4 +1,5 @@
 import type { DataSource, EntitySchema, ObjectLiteral } from 'typeorm';
+import { runNamed } from '../db/queries';
 import type { SqlCondition } from '../policy/sql';
 import { decodeCursor, encodeCursor, pageSize, type Connection, type ConnectionArgs } from './pagination';
 
@@ -83,10 +84,4 @@ export async function nestedPages<T extends ObjectLiteral>(
     });
   }
   return result;
-}
-
-/** Runs SQL with TypeORM-style `:named` parameters. */
-export async function runNamed<R>(dataSource: DataSource, sql: string, params: Record<string, unknown>): Promise<R[]> {
-  const [query, values] = dataSource.driver.escapeQueryWithParameters(sql, params);
-  return (await dataSource.query(query, values)) as R[];
 }

@@ -5,6 +5,7 @@ import {
   requireService,
   signUserToken,
   unauthenticated,
+  type InternalPrincipal,
 } from '@socgraph/shared';
 import type { RequestScope } from '../context';
 import { SessionEntity, UserEntity, type UserRow } from '../entities';
@@ -17,18 +18,7 @@ export interface AuthPayload {
   user: UserRow;
 }
 
-/** The principal fields identity knows; the gateway adds tag-access settings and signs it. */
-export interface InternalPrincipal {
-  userId: string;
-  username: string;
-  role: string;
-  customerCodes: string[];
-  tagIds: string[];
-  sessionId: string | null;
-  apiKeyId: string | null;
-  clientName: string | null;
-  persistedOnly: boolean;
-}
+export type { InternalPrincipal };
 
 /** One message for every failed login, so usernames cannot be probed. */
 const LOGIN_FAILED = 'Invalid username or password';

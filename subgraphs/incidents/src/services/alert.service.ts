@@ -5,12 +5,12 @@ import {
   conflict,
   forbidden,
   intIds,
-  notFound,
+  loadByIntId,
   optionalText,
+  orNotFound,
   paginate,
-  parseIntId,
-  runNamed,
   text,
+  updateById,
   type Connection,
   type ConnectionArgs,
   type Principal,
@@ -126,16 +126,13 @@ export class AlertService {
   }
 
   /** null when absent or invisible, exactly like a missing row. */
-  async byId(id: string | number): Promise<AlertRow | null> {
-    const n = parseIntId(id);
-    return n === null ? null : this.scope.loaders.visibleAlertById.load(n);
+  byId(id: string | number): Promise<AlertRow | null> {
+    return loadByIntId(this.scope.loaders.visibleAlertById, id);
   }
 
   /** For mutations: an invisible alert is NOT_FOUND. */
   async requireVisible(id: string | number): Promise<AlertRow> {
-    const alert = await this.byId(id);
-    if (!alert) throw notFound('Alert', id);
-    return alert;
+    return orNotFound(await this.byId(id), 'Alert', id);
   }
 
   async create(input: CreateAlertInput): Promise<AlertRow> {
@@ -315,24 +312,22 @@ export class AlertService {
     }
   }
 
-  /**
-   * One guarded UPDATE: `expected` columns must still hold what we read, or the change lost a
-   * race and is CONFLICT. Returns the row as it is now.
-   */
+  /** Applies one guarded UPDATE and returns the row as it is now; a lost race is CONFLICT. */
   private async updateWhere(
     alert: AlertRow,
     expected: Partial<Pick<AlertRow, 'status'>>,
     assignments: string,
     params: Record<string, unknown>,
   ): Promise<AlertRow> {
-    // TypeORM's .set() cannot mix now()/NULL with parameters, so the SET is written here.
-    const updated = await runNamed<{ id: number }>(
+    const changed = await updateById(
       this.dataSource,
-      `WITH changed AS (UPDATE ${T.alert} SET ${assignments} WHERE id = :id` +
-        `${expected.status ? ' AND status = :expectedStatus' : ''} RETURNING id) SELECT id FROM changed`,
-      { ...params, id: alert.id, ...(expected.status ? { expectedStatus: expected.status } : {}) },
+      T.alert,
+      alert.id,
+      assignments,
+      { ...params, expectedStatus: expected.status },
+      expected.status ? 'status = :expectedStatus' : undefined,
     );
-    if (updated.length === 0) throw conflict(`Alert ${alert.id} changed meanwhile; reload and retry`);
+    if (!changed) throw conflict(`Alert ${alert.id} changed meanwhile; reload and retry`);
     this.scope.loaders.visibleAlertById.clear(alert.id);
     return this.dataSource.getRepository(AlertEntity).findOneByOrFail({ id: alert.id });
   }

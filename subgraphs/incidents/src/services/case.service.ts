@@ -7,12 +7,12 @@ import {
   forbidden,
   intIds,
   isUniqueViolation,
-  notFound,
+  loadByIntId,
   optionalText,
+  orNotFound,
   paginate,
-  parseIntId,
-  runNamed,
   text,
+  updateById,
   type Connection,
   type ConnectionArgs,
   type Principal,
@@ -127,15 +127,14 @@ export class CaseService {
     );
   }
 
-  async byId(id: string | number): Promise<CaseRow | null> {
-    const n = parseIntId(id);
-    return n === null ? null : this.scope.loaders.visibleCaseById.load(n);
+  /** null when absent or invisible, exactly like a missing row. */
+  byId(id: string | number): Promise<CaseRow | null> {
+    return loadByIntId(this.scope.loaders.visibleCaseById, id);
   }
 
+  /** For mutations: an invisible case is NOT_FOUND. */
   async requireVisible(id: string | number): Promise<CaseRow> {
-    const found = await this.byId(id);
-    if (!found) throw notFound('Case', id);
-    return found;
+    return orNotFound(await this.byId(id), 'Case', id);
   }
 
   async create(input: CreateCaseInput): Promise<CaseRow> {
@@ -243,14 +242,17 @@ export class CaseService {
     }
   }
 
+  /** Applies one guarded UPDATE and returns the case as it is now; a lost race is CONFLICT. */
   private async updateWhere(found: CaseRow, assignments: string, params: Record<string, unknown>): Promise<CaseRow> {
-    const guard = params.expectedStatus ? ' AND case_status = :expectedStatus' : '';
-    const updated = await runNamed<{ id: number }>(
+    const changed = await updateById(
       this.dataSource,
-      `WITH changed AS (UPDATE ${T.case} SET ${assignments} WHERE id = :id${guard} RETURNING id) SELECT id FROM changed`,
-      { ...params, id: found.id },
+      T.case,
+      found.id,
+      assignments,
+      params,
+      params.expectedStatus ? 'case_status = :expectedStatus' : undefined,
     );
-    if (updated.length === 0) throw conflict(`Case ${found.id} changed meanwhile; reload and retry`);
+    if (!changed) throw conflict(`Case ${found.id} changed meanwhile; reload and retry`);
     this.scope.loaders.visibleCaseById.clear(found.id);
     return this.dataSource.getRepository(CaseEntity).findOneByOrFail({ id: found.id });
   }
