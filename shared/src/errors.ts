@@ -14,6 +14,12 @@ export const ErrorCode = {
   PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
   PERSISTED_QUERY_REQUIRED: 'PERSISTED_QUERY_REQUIRED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  /** An operation over one of the gateway's limits (depth, aliases, cost, ...); `extensions.limit` says which. */
+  QUERY_LIMIT_EXCEEDED: 'QUERY_LIMIT_EXCEEDED',
+  /** A request body over the size limit (HTTP 413). */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** A subgraph could not be reached or did not answer in time; `extensions.subgraph` names it. */
+  SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -58,6 +64,38 @@ export const conflict = (message: string): GraphQLError => coded(ErrorCode.CONFL
 
 export const rateLimited = (retryAfterSeconds: number): GraphQLError =>
   coded(ErrorCode.RATE_LIMITED, 'Rate limit exceeded', { retryAfter: retryAfterSeconds });
+
+/** Apollo's message for an unknown persisted query id, which older clients match on. */
+export const persistedQueryNotFound = (): GraphQLError =>
+  coded(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'PersistedQueryNotFound');
+
+export const persistedQueryRequired = (
+  message = 'This caller may run persisted operations only: send extensions.persistedQuery.sha256Hash',
+): GraphQLError => coded(ErrorCode.PERSISTED_QUERY_REQUIRED, message);
+
+/** The gateway's operation limits, named as clients see them in `extensions.limit`. */
+export type QueryLimit =
+  'MAX_DEPTH' | 'MAX_ALIASES' | 'MAX_ROOT_FIELDS' | 'MAX_DIRECTIVES' | 'MAX_TOKENS' | 'MAX_DOCUMENT_SIZE' | 'MAX_COST';
+
+export const queryLimitExceeded = (
+  limit: QueryLimit,
+  message: string,
+  details: { max: number; actual?: number },
+): GraphQLError => coded(ErrorCode.QUERY_LIMIT_EXCEEDED, message, { limit, ...details });
+
+export const payloadTooLarge = (maxBytes: number): GraphQLError =>
+  coded(ErrorCode.PAYLOAD_TOO_LARGE, `Request body larger than ${maxBytes} bytes`, { maxBytes });
+
+/** Names the subgraph, never its URL or the network error. */
+export const subgraphUnavailable = (subgraph: string, reason: 'unreachable' | 'timeout' | 'overloaded'): GraphQLError =>
+  coded(
+    ErrorCode.SUBGRAPH_UNAVAILABLE,
+    `The ${subgraph} service is unavailable (${reason}); other fields are unaffected`,
+    {
+      subgraph,
+      reason,
+    },
+  );
 
 export function isCodedError(error: unknown): error is GraphQLError {
   return error instanceof GraphQLError && PUBLIC_CODES.has(String(error.extensions?.code));

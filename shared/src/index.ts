@@ -10,6 +10,7 @@ export * from './policy/access-policy';
 export * from './policy/sql';
 export * from './request-scope';
 export * from './server/http';
+export * from './server/metrics';
 export * from './server/service-client';
 export * from './server/subgraph-server';
 export * from './server/subgraph-service';

@@ -36,7 +36,7 @@ export interface SubgraphDataSourceOptions {
  * `synchronize` is never on: the schema comes from reviewed migrations only.
  */
 export function createSubgraphDataSource(options: SubgraphDataSourceOptions): DataSource {
-  return new DataSource({
+  const dataSource = new DataSource({
     type: 'postgres',
     url: options.url,
     schema: options.subgraph,
@@ -53,4 +53,56 @@ export function createSubgraphDataSource(options: SubgraphDataSourceOptions): Da
       idleTimeoutMillis: 30_000,
     },
   });
+  track(options.subgraph, dataSource);
+  return dataSource;
+}
+
+/**
+ * The DataSources each subgraph created in this process, so its `/metrics` can report pool
+ * usage without every subgraph having to hand its DataSource to the server. Entries are
+ * weak: a destroyed and forgotten DataSource disappears by itself.
+ */
+const tracked = new Map<string, Set<WeakRef<DataSource>>>();
+
+function track(subgraph: string, dataSource: DataSource): void {
+  let set = tracked.get(subgraph);
+  if (!set) tracked.set(subgraph, (set = new Set()));
+  set.add(new WeakRef(dataSource));
+}
+
+/** The pg pool behind a TypeORM postgres DataSource (its driver's `master` pool). */
+interface PgPoolCounts {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+function poolOf(dataSource: DataSource): PgPoolCounts | null {
+  const pool = (dataSource.driver as { master?: Partial<PgPoolCounts> }).master;
+  return pool && typeof pool.totalCount === 'number' ? (pool as PgPoolCounts) : null;
+}
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+/** Connection counts summed over the subgraph's initialized DataSources in this process. */
+export function poolStatsOf(subgraph: string): PoolStats {
+  const stats: PoolStats = { total: 0, idle: 0, waiting: 0 };
+  const set = tracked.get(subgraph);
+  for (const ref of set ?? []) {
+    const dataSource = ref.deref();
+    if (!dataSource) {
+      set?.delete(ref);
+      continue;
+    }
+    const pool = dataSource.isInitialized ? poolOf(dataSource) : null;
+    if (!pool) continue;
+    stats.total += pool.totalCount;
+    stats.idle += pool.idleCount;
+    stats.waiting += pool.waitingCount;
+  }
+  return stats;
 }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
 import { Headers } from '../auth/tokens';
+import { payloadTooLarge } from '../errors';
 
 /**
  * The one HTTP adapter for Apollo Server used by the gateway and every subgraph: JSON body
@@ -15,8 +17,12 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promis
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
-  /** Builds the GraphQL context, or answers the request itself by throwing an HttpError. */
-  context: (req: IncomingMessage, requestId: string) => Promise<TContext>;
+  /**
+   * Builds the GraphQL context, or answers the request itself by throwing an HttpError. `body`
+   * is the parsed request body (undefined for GET), for checks that must happen before
+   * Apollo sees the operation (the gateway's persisted-operation policy).
+   */
+  context: (req: IncomingMessage, requestId: string, body?: unknown) => Promise<TContext>;
   /** Wraps the whole GraphQL execution (the request scope for statement counting). */
   around?: <T>(requestId: string, fn: () => Promise<T>) => Promise<T>;
   routes?: Record<string, RouteHandler>;
@@ -27,6 +33,20 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   /** Extra response headers for every GraphQL response (security headers, CORS). */
   onResponse?: (req: IncomingMessage, res: ServerResponse) => void;
   onError?: (error: unknown, requestId: string) => void;
+  /** Called once per GraphQL-path request after its response was written (access logs, metrics). */
+  onFinish?: (event: RequestFinished<TContext>) => void;
+}
+
+/** What `onFinish` learns about a request. */
+export interface RequestFinished<TContext> {
+  req: IncomingMessage;
+  requestId: string;
+  status: number;
+  durationMs: number;
+  /** Undefined when the request was answered before its context was built. */
+  context: TContext | undefined;
+  /** The refusal that answered the request, if one did (401, 413, 429, ...). */
+  refusal: HttpError | undefined;
 }
 
 /** An error that answers the HTTP request directly with a GraphQL-shaped error body. */
@@ -36,9 +56,17 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Further `extensions` of the error body (e.g. `retryAfter`). */
+    readonly extensions: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'HttpError';
+  }
+
+  /** Answers with a coded error from the shared constructors, at the given HTTP status. */
+  static from(error: GraphQLError, status: number, headers: Record<string, string> = {}): HttpError {
+    const { code, ...extensions } = error.extensions;
+    return new HttpError(status, String(code), error.message, headers, extensions);
   }
 }
 
@@ -65,20 +93,24 @@ function sendGraphQLError(res: ServerResponse, error: HttpError, requestId: stri
   sendJson(
     res,
     error.status,
-    { errors: [{ message: error.message, extensions: { code: error.code, requestId } }] },
+    { errors: [{ message: error.message, extensions: { ...error.extensions, code: error.code, requestId } }] },
     { ...error.headers, [Headers.REQUEST_ID]: requestId },
   );
 }
 
+// `connection: close` so the rest of an oversized upload is not read just to be discarded.
+const tooLarge = (maxBytes: number): HttpError =>
+  HttpError.from(payloadTooLarge(maxBytes), 413, { connection: 'close' });
+
 async function readBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxBytes) throw new HttpError(413, 'BAD_REQUEST', `Request body larger than ${maxBytes} bytes`);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > maxBytes) throw new HttpError(413, 'BAD_REQUEST', `Request body larger than ${maxBytes} bytes`);
+    if (size > maxBytes) throw tooLarge(maxBytes);
     chunks.push(buf);
   }
   if (size === 0) return undefined;
@@ -108,6 +140,10 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
   return http.createServer((req, res) => {
     const requestId = requestIdOf(req);
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const started = performance.now();
+    let context: TContext | undefined;
+    let refusal: HttpError | undefined;
+    let isGraphQLRequest = false;
     void (async () => {
       try {
         options.onResponse?.(req, res);
@@ -118,6 +154,7 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
           res.writeHead(204);
           return res.end();
         }
+        isGraphQLRequest = true;
 
         const body = await readBody(req, maxBodyBytes);
         const headers = new HeaderMap();
@@ -125,11 +162,12 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
           if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
         }
         headers.set(Headers.REQUEST_ID, requestId);
-        const context = await options.context(req, requestId);
+        context = await options.context(req, requestId, body);
+        const built = context;
         const response = await around(requestId, () =>
           options.apollo.executeHTTPGraphQLRequest({
             httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-            context: async () => context,
+            context: async () => built,
           }),
         );
         for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -142,13 +180,29 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
         for await (const chunk of response.body.asyncIterator) res.write(chunk);
         res.end();
       } catch (error) {
-        if (error instanceof HttpError) return sendGraphQLError(res, error, requestId);
+        if (error instanceof HttpError) {
+          refusal = error;
+          return sendGraphQLError(res, error, requestId);
+        }
         options.onError?.(error, requestId);
-        sendGraphQLError(
-          res,
-          new HttpError(500, 'INTERNAL_SERVER_ERROR', `Internal server error (request id ${requestId})`),
-          requestId,
-        );
+        refusal = new HttpError(500, 'INTERNAL_SERVER_ERROR', `Internal server error (request id ${requestId})`);
+        sendGraphQLError(res, refusal, requestId);
+      } finally {
+        // Only GraphQL-path requests (not health, metrics or preflight) are reported.
+        if (isGraphQLRequest && options.onFinish) {
+          try {
+            options.onFinish({
+              req,
+              requestId,
+              status: res.statusCode,
+              durationMs: performance.now() - started,
+              context,
+              refusal,
+            });
+          } catch (error) {
+            options.onError?.(error, requestId);
+          }
+        }
       }
     })();
   });

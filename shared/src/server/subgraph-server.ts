@@ -13,6 +13,7 @@ import { scalarResolversFor } from '../graphql/scalars';
 import { createLogger, type Logger } from '../logger';
 import { requestScope } from '../request-scope';
 import { createGraphQLHttpServer, HttpError, listen, sendJson, type RunningHttpServer } from './http';
+import { createServiceMetrics, graphqlMetricsPlugin, registerPoolMetrics, type ServiceMetrics } from './metrics';
 
 /** What every subgraph resolver receives; subgraphs extend it with loaders and services. */
 export interface SubgraphContext {
@@ -38,11 +39,15 @@ export interface SubgraphServerOptions {
   host?: string;
   internalTokenSecret: string;
   logger?: Logger;
+  /** Process metrics (CPU, memory, GC) on /metrics besides the GraphQL and pool ones. Default true. */
+  defaultMetrics?: boolean;
 }
 
 export interface RunningSubgraph extends RunningHttpServer {
   name: string;
   graphqlUrl: string;
+  /** What `/metrics` serves (request durations, errors by code, DB pool usage). */
+  metrics?: ServiceMetrics;
 }
 
 /** Extra headers the gateway sets on subgraph calls (trusted only with a valid token). */
@@ -66,6 +71,10 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(
     resolvers: { ...scalarResolversFor(module.typeDefs), ...module.resolvers } as GraphQLResolverMap<unknown>,
   });
 
+  // Operation names here are the gateway's (query-plan fetches), a small and stable set.
+  const metrics = createServiceMetrics(`subgraph-${module.name}`, { defaultMetrics: options.defaultMetrics ?? true });
+  registerPoolMetrics(metrics, module.name);
+
   const apollo = new ApolloServer<TContext>({
     schema,
     includeStacktraceInErrorResponses: false,
@@ -77,7 +86,11 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(
       }
       return maskError(formatted, requestId);
     },
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
+      graphqlMetricsPlugin<TContext>(metrics),
+    ],
   });
 
   const httpServer = createGraphQLHttpServer<TContext>({
@@ -106,6 +119,7 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(
         const ready = module.isReady ? await module.isReady().catch(() => false) : true;
         sendJson(res, ready ? 200 : 503, { ready, subgraph: module.name });
       },
+      '/metrics': metrics.handler,
     },
     onError: (error, requestId) => logger.error({ err: error, requestId }, 'request failed'),
   });
@@ -118,6 +132,7 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(
     ...running,
     name: module.name,
     graphqlUrl: `${running.url}/graphql`,
+    metrics,
     stop: async () => {
       await apollo.stop();
       await running.stop();

@@ -1,0 +1,128 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { poolStatsOf } from '../db/data-source';
+
+/**
+ * Prometheus metrics (prom-client) shared by the gateway and every subgraph: one registry per
+ * server (several run in one process in tests and `pnpm start`), request durations by
+ * operation name, errors by code, and `/metrics` in the text exposition format.
+ */
+
+/** Latency buckets in seconds, from a cached principal hit to a slow cross-subgraph plan. */
+export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface ServiceMetrics {
+  registry: Registry;
+  /** `graphql_request_duration_seconds{operation_name, operation_type}`. */
+  requestDuration: Histogram<'operation_name' | 'operation_type'>;
+  /** `graphql_errors_total{code}`. */
+  errors: Counter<'code'>;
+  /** Bounded operation-name label (see `operationLabeler`). */
+  operationLabel: (name: string | null | undefined) => string;
+  /** Serves the registry as `GET /metrics`. */
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+}
+
+export interface ServiceMetricsOptions {
+  /** Process metrics (CPU, memory, event loop lag, GC). Default true. */
+  defaultMetrics?: boolean;
+  /** Operation names always given their own label (e.g. the persisted-operation manifest). */
+  knownOperations?: Iterable<string>;
+  /** Distinct other operation names before the rest share `__other`. Default 100. */
+  maxOperationLabels?: number;
+}
+
+/**
+ * Operation names come from clients: unbounded label values would grow the registry without
+ * limit. Known names always get a label; other names up to `max`, then `__other`.
+ */
+export function operationLabeler(max = 100, known: Iterable<string> = []): (name: string | null | undefined) => string {
+  const allowed = new Set(known);
+  const seen = new Set<string>();
+  return (name) => {
+    if (!name) return '__anonymous';
+    if (allowed.has(name) || seen.has(name)) return name;
+    if (seen.size >= max || name.length > 100 || !/^[_A-Za-z][_0-9A-Za-z]*$/.test(name)) return '__other';
+    seen.add(name);
+    return name;
+  };
+}
+
+export function createServiceMetrics(service: string, options: ServiceMetricsOptions = {}): ServiceMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const requestDuration = new Histogram({
+    name: 'graphql_request_duration_seconds',
+    help: 'GraphQL request duration by operation name and type, from request to response.',
+    labelNames: ['operation_name', 'operation_type'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'graphql_errors_total',
+    help: 'Errors returned to callers, by extensions.code.',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    requestDuration,
+    errors,
+    operationLabel: operationLabeler(options.maxOperationLabels ?? 100, options.knownOperations ?? []),
+    handler: async (_req, res) => {
+      const text = await registry.metrics();
+      res.writeHead(200, { 'content-type': registry.contentType });
+      res.end(text);
+    },
+  };
+}
+
+/** Counts an error code, keeping the label set to codes rather than free text. */
+export function countErrorCode(metrics: Pick<ServiceMetrics, 'errors'>, code: unknown): void {
+  const label = typeof code === 'string' && /^[A-Z_]{1,64}$/.test(code) ? code : 'UNKNOWN';
+  metrics.errors.inc({ code: label });
+}
+
+/** Request duration and error codes of a subgraph's operations, measured inside Apollo. */
+export function graphqlMetricsPlugin<TContext extends BaseContext>(
+  metrics: ServiceMetrics,
+): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async willSendResponse({ operationName, operation, response }) {
+          metrics.requestDuration.observe(
+            {
+              operation_name: metrics.operationLabel(operationName),
+              operation_type: operation?.operation ?? 'unknown',
+            },
+            (performance.now() - started) / 1000,
+          );
+          if (response.body.kind === 'single') {
+            for (const error of response.body.singleResult.errors ?? [])
+              countErrorCode(metrics, error.extensions?.code);
+          }
+        },
+      };
+    },
+  };
+}
+
+/** `db_pool_connections{state}` for the pools of one subgraph's DataSources in this process. */
+export function registerPoolMetrics(metrics: ServiceMetrics, subgraph: string): void {
+  new Gauge({
+    name: 'db_pool_connections',
+    help: 'PostgreSQL pool connections: total open, idle, and requests waiting for one.',
+    labelNames: ['state'] as const,
+    registers: [metrics.registry],
+    collect() {
+      const stats = poolStatsOf(subgraph);
+      this.set({ state: 'total' }, stats.total);
+      this.set({ state: 'idle' }, stats.idle);
+      this.set({ state: 'waiting' }, stats.waiting);
+    },
+  });
+}
