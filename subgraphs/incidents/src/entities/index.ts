@@ -1,6 +1,7 @@
 export * from './alert-detail.entity';
 export * from './alert.entity';
 export * from './case.entity';
+export * from './config.entity';
 export * from './tag.entity';
 
 import {
@@ -12,6 +13,7 @@ import {
 } from './alert-detail.entity';
 import { AlertEntity } from './alert.entity';
 import { CaseEntity, CaseFileEntity, ReportTemplateEntity } from './case.entity';
+import { configEntities } from './config.entity';
 import { TagAccessSettingsEntity, TagEntity } from './tag.entity';
 
 export const incidentsEntities = [
@@ -26,4 +28,5 @@ export const incidentsEntities = [
   CaseEntity,
   CaseFileEntity,
   ReportTemplateEntity,
+  ...configEntities,
 ];
