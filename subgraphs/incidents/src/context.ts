@@ -4,6 +4,7 @@ import type { IncidentsConfig } from './config';
 import { createIncidentsLoaders, type IncidentsLoaders } from './loaders';
 import { AlertService } from './services/alert.service';
 import { CaseService } from './services/case.service';
+import { createConfigServices, type ConfigServices } from './services/config-services';
 import { TagService } from './services/tag.service';
 
 export interface IncidentsDeps {
@@ -21,6 +22,8 @@ export interface IncidentsContext extends RequestScope {
   tags: TagService;
   alerts: AlertService;
   cases: CaseService;
+  /** Platform configuration (notifications, sigma, field mappings, alert creation, ...). */
+  socConfig: ConfigServices;
 }
 
 export function createIncidentsContext(deps: IncidentsDeps, base: SubgraphContext): IncidentsContext {
@@ -29,5 +32,6 @@ export function createIncidentsContext(deps: IncidentsDeps, base: SubgraphContex
   context.tags = new TagService(context);
   context.alerts = new AlertService(context);
   context.cases = new CaseService(context);
+  context.socConfig = createConfigServices(context);
   return context;
 }
