@@ -19,6 +19,75 @@ export const subgraphUrlVariable = (name: SubgraphName): `${Uppercase<SubgraphNa
   `${name.toUpperCase() as Uppercase<SubgraphName>}_URL`;
 
 export const DEFAULT_SUPERGRAPH_PATH = path.resolve(__dirname, '..', 'supergraph.graphql');
+export const DEFAULT_MANIFEST_PATH = path.resolve(__dirname, '..', 'persisted-queries.json');
+
+/** A token bucket: `rate` tokens per second refill a bucket of `burst`. */
+export interface RateLimit {
+  rate: number;
+  burst: number;
+}
+
+const RATE = /^(\d+(?:\.\d+)?)\/(\d+)$/;
+
+/** `name=rate/burst,...` (e.g. `analyst=20/60,customer_user=10/30`), names free-form. */
+const rateLimitMap = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const limits: Record<string, RateLimit> = {};
+      for (const part of text
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const [name, value] = part.split('=').map((p) => p.trim());
+        const match = value ? RATE.exec(value) : null;
+        if (!name || !match) {
+          ctx.addIssue({ code: 'custom', message: `"${part}" is not name=rate/burst (e.g. analyst=20/60)` });
+          return z.NEVER;
+        }
+        limits[name] = { rate: Number(match[1]), burst: Number(match[2]) };
+      }
+      return limits;
+    });
+
+/** `name=milliseconds,...` for per-subgraph timeouts. */
+const msMap = z
+  .string()
+  .default('')
+  .transform((text, ctx) => {
+    const values: Record<string, number> = {};
+    for (const part of text
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
+      const [name, value] = part.split('=').map((p) => p.trim());
+      if (!name || !value || !/^\d+$/.test(value)) {
+        ctx.addIssue({ code: 'custom', message: `"${part}" is not name=milliseconds` });
+        return z.NEVER;
+      }
+      values[name] = Number(value);
+    }
+    return values;
+  });
+
+const list = z
+  .string()
+  .default('')
+  .transform((text) =>
+    text
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  );
+
+/** A switch without a default, for settings whose default depends on another one. */
+const optionalBool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes')
+  .optional();
+
+const int = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 const host = z
   .string()
@@ -37,14 +106,71 @@ export const gatewayConfigSchema = commonConfigSchema.extend({
   JWT_SECRET: configFields.secret(),
   PRINCIPAL_CACHE_SECONDS: z.coerce.number().int().min(0).default(5),
   INTROSPECTION: configFields.bool(true),
-  ALLOW_ANONYMOUS_INTROSPECTION: configFields.bool(true),
+  // Optional: both default to on outside production and off in it (filled in after parsing).
+  ALLOW_ANONYMOUS_INTROSPECTION: optionalBool,
+  API_KEY_INTROSPECTION: optionalBool,
+  LANDING_PAGE: z.enum(['sandbox', 'offline', 'off']).default('sandbox'),
   SUPERGRAPH_PATH: z.string().default(DEFAULT_SUPERGRAPH_PATH),
+
+  // Persisted operations
+  PERSISTED_QUERIES_PATH: z.string().default(DEFAULT_MANIFEST_PATH),
+  SAFELIST_MODE: z.enum(['off', 'log', 'enforce']).default('off'),
+  APQ_TTL_SECONDS: configFields.seconds(86_400),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  REDIS_KEY_PREFIX: z.string().default('socgraph:'),
+
+  // Limits
+  MAX_BODY_BYTES: int(1_000_000),
+  MAX_DOCUMENT_SIZE: int(20_000),
+  MAX_TOKENS: int(2_000),
+  MAX_DEPTH: int(12),
+  MAX_ALIASES: int(30),
+  MAX_ROOT_FIELDS: int(15),
+  MAX_DIRECTIVES: int(50),
+  MAX_COST: int(50_000),
+  DEFAULT_LIST_SIZE: int(10),
+
+  // Rate limits
+  RATE_LIMIT_ENABLED: configFields.bool(true),
+  RATE_LIMITS: rateLimitMap(
+    'anonymous=5/20,customer_user=10/40,analyst=20/60,auditor=10/40,admin=50/150,default=10/30',
+  ),
+  API_KEY_RATE_LIMITS: rateLimitMap('default=10/30'),
+
+  // Subgraph calls
+  SUBGRAPH_TIMEOUT_MS: int(10_000),
+  SUBGRAPH_TIMEOUTS: msMap,
+  SUBGRAPH_MAX_SOCKETS: int(64),
+
+  // Browsers and dashboards
+  CORS_ORIGINS: list,
+  CORS_MAX_AGE_SECONDS: configFields.seconds(600),
+
+  // Access log and audit
+  AUDIT_REPORTING: z.enum(['off', 'audit']).default('off'),
+  ACCESS_LOG_BUFFER: int(10_000),
+  ACCESS_LOG_BATCH: int(200),
+  ACCESS_LOG_FLUSH_MS: int(1_000),
+
+  // Operations
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  SHUTDOWN_GRACE_MS: int(10_000),
 });
 
 type ParsedGatewayConfig = z.infer<typeof gatewayConfigSchema>;
 
-export type GatewayConfig = Omit<ParsedGatewayConfig, `${Uppercase<SubgraphName>}_URL`> &
-  Record<`${Uppercase<SubgraphName>}_URL`, string>;
+export type GatewayConfig = Omit<
+  ParsedGatewayConfig,
+  `${Uppercase<SubgraphName>}_URL` | 'ALLOW_ANONYMOUS_INTROSPECTION' | 'API_KEY_INTROSPECTION'
+> &
+  Record<`${Uppercase<SubgraphName>}_URL`, string> & {
+    ALLOW_ANONYMOUS_INTROSPECTION: boolean;
+    API_KEY_INTROSPECTION: boolean;
+  };
 
 /** Throws `ConfigError` listing every problem. */
 export function gatewayConfigFrom(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -57,9 +183,13 @@ export function gatewayConfigFrom(env: NodeJS.ProcessEnv = process.env): Gateway
     const port = parsed.PORT === 0 ? 0 : parsed.PORT + 1 + SUBGRAPH_NAMES.indexOf(name);
     return `http://127.0.0.1:${port}/graphql`;
   };
+  const development = parsed.NODE_ENV !== 'production';
   return {
     ...parsed,
+    ALLOW_ANONYMOUS_INTROSPECTION: parsed.ALLOW_ANONYMOUS_INTROSPECTION ?? development,
+    API_KEY_INTROSPECTION: parsed.API_KEY_INTROSPECTION ?? development,
     SUPERGRAPH_PATH: path.resolve(parsed.SUPERGRAPH_PATH),
+    PERSISTED_QUERIES_PATH: path.resolve(parsed.PERSISTED_QUERIES_PATH),
     IDENTITY_URL: urlFor('identity'),
     INCIDENTS_URL: urlFor('incidents'),
     SURVEILLANCE_URL: urlFor('surveillance'),

@@ -1,20 +1,18 @@
+import { existsSync } from 'node:fs';
 import type http from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import {
-  ApolloServerPluginLandingPageDisabled,
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import {
   createGraphQLHttpServer,
   createLogger,
-  ForwardedHeaders,
-  Headers,
-  HttpError,
+  createServiceClient,
+  ErrorCode,
   isCodedError,
   listen,
   maskError,
@@ -23,32 +21,49 @@ import {
   servicePrincipal,
   signInternalToken,
   type Logger,
-  type Principal,
 } from '@socgraph/shared';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError } from 'graphql';
+import type { Redis } from 'ioredis';
+import { BatchReporter } from './audit/reporter';
+import {
+  graphqlAuditSink,
+  noopAuditSink,
+  type ApiAccessEntry,
+  type AuditSink,
+  type RateLimitViolationEntry,
+} from './audit/sink';
 import { isSubgraphName, subgraphUrlOf, type GatewayConfig } from './config';
+import { httpPolicy } from './http-policy';
+import { apiKeyIntrospectionPlugin } from './introspection-policy';
+import { explorerRoutes, landingPagePlugin } from './landing-page';
+import { costLimitPlugin, limitErrorOf, limitParseOptions, limitValidationRules, type LimitOptions } from './limits';
+import { accessInfoPlugin, accessRecorder, createGatewayMetrics, type GatewayMetrics } from './observability';
 import { anonymousAccessPlugin, principalEvictionPlugin } from './operation-access';
+import {
+  EMPTY_SAFELIST,
+  memoryApqStore,
+  persistedQueryCache,
+  readManifest,
+  safelistOf,
+  type PersistedQueryManifest,
+  type Safelist,
+} from './persisted';
 import type { PrincipalCache } from './principal-cache';
 import {
   createPrincipalResolver,
   identityPrincipalLookup,
-  PrincipalLookupError,
   type PrincipalLookup,
   type PrincipalResolver,
   type TagAccessSettingsSource,
 } from './principal-resolver';
+import { createRateLimiter, MemoryBucketStore, RedisBucketStore } from './rate-limit';
+import { connectRedis, RedisKeyValueCache } from './redis';
+import { contextBuilder, type GatewayContext } from './request-context';
+import { createSubgraphAgent, SubgraphDataSource } from './subgraph-client';
 import { readSupergraph, subgraphNamesOf } from './supergraph';
 import { incidentsSettingsSource } from './tag-access-settings';
 
-/** What every gateway operation carries; a type alias so it satisfies the data source's Record constraint. */
-export type GatewayContext = {
-  principal: Principal;
-  requestId: string;
-  clientIp: string | null;
-  userAgent: string | null;
-  /** The internal token for this request, signed once and shared by all its subgraph fetches. */
-  internalToken: () => Promise<string>;
-};
+export type { GatewayContext } from './request-context';
 
 export interface StartGatewayOptions {
   /** The supergraph SDL; defaults to the file at config.SUPERGRAPH_PATH. */
@@ -59,6 +74,14 @@ export interface StartGatewayOptions {
   /** Replaces the identity lookup (tests of the gateway alone). */
   principalLookup?: PrincipalLookup;
   tagAccessSettings?: TagAccessSettingsSource;
+  /** URLs of subgraphs config does not name (tests that compose their own supergraph). */
+  subgraphUrls?: Record<string, string>;
+  /** Where the access log and rate-limit violations go; default per AUDIT_REPORTING. */
+  auditSink?: AuditSink;
+  /** The persisted-operation manifest; default read from PERSISTED_QUERIES_PATH. */
+  manifest?: PersistedQueryManifest;
+  /** Process metrics (CPU, memory, GC) on /metrics. Default true. */
+  defaultMetrics?: boolean;
 }
 
 export interface RunningGateway {
@@ -72,7 +95,14 @@ export interface RunningGateway {
   principals: PrincipalResolver;
   /** Subgraphs joined by the supergraph the gateway serves. */
   subgraphNames: string[];
+  safelist: Safelist;
+  metrics: GatewayMetrics;
+  /** API access log on its way to audit. */
+  accessLog: BatchReporter<ApiAccessEntry>;
+  /** Rate-limit violations on their way to audit. */
+  violations: BatchReporter<RateLimitViolationEntry>;
   readiness: () => Promise<Readiness>;
+  /** Stops taking requests, finishes the in-flight ones (up to SHUTDOWN_GRACE_MS), flushes reports. */
   stop: () => Promise<void>;
 }
 
@@ -93,18 +123,6 @@ function stripInternalExtensions(formatted: GraphQLFormattedError): GraphQLForma
   return { ...formatted, extensions };
 }
 
-function clientIpOf(req: IncomingMessage): string | null {
-  // The socket peer; honouring X-Forwarded-For needs a trusted-proxy setting, which we do not have yet.
-  const address = req.socket.remoteAddress;
-  if (!address) return null;
-  return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
-}
-
-function userAgentOf(req: IncomingMessage): string | null {
-  const agent = req.headers['user-agent'];
-  return typeof agent === 'string' && agent.length > 0 ? agent.slice(0, 512) : null;
-}
-
 /** Apollo's logger interface over pino. */
 function apolloLogger(logger: Logger) {
   return {
@@ -115,11 +133,6 @@ function apolloLogger(logger: Logger) {
   };
 }
 
-type Fetcher = RemoteGraphQLDataSource['fetcher'];
-
-/** Node's fetch (undici) pools keep-alive connections to each subgraph; the default fetcher does not. */
-const subgraphFetcher: Fetcher = (url, init) => fetch(url, init as RequestInit);
-
 async function checkHealth(graphqlUrl: string): Promise<'ok' | string> {
   try {
     const response = await fetch(new URL('/health', graphqlUrl), { signal: AbortSignal.timeout(2_000) });
@@ -129,11 +142,32 @@ async function checkHealth(graphqlUrl: string): Promise<'ok' | string> {
   }
 }
 
+function loadSafelist(config: GatewayConfig, options: StartGatewayOptions, logger: Logger): Safelist {
+  if (options.manifest) return safelistOf(options.manifest);
+  if (!existsSync(config.PERSISTED_QUERIES_PATH)) {
+    logger.warn({ path: config.PERSISTED_QUERIES_PATH }, 'no persisted-operation manifest: the safelist is empty');
+    return EMPTY_SAFELIST;
+  }
+  return safelistOf(readManifest(config.PERSISTED_QUERIES_PATH));
+}
+
+const limitOptionsOf = (config: GatewayConfig): LimitOptions => ({
+  maxDepth: config.MAX_DEPTH,
+  maxAliases: config.MAX_ALIASES,
+  maxRootFields: config.MAX_ROOT_FIELDS,
+  maxDirectives: config.MAX_DIRECTIVES,
+  maxTokens: config.MAX_TOKENS,
+  maxCost: config.MAX_COST,
+  defaultListSize: config.DEFAULT_LIST_SIZE,
+});
+
 export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger('gateway', config.LOG_LEVEL);
   const supergraphSdl = options.supergraphSdl ?? readSupergraph(config.SUPERGRAPH_PATH);
   const subgraphNames = subgraphNamesOf(supergraphSdl);
-  const unknown = subgraphNames.filter((name) => !isSubgraphName(name));
+  const urlOf = (name: string): string | undefined =>
+    options.subgraphUrls?.[name] ?? (isSubgraphName(name) ? subgraphUrlOf(config, name) : undefined);
+  const unknown = subgraphNames.filter((name) => !urlOf(name));
   if (unknown.length) throw new Error(`The supergraph joins unknown subgraph(s): ${unknown.join(', ')}`);
 
   // @apollo/gateway otherwise starts an OpenTelemetry exporter that reports to Apollo: we run
@@ -165,49 +199,70 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const gatewayToken = (): Promise<string> =>
     signInternalToken(servicePrincipal('gateway'), config.INTERNAL_TOKEN_SECRET, config.INTERNAL_TOKEN_TTL_SECONDS);
 
+  // Read once at start: the hot path only looks ids up in a Map.
+  const safelist = loadSafelist(config, options, logger);
+  const metrics = createGatewayMetrics({ knownOperations: safelist.names, defaultMetrics: options.defaultMetrics });
+  const redis: Redis | null = config.REDIS_URL ? connectRedis(config.REDIS_URL) : null;
+  redis?.on('error', (error: Error) => logger.warn({ err: error }, 'redis error'));
+
+  const auditSink =
+    options.auditSink ??
+    (config.AUDIT_REPORTING === 'audit'
+      ? graphqlAuditSink({
+          auditUrl: config.AUDIT_URL,
+          client: createServiceClient({
+            caller: 'gateway',
+            internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+            tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
+          }),
+        })
+      : noopAuditSink);
+  const reporter = <T>(name: string, send: (batch: T[]) => Promise<void>): BatchReporter<T> => {
+    const created = new BatchReporter<T>({
+      name,
+      send,
+      maxBuffer: config.ACCESS_LOG_BUFFER,
+      batchSize: config.ACCESS_LOG_BATCH,
+      flushIntervalMs: config.ACCESS_LOG_FLUSH_MS,
+      logger,
+      onDrop: (count, reason) => metrics.reporterDropped.inc({ reporter: name, reason }, count),
+    });
+    metrics.watchReporter(name, created);
+    return created;
+  };
+  const accessLog = reporter<ApiAccessEntry>('access_log', (batch) => auditSink.recordApiAccess(batch));
+  const violations = reporter<RateLimitViolationEntry>('rate_limit_violations', (batch) =>
+    auditSink.recordRateLimitViolations(batch),
+  );
+
+  const agent = createSubgraphAgent({ maxSockets: config.SUBGRAPH_MAX_SOCKETS });
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger: apolloLogger(logger),
     // URLs come from config by subgraph name; the ones in the supergraph file are placeholders.
     buildService: ({ name }) => {
-      if (!isSubgraphName(name)) throw new Error(`No URL configured for subgraph ${name}`);
-      return new RemoteGraphQLDataSource<GatewayContext>({
-        url: subgraphUrlOf(config, name),
-        fetcher: subgraphFetcher,
-        async willSendRequest(processOptions) {
-          const headers = processOptions.request.http?.headers;
-          if (!headers) return;
-          // Only client operations carry a request context; anything else (health checks) goes as the gateway.
-          if (!('incomingRequestContext' in processOptions)) {
-            headers.set(Headers.INTERNAL_TOKEN, await gatewayToken());
-            return;
-          }
-          const context = processOptions.context;
-          headers.set(Headers.INTERNAL_TOKEN, await context.internalToken());
-          headers.set(Headers.REQUEST_ID, context.requestId);
-          if (context.clientIp) headers.set(ForwardedHeaders.CLIENT_IP, context.clientIp);
-          if (context.userAgent) headers.set(ForwardedHeaders.USER_AGENT, context.userAgent);
-        },
-        // A non-2xx answer from a subgraph is our fault (e.g. a refused internal token), not the
-        // caller's: report it without a code so it is masked as INTERNAL_SERVER_ERROR and logged.
-        async errorFromResponse(response) {
-          return new GraphQLError(`Subgraph ${name} answered HTTP ${response.status}`);
-        },
+      const url = urlOf(name);
+      if (!url) throw new Error(`No URL configured for subgraph ${name}`);
+      return new SubgraphDataSource({
+        name,
+        url,
+        timeoutMs: config.SUBGRAPH_TIMEOUTS[name] ?? config.SUBGRAPH_TIMEOUT_MS,
+        agent,
+        fetchDuration: metrics.subgraphFetchDuration,
+        gatewayToken,
       });
     },
   });
 
+  const limits = limitOptionsOf(config);
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
     ApolloServerPluginUsageReportingDisabled(),
     ApolloServerPluginSchemaReportingDisabled(),
-    config.INTROSPECTION
-      ? ApolloServerPluginLandingPageLocalDefault({
-          embed: { runTelemetry: false, endpointIsEditable: false },
-          includeCookies: false,
-          footer: false,
-        })
-      : ApolloServerPluginLandingPageDisabled(),
+    landingPagePlugin<GatewayContext>(config.LANDING_PAGE, config.INTROSPECTION),
+    accessInfoPlugin<GatewayContext>(),
     anonymousAccessPlugin<GatewayContext>({ allowIntrospection: config.ALLOW_ANONYMOUS_INTROSPECTION }),
+    apiKeyIntrospectionPlugin<GatewayContext>({ allowed: config.API_KEY_INTROSPECTION }),
+    costLimitPlugin<GatewayContext>(limits),
     principalEvictionPlugin<GatewayContext>(principals),
   ];
 
@@ -217,10 +272,31 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     includeStacktraceInErrorResponses: false,
     logger: apolloLogger(logger),
     plugins,
+    // APQ: manifest ids first, then memory or Redis; registrations never replace a manifest id.
+    persistedQueries: {
+      cache: persistedQueryCache(
+        safelist,
+        redis ? new RedisKeyValueCache(redis, `${config.REDIS_KEY_PREFIX}apq:`) : memoryApqStore(),
+      ),
+      ttl: config.APQ_TTL_SECONDS,
+    },
+    validationRules: limitValidationRules(limits),
+    parseOptions: limitParseOptions(limits),
+    // One operation per request: a batch would multiply every limit and rate limit by its length.
+    allowBatchedHttpRequests: false,
     formatError: (formatted, error) => {
       const requestId = requestScope.requestId();
+      const limit = limitErrorOf(error);
+      if (limit) {
+        const { http: _http, ...extensions } = limit.extensions;
+        return { message: limit.message, extensions };
+      }
       const original = (error as { originalError?: unknown } | undefined)?.originalError ?? error;
       const masked = maskError(stripInternalExtensions(formatted), requestId);
+      // An outage is worth quoting to support: the request id finds it in the logs.
+      if (masked.extensions?.code === ErrorCode.SUBGRAPH_UNAVAILABLE && requestId) {
+        return { ...masked, extensions: { ...masked.extensions, requestId } };
+      }
       if (masked.extensions?.code === 'INTERNAL_SERVER_ERROR' && !isCodedError(original)) {
         logger.error({ err: original, requestId, message: formatted.message }, 'unexpected gateway error');
       }
@@ -229,46 +305,54 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   });
 
   let supergraphLoaded = false;
+  let draining = false;
   const readiness = async (): Promise<Readiness> => {
     const checks = await Promise.all(
-      subgraphNames.map(
-        async (name) =>
-          [name, isSubgraphName(name) ? await checkHealth(subgraphUrlOf(config, name)) : 'no URL'] as const,
-      ),
+      subgraphNames.map(async (name) => [name, await checkHealth(urlOf(name) ?? '')] as const),
     );
     const subgraphs = Object.fromEntries(checks);
     const failed = checks.filter(([, status]) => status !== 'ok').map(([name]) => name);
     if (!supergraphLoaded) failed.unshift('supergraph');
+    if (draining) failed.unshift('draining');
     return { ready: failed.length === 0, supergraphLoaded, subgraphs, failed };
   };
+
+  const early = new WeakMap<IncomingMessage, GatewayContext>();
+  const limiter = config.RATE_LIMIT_ENABLED
+    ? createRateLimiter({
+        store: redis ? new RedisBucketStore(redis, `${config.REDIS_KEY_PREFIX}rl:`) : new MemoryBucketStore(),
+        roleLimits: config.RATE_LIMITS,
+        apiKeyLimits: config.API_KEY_RATE_LIMITS,
+        logger,
+      })
+    : null;
 
   const httpServer = createGraphQLHttpServer<GatewayContext>({
     apollo,
     graphqlPaths: ['/', '/graphql'],
-    context: async (req, requestId) => {
-      let principal: Principal;
-      try {
-        principal = await principals.resolve(req.headers, requestId);
-      } catch (error) {
-        if (error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED') {
-          throw new HttpError(401, 'UNAUTHENTICATED', error.message, { 'www-authenticate': 'Bearer' });
-        }
-        if (error instanceof PrincipalLookupError) {
-          logger.error({ err: error, requestId }, 'principal lookup failed');
-          throw new HttpError(503, 'INTERNAL_SERVER_ERROR', `Authentication is unavailable (request id ${requestId})`);
-        }
-        throw error;
-      }
-      let token: Promise<string> | null = null;
-      return {
-        principal,
-        requestId,
-        clientIp: clientIpOf(req),
-        userAgent: userAgentOf(req),
-        internalToken: () =>
-          (token ??= signInternalToken(principal, config.INTERNAL_TOKEN_SECRET, config.INTERNAL_TOKEN_TTL_SECONDS)),
-      };
-    },
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    context: contextBuilder({
+      principals,
+      internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+      internalTokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
+      limiter,
+      violations,
+      metrics,
+      logger,
+      early,
+      policy: {
+        safelist,
+        mode: config.SAFELIST_MODE,
+        maxDocumentSize: config.MAX_DOCUMENT_SIZE,
+        onWouldRefuse: (principal, request, code) => {
+          metrics.safelistWouldRefuse.inc({ code });
+          logger.warn(
+            { username: principal.username, operationName: request.operationName, code },
+            'safelist would refuse this operation (SAFELIST_MODE=log)',
+          );
+        },
+      },
+    }),
     around: (requestId, fn) => requestScope.run(requestId, fn),
     routes: {
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
@@ -276,22 +360,41 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         const state = await readiness();
         sendJson(res, state.ready ? 200 : 503, state);
       },
+      '/metrics': async (req, res) => {
+        if (config.METRICS_TOKEN && req.headers.authorization !== `Bearer ${config.METRICS_TOKEN}`) {
+          return sendJson(res, 401, { error: 'metrics need the METRICS_TOKEN bearer token' });
+        }
+        await metrics.handler(req, res);
+      },
+      ...(config.LANDING_PAGE === 'offline' && config.INTROSPECTION ? explorerRoutes() : {}),
     },
+    onResponse: httpPolicy({
+      corsOrigins: config.CORS_ORIGINS,
+      corsMaxAgeSeconds: config.CORS_MAX_AGE_SECONDS,
+      landingPage: config.LANDING_PAGE,
+    }),
+    onFinish: accessRecorder<GatewayContext>({ logger, metrics, accessLog, early }),
     onError: (error, requestId) => logger.error({ err: error, requestId }, 'request failed'),
   });
-  apollo.addPlugin(ApolloServerPluginDrainHttpServer({ httpServer }));
+  apollo.addPlugin(ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.SHUTDOWN_GRACE_MS }));
 
-  await apollo.start();
-  supergraphLoaded = true;
+  const closeClients = async (): Promise<void> => {
+    await agent.close();
+    if (redis) await redis.quit().catch(() => redis.disconnect());
+  };
   let running;
   try {
+    await apollo.start();
+    supergraphLoaded = true;
     running = await listen(httpServer, config.PORT, config.HOST);
   } catch (error) {
-    await apollo.stop();
+    await apollo.stop().catch(() => undefined);
+    await closeClients();
     throw error;
   }
   logger.info({ url: running.url, subgraphs: subgraphNames }, 'gateway listening');
 
+  let stopping: Promise<void> | null = null;
   return {
     url: running.url,
     graphqlUrl: `${running.url}/graphql`,
@@ -301,11 +404,21 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     apollo,
     principals,
     subgraphNames,
+    safelist,
+    metrics,
+    accessLog,
+    violations,
     readiness,
-    stop: async () => {
-      supergraphLoaded = false;
-      await apollo.stop();
-      await running.stop();
-    },
+    stop: () =>
+      (stopping ??= (async () => {
+        // Readiness turns false first, so a load balancer stops sending before the port closes.
+        draining = true;
+        if (config.SHUTDOWN_DELAY_MS > 0) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_MS));
+        await apollo.stop();
+        await running.stop();
+        supergraphLoaded = false;
+        await Promise.all([accessLog.stop(), violations.stop()]);
+        await closeClients();
+      })()),
   };
 }

@@ -10,7 +10,7 @@ import {
 import type { RunningPostgres } from '@socgraph/shared/embedded-postgres';
 import { REPO_ROOT } from './compose';
 import { gatewayConfigFrom, isSubgraphName, SUBGRAPH_NAMES, subgraphUrlVariable, type SubgraphName } from './config';
-import { startGateway, type RunningGateway } from './server';
+import { startGateway, type RunningGateway, type StartGatewayOptions } from './server';
 import { subgraphRegistry } from './subgraphs';
 
 /**
@@ -40,6 +40,8 @@ export interface StackOptions {
   subgraphs?: readonly SubgraphService[];
   /** Defaults to the committed supergraph file. */
   supergraphSdl?: string;
+  /** Further gateway options (an audit sink, extra subgraph URLs, a manifest, ...). */
+  gatewayOptions?: Omit<StartGatewayOptions, 'supergraphSdl' | 'logger'>;
   logger?: Logger;
   /** Progress lines (`pnpm start` prints them). */
   log?: (message: string) => void;
@@ -153,6 +155,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ...urls,
     });
     const gateway = await startGateway(config, {
+      ...options.gatewayOptions,
       ...(options.supergraphSdl ? { supergraphSdl: options.supergraphSdl } : {}),
       ...(options.logger ? { logger: options.logger.child({ service: 'gateway' }) } : {}),
     });

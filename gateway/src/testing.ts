@@ -79,8 +79,8 @@ export async function postGraphQL<TData = Record<string, unknown>>(
 
 export async function startTestStack(options: Partial<StackOptions> = {}): Promise<TestStack> {
   const database = await createTestDatabase('gateway');
-  const jwtSecret = randomBytes(32).toString('base64url');
-  const internalTokenSecret = randomBytes(32).toString('base64url');
+  const jwtSecret = options.jwtSecret ?? randomBytes(32).toString('base64url');
+  const internalTokenSecret = options.internalTokenSecret ?? randomBytes(32).toString('base64url');
   let stack: RunningStack;
   try {
     stack = await startStack({
@@ -89,7 +89,15 @@ export async function startTestStack(options: Partial<StackOptions> = {}): Promi
       jwtSecret,
       internalTokenSecret,
       ...options,
-      env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', PASSWORD_SCRYPT_COST: String(TEST_SCRYPT_COST), ...options.env },
+      env: {
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        PASSWORD_SCRYPT_COST: String(TEST_SCRYPT_COST),
+        // Tests fire requests faster than any person; rate-limit tests set their own limits.
+        RATE_LIMITS: 'default=10000/10000',
+        API_KEY_RATE_LIMITS: 'default=10000/10000',
+        ...options.env,
+      },
     });
   } catch (error) {
     await database.drop();

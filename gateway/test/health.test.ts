@@ -53,14 +53,19 @@ describe('health and readiness', () => {
       expect((await fetch(`${lonely.url}/health`)).status).toBe(200);
     });
 
-    it('masks the failed subgraph call', async () => {
+    it('names the failed subgraph, never its address', async () => {
       const response = await fetch(lonely.graphqlUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-request-id': 'req-down-1' },
         body: JSON.stringify({ query: `mutation { login(username: "a", password: "b") { token } }` }),
       });
       const body = (await response.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] };
-      expect(body.errors[0]?.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', requestId: 'req-down-1' });
+      expect(body.errors[0]?.extensions).toEqual({
+        code: 'SUBGRAPH_UNAVAILABLE',
+        subgraph: 'identity',
+        reason: 'unreachable',
+        requestId: 'req-down-1',
+      });
       expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|:9\//);
     });
   });

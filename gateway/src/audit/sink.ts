@@ -1,0 +1,115 @@
+import type { ServiceClient } from '@socgraph/shared';
+
+/**
+ * Where the gateway's API access log and rate-limit violations go. The audit subgraph stores
+ * them (architecture.md, requests §6); until it exists, the gateway runs with `noopAuditSink`
+ * (the per-request JSON log line still records every operation), and tests use
+ * `MemoryAuditSink`.
+ *
+ * The audit subgraph is expected to expose two internal mutations, open to the service
+ * principal only and hidden from the public graph:
+ *
+ *   _recordApiAccess(entries: [ApiAccessInput!]!): Int! @inaccessible
+ *   _recordRateLimitViolations(entries: [RateLimitViolationInput!]!): Int! @inaccessible
+ *
+ * with input fields named as in `ApiAccessEntry` and `RateLimitViolationEntry` below, each
+ * returning how many entries it stored. Batches may be delivered more than once (retries):
+ * `requestId` identifies an access entry, `requestId` + `bucket` a violation.
+ */
+
+export interface ApiAccessEntry {
+  requestId: string;
+  /** ISO-8601. */
+  occurredAt: string;
+  durationMs: number;
+  userId: string | null;
+  username: string | null;
+  role: string | null;
+  apiKeyId: string | null;
+  clientName: string | null;
+  operationName: string | null;
+  /** query, mutation or subscription; null when the request was refused before parsing. */
+  operationType: string | null;
+  /** The sha256 of a persisted or APQ operation, when the request named one. */
+  persistedQueryId: string | null;
+  httpStatus: number;
+  /** `extensions.code` of every error in the response, in order. */
+  errorCodes: string[];
+  clientIp: string | null;
+  userAgent: string | null;
+}
+
+export interface RateLimitViolationEntry {
+  requestId: string;
+  occurredAt: string;
+  /** `user:<id>`, `key:<api key id>` or `ip:<address>`. */
+  bucket: string;
+  userId: string | null;
+  username: string | null;
+  role: string | null;
+  apiKeyId: string | null;
+  clientName: string | null;
+  clientIp: string | null;
+  operationName: string | null;
+  /** Tokens per second. */
+  limitPerSecond: number;
+  burst: number;
+  retryAfterSeconds: number;
+}
+
+export interface AuditSink {
+  recordApiAccess(entries: readonly ApiAccessEntry[]): Promise<void>;
+  recordRateLimitViolations(entries: readonly RateLimitViolationEntry[]): Promise<void>;
+}
+
+/** Used while there is no audit subgraph (AUDIT_REPORTING=off). */
+export const noopAuditSink: AuditSink = {
+  recordApiAccess: async () => undefined,
+  recordRateLimitViolations: async () => undefined,
+};
+
+/** Keeps what it receives (tests); `failNext` makes the next deliveries fail, to exercise retries. */
+export class MemoryAuditSink implements AuditSink {
+  readonly apiAccess: ApiAccessEntry[] = [];
+  readonly violations: RateLimitViolationEntry[] = [];
+  failNext = 0;
+  deliveries = 0;
+
+  private deliver(): void {
+    this.deliveries += 1;
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw new Error('audit sink unavailable (simulated)');
+    }
+  }
+
+  async recordApiAccess(entries: readonly ApiAccessEntry[]): Promise<void> {
+    this.deliver();
+    this.apiAccess.push(...entries);
+  }
+
+  async recordRateLimitViolations(entries: readonly RateLimitViolationEntry[]): Promise<void> {
+    this.deliver();
+    this.violations.push(...entries);
+  }
+}
+
+export const RECORD_API_ACCESS = `mutation GatewayRecordApiAccess($entries: [ApiAccessInput!]!) {
+  _recordApiAccess(entries: $entries)
+}`;
+
+export const RECORD_RATE_LIMIT_VIOLATIONS = `mutation GatewayRecordRateLimitViolations($entries: [RateLimitViolationInput!]!) {
+  _recordRateLimitViolations(entries: $entries)
+}`;
+
+/** Posts batches straight to the audit subgraph (not through the supergraph) as the gateway's service principal. */
+export function graphqlAuditSink(options: { auditUrl: string; client: ServiceClient }): AuditSink {
+  return {
+    async recordApiAccess(entries) {
+      await options.client.request(options.auditUrl, RECORD_API_ACCESS, { entries });
+    },
+    async recordRateLimitViolations(entries) {
+      await options.client.request(options.auditUrl, RECORD_RATE_LIMIT_VIOLATIONS, { entries });
+    },
+  };
+}

@@ -1,0 +1,175 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { RouteHandler } from '@socgraph/shared';
+
+/**
+ * What a browser gets at `GET /`: Apollo Sandbox (loaded from Apollo's CDN in the analyst's
+ * browser), or for air-gapped sites a self-contained GraphiQL explorer whose every file the
+ * gateway serves itself (`LANDING_PAGE=offline`), or nothing.
+ */
+
+export type LandingPageMode = 'sandbox' | 'offline' | 'off';
+
+/** Where the explorer's files are served from. */
+export const EXPLORER_PREFIX = '/explorer/';
+
+/** The explorer page allows nothing from anywhere but this gateway (GraphiQL inlines its fonts). */
+export const EXPLORER_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+const EXPLORER_HTML = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>SOC Graph explorer</title>
+    <link rel="stylesheet" href="${EXPLORER_PREFIX}graphiql.css" />
+    <link rel="stylesheet" href="${EXPLORER_PREFIX}explorer.css" />
+  </head>
+  <body>
+    <form class="sg-auth" id="sg-auth" autocomplete="off">
+      <strong>SOC Graph</strong>
+      <label for="sg-kind">Credential</label>
+      <select id="sg-kind">
+        <option value="bearer">Authorization: Bearer</option>
+        <option value="apikey">x-api-key</option>
+      </select>
+      <label for="sg-token">Token</label>
+      <input id="sg-token" name="token" type="password" placeholder="token from the login mutation, or an API key" />
+      <button type="submit">Use</button>
+      <span id="sg-status" role="status"></span>
+    </form>
+    <div id="graphiql">Loading the explorer…</div>
+    <script src="${EXPLORER_PREFIX}react.js"></script>
+    <script src="${EXPLORER_PREFIX}react-dom.js"></script>
+    <script src="${EXPLORER_PREFIX}graphiql.js"></script>
+    <script src="${EXPLORER_PREFIX}explorer.js"></script>
+  </body>
+</html>
+`;
+
+const EXPLORER_CSS = `html, body { height: 100%; margin: 0; }
+body { display: flex; flex-direction: column; font-family: system-ui, sans-serif; }
+.sg-auth { display: flex; gap: 0.5rem; align-items: center; padding: 0.4rem 0.75rem; border-bottom: 1px solid #ddd; font-size: 14px; }
+.sg-auth input { flex: 1; min-width: 12rem; padding: 0.25rem 0.4rem; }
+#sg-status { color: #555; }
+#graphiql { flex: 1; min-height: 0; }
+`;
+
+// The token field's value is added to every request GraphiQL sends (headers typed in
+// GraphiQL's own Headers tab still apply). Kept in sessionStorage: gone when the tab closes.
+const EXPLORER_JS = `(function () {
+  'use strict';
+  var form = document.getElementById('sg-auth');
+  var kind = document.getElementById('sg-kind');
+  var token = document.getElementById('sg-token');
+  var status = document.getElementById('sg-status');
+  token.value = sessionStorage.getItem('socgraph.token') || '';
+  kind.value = sessionStorage.getItem('socgraph.kind') || 'bearer';
+  function credentialHeaders() {
+    var value = token.value.trim();
+    if (!value) return {};
+    if (kind.value === 'apikey') return { 'x-api-key': value };
+    return { authorization: 'Bearer ' + value.replace(/^Bearer\\s+/i, '') };
+  }
+  function makeFetcher() {
+    var fixed = credentialHeaders();
+    return function fetcher(params, options) {
+      var headers = Object.assign({ 'content-type': 'application/json' }, (options && options.headers) || {}, fixed);
+      return fetch(window.location.pathname === '/' ? '/graphql' : window.location.pathname, {
+        method: 'POST',
+        headers: headers,
+        body: JSON.stringify(params),
+        credentials: 'same-origin',
+      }).then(function (response) { return response.json(); });
+    };
+  }
+  var root = ReactDOM.createRoot(document.getElementById('graphiql'));
+  var generation = 0;
+  function render() {
+    generation += 1;
+    status.textContent = token.value.trim() ? 'signed in' : 'anonymous';
+    root.render(React.createElement(GraphiQL, { key: generation, fetcher: makeFetcher(), isHeadersEditorEnabled: true }));
+  }
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    sessionStorage.setItem('socgraph.token', token.value.trim());
+    sessionStorage.setItem('socgraph.kind', kind.value);
+    render();
+  });
+  render();
+})();
+`;
+
+interface Asset {
+  type: string;
+  body: Buffer;
+}
+
+function packageFile(pkg: string, file: string): Buffer {
+  return readFileSync(path.join(path.dirname(require.resolve(`${pkg}/package.json`)), file));
+}
+
+/** The explorer's files, read once from the installed packages (GraphiQL's prebuilt bundle, React's UMD builds). */
+export function explorerAssets(): Map<string, Asset> {
+  const js = 'text/javascript; charset=utf-8';
+  const css = 'text/css; charset=utf-8';
+  return new Map<string, Asset>([
+    ['react.js', { type: js, body: packageFile('react', 'umd/react.production.min.js') }],
+    ['react-dom.js', { type: js, body: packageFile('react-dom', 'umd/react-dom.production.min.js') }],
+    ['graphiql.js', { type: js, body: packageFile('graphiql', 'graphiql.min.js') }],
+    ['graphiql.css', { type: css, body: packageFile('graphiql', 'graphiql.min.css') }],
+    ['explorer.js', { type: js, body: Buffer.from(EXPLORER_JS) }],
+    ['explorer.css', { type: css, body: Buffer.from(EXPLORER_CSS) }],
+  ]);
+}
+
+/** Routes serving the explorer's files (only registered with LANDING_PAGE=offline). */
+export function explorerRoutes(): Record<string, RouteHandler> {
+  const routes: Record<string, RouteHandler> = {};
+  for (const [name, asset] of explorerAssets()) {
+    routes[`${EXPLORER_PREFIX}${name}`] = (_req, res) => {
+      res.writeHead(200, {
+        'content-type': asset.type,
+        'content-length': String(asset.body.length),
+        'cache-control': 'public, max-age=3600',
+      });
+      res.end(asset.body);
+    };
+  }
+  return routes;
+}
+
+/** The landing page plugin for a mode; `introspection: false` turns every page off. */
+export function landingPagePlugin<TContext extends BaseContext>(
+  mode: LandingPageMode,
+  introspection: boolean,
+): ApolloServerPlugin<TContext> {
+  if (!introspection || mode === 'off') return ApolloServerPluginLandingPageDisabled();
+  if (mode === 'sandbox') {
+    return ApolloServerPluginLandingPageLocalDefault({
+      embed: { runTelemetry: false, endpointIsEditable: false },
+      includeCookies: false,
+      footer: false,
+    });
+  }
+  return {
+    async serverWillStart() {
+      return { renderLandingPage: async () => ({ html: EXPLORER_HTML }) };
+    },
+  };
+}
+
+export const explorerHtml = (): string => EXPLORER_HTML;

@@ -1,0 +1,124 @@
+import type { IncomingMessage } from 'node:http';
+import { HttpError, rateLimited, signInternalToken, type Logger, type Principal } from '@socgraph/shared';
+import { GraphQLError } from 'graphql';
+import type { BatchReporter } from './audit/reporter';
+import type { RateLimitViolationEntry } from './audit/sink';
+import { newAccessInfo, type AccessInfo, type GatewayMetrics } from './observability';
+import {
+  checkPersistedPolicy,
+  operationRequestOf,
+  type OperationRequest,
+  type PersistedPolicyOptions,
+} from './persisted-policy';
+import { PrincipalLookupError, type PrincipalResolver } from './principal-resolver';
+import type { RateLimiter } from './rate-limit';
+
+/**
+ * Builds each request's context before Apollo sees it, refusing at the HTTP level what must
+ * never reach a subgraph: bad credentials (401), an exhausted rate limit (429 with
+ * retry-after) and operations outside the caller's safelist.
+ */
+
+/** What every gateway operation carries; a type alias so it satisfies the data source's Record constraint. */
+export type GatewayContext = {
+  principal: Principal;
+  requestId: string;
+  clientIp: string | null;
+  userAgent: string | null;
+  /** The internal token for this request, signed once and shared by all its subgraph fetches. */
+  internalToken: () => Promise<string>;
+  /** Operation facts for the access log, filled in as the request goes. */
+  access: AccessInfo;
+};
+
+export function clientIpOf(req: IncomingMessage): string | null {
+  // The socket peer; honouring X-Forwarded-For needs a trusted-proxy setting, which we do not have yet.
+  const address = req.socket.remoteAddress;
+  if (!address) return null;
+  return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+}
+
+export function userAgentOf(req: IncomingMessage): string | null {
+  const agent = req.headers['user-agent'];
+  return typeof agent === 'string' && agent.length > 0 ? agent.slice(0, 512) : null;
+}
+
+export interface ContextBuilderOptions {
+  principals: PrincipalResolver;
+  internalTokenSecret: string;
+  internalTokenTtlSeconds: number;
+  limiter: RateLimiter | null;
+  violations: BatchReporter<RateLimitViolationEntry>;
+  policy: PersistedPolicyOptions;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  /** Where a context is kept when the request is refused after it was built (for the access log). */
+  early: WeakMap<IncomingMessage, GatewayContext>;
+}
+
+export function contextBuilder(options: ContextBuilderOptions) {
+  const { principals, limiter, violations, metrics, logger, early } = options;
+
+  async function resolvePrincipal(req: IncomingMessage, requestId: string): Promise<Principal> {
+    try {
+      return await principals.resolve(req.headers, requestId);
+    } catch (error) {
+      if (error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED') {
+        throw new HttpError(401, 'UNAUTHENTICATED', error.message, { 'www-authenticate': 'Bearer' });
+      }
+      if (error instanceof PrincipalLookupError) {
+        logger.error({ err: error, requestId }, 'principal lookup failed');
+        throw new HttpError(503, 'INTERNAL_SERVER_ERROR', `Authentication is unavailable (request id ${requestId})`);
+      }
+      throw error;
+    }
+  }
+
+  async function enforceRateLimit(context: GatewayContext, operation: OperationRequest): Promise<void> {
+    if (!limiter) return;
+    const decision = await limiter.check(context.principal, context.clientIp);
+    if (!decision || decision.allowed) return;
+    const { principal } = context;
+    metrics.rateLimited.inc({ bucket: decision.bucket.slice(0, decision.bucket.indexOf(':')) });
+    violations.add({
+      requestId: context.requestId,
+      occurredAt: new Date().toISOString(),
+      bucket: decision.bucket,
+      userId: principal.userId,
+      username: principal.username,
+      role: principal.role,
+      apiKeyId: principal.apiKeyId,
+      clientName: principal.clientName,
+      clientIp: context.clientIp,
+      operationName: operation.operationName ?? null,
+      limitPerSecond: decision.limit.rate,
+      burst: decision.limit.burst,
+      retryAfterSeconds: decision.retryAfterSeconds,
+    });
+    throw HttpError.from(rateLimited(decision.retryAfterSeconds), 429, {
+      'retry-after': String(decision.retryAfterSeconds),
+    });
+  }
+
+  return async (req: IncomingMessage, requestId: string, body: unknown): Promise<GatewayContext> => {
+    const principal = await resolvePrincipal(req, requestId);
+    let token: Promise<string> | null = null;
+    const context: GatewayContext = {
+      principal,
+      requestId,
+      clientIp: clientIpOf(req),
+      userAgent: userAgentOf(req),
+      internalToken: () =>
+        (token ??= signInternalToken(principal, options.internalTokenSecret, options.internalTokenTtlSeconds)),
+      access: newAccessInfo(),
+    };
+    early.set(req, context);
+    const search = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+    const operation = operationRequestOf(body, search);
+    context.access.operationName = operation.operationName ?? null;
+    context.access.persistedQueryId = operation.persistedHash ?? null;
+    await enforceRateLimit(context, operation);
+    checkPersistedPolicy(principal, operation, options.policy);
+    return context;
+  };
+}

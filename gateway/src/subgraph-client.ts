@@ -1,0 +1,118 @@
+import { RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ForwardedHeaders, Headers, subgraphUnavailable } from '@socgraph/shared';
+import { GraphQLError } from 'graphql';
+import type { Histogram } from 'prom-client';
+import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
+import type { GatewayContext } from './server';
+
+/**
+ * How the gateway calls a subgraph: keep-alive connections from one bounded pool per
+ * subgraph origin (undici), a per-subgraph timeout, the caller's principal and request id,
+ * and failures turned into SUBGRAPH_UNAVAILABLE errors that name the subgraph, so the
+ * gateway answers with partial data instead of failing the whole request.
+ */
+
+export interface SubgraphAgentOptions {
+  /** Sockets per subgraph origin at most; further requests queue. */
+  maxSockets: number;
+}
+
+/** Idle sockets close before the subgraph's own 5 s keep-alive timeout, so we never reuse a closing one. */
+export const createSubgraphAgent = (options: SubgraphAgentOptions): Agent =>
+  new Agent({
+    connections: options.maxSockets,
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 4_000,
+    connect: { timeout: 2_000 },
+  });
+
+type Fetcher = RemoteGraphQLDataSource['fetcher'];
+type FetcherInit = Parameters<Fetcher>[1];
+type FetcherResult = Awaited<ReturnType<Fetcher>>;
+
+export class SubgraphTimeoutError extends Error {
+  constructor(subgraph: string, timeoutMs: number) {
+    super(`subgraph ${subgraph} did not answer within ${timeoutMs} ms`);
+    this.name = 'SubgraphTimeoutError';
+  }
+}
+
+export interface SubgraphDataSourceOptions {
+  name: string;
+  url: string;
+  timeoutMs: number;
+  agent: Agent;
+  /** `subgraph_fetch_duration_seconds{subgraph, outcome}`. */
+  fetchDuration: Histogram<'subgraph' | 'outcome'>;
+  /** Token for calls outside a client request (health checks): the gateway's own service principal. */
+  gatewayToken: () => Promise<string>;
+}
+
+export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(private readonly settings: SubgraphDataSourceOptions) {
+    super({ url: settings.url });
+    this.fetcher = this.timedFetch.bind(this);
+  }
+
+  private async timedFetch(url: string, init?: FetcherInit): Promise<FetcherResult> {
+    const { name, timeoutMs, agent, fetchDuration } = this.settings;
+    const started = performance.now();
+    const timeout = AbortSignal.timeout(timeoutMs);
+    let outcome = 'error';
+    try {
+      const response = await undiciFetch(url, {
+        method: init?.method ?? 'POST',
+        headers: init?.headers ?? {},
+        ...(init?.body !== undefined ? { body: init.body } : {}),
+        signal: timeout,
+        dispatcher: agent,
+      } satisfies UndiciRequestInit);
+      outcome = response.ok ? 'ok' : `http_${response.status}`;
+      // undici's Response satisfies the fetcher's response shape; only its declared types differ.
+      return response as unknown as FetcherResult;
+    } catch (error) {
+      if (timeout.aborted) {
+        outcome = 'timeout';
+        throw new SubgraphTimeoutError(name, timeoutMs);
+      }
+      throw error;
+    } finally {
+      fetchDuration.observe({ subgraph: name, outcome }, (performance.now() - started) / 1000);
+    }
+  }
+
+  override async willSendRequest(
+    processOptions: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0],
+  ): Promise<void> {
+    const headers = processOptions.request.http?.headers;
+    if (!headers) return;
+    // Only client operations carry a request context; anything else (health checks) goes as the gateway.
+    if (!('incomingRequestContext' in processOptions)) {
+      headers.set(Headers.INTERNAL_TOKEN, await this.settings.gatewayToken());
+      return;
+    }
+    const context = processOptions.context;
+    headers.set(Headers.INTERNAL_TOKEN, await context.internalToken());
+    headers.set(Headers.REQUEST_ID, context.requestId);
+    if (context.clientIp) headers.set(ForwardedHeaders.CLIENT_IP, context.clientIp);
+    if (context.userAgent) headers.set(ForwardedHeaders.USER_AGENT, context.userAgent);
+  }
+
+  /**
+   * A subgraph that is overloaded or restarting (502/503/504) is unavailable; any other
+   * non-2xx answer is our fault (e.g. a refused internal token), not the caller's: reported
+   * without a code, so it is masked as INTERNAL_SERVER_ERROR and logged.
+   */
+  override async errorFromResponse(response: FetcherResult): Promise<GraphQLError> {
+    if ([502, 503, 504].includes(response.status)) return subgraphUnavailable(this.settings.name, 'overloaded');
+    return new GraphQLError(`Subgraph ${this.settings.name} answered HTTP ${response.status}`);
+  }
+
+  /** No answer at all (refused, reset, timed out): the subgraph is unavailable, and the error says which. */
+  override didEncounterError(error: Error, _request: unknown, response?: FetcherResult): void {
+    if (error instanceof GraphQLError) throw error;
+    if (error instanceof SubgraphTimeoutError) throw subgraphUnavailable(this.settings.name, 'timeout');
+    if (!response) throw subgraphUnavailable(this.settings.name, 'unreachable');
+    throw error;
+  }
+}

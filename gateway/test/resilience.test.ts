@@ -1,0 +1,117 @@
+import { gatewayConfigFrom } from '../src/config';
+import { tagRbacOffSource } from '../src/principal-resolver';
+import { startGateway } from '../src/server';
+import { postGraphQL } from '../src/testing';
+import { identityAndProbeSupergraph, startProbeGraph, type ProbeGraph } from './probe';
+import { errorCodes } from './support';
+
+/** A subgraph that goes down, slows down or comes back while the gateway keeps serving. */
+let probeGraph: ProbeGraph;
+let auth: Record<string, string>;
+const PASSWORD = 'correct horse battery staple';
+
+beforeAll(async () => {
+  probeGraph = await startProbeGraph({ env: { SUBGRAPH_TIMEOUTS: 'probe=400' } });
+  await probeGraph.graph.seedAdmin(PASSWORD);
+  auth = { authorization: `Bearer ${await probeGraph.graph.login('admin', PASSWORD)}` };
+});
+afterAll(async () => probeGraph?.stop());
+
+const BOTH = `query Both { me { username } probeStatus { value } }`;
+const ready = async () => {
+  const response = await fetch(`${probeGraph.graph.url}/ready`);
+  return { status: response.status, body: (await response.json()) as { failed: string[] } };
+};
+
+describe('one subgraph down', () => {
+  it('answers in full while every subgraph is up', async () => {
+    const result = await probeGraph.graph.gql(BOTH, {}, auth);
+    expect(result.body).toEqual({ data: { me: { username: 'admin' }, probeStatus: { value: 'up' } } });
+    expect((await ready()).status).toBe(200);
+  });
+
+  it('serves the rest, answers partial data naming the subgraph, and recovers without a restart', async () => {
+    await probeGraph.probe.stop();
+
+    const identityOnly = await probeGraph.graph.gql(`{ me { username } }`, {}, auth);
+    expect(identityOnly.body).toEqual({ data: { me: { username: 'admin' } } });
+
+    const partial = await probeGraph.graph.gql(BOTH, {}, { ...auth, 'x-request-id': 'req-probe-down' });
+    expect(partial.status).toBe(200);
+    expect(partial.body.data).toEqual({ me: { username: 'admin' }, probeStatus: null });
+    expect(partial.body.errors?.[0]?.extensions).toEqual({
+      code: 'SUBGRAPH_UNAVAILABLE',
+      subgraph: 'probe',
+      reason: 'unreachable',
+      requestId: 'req-probe-down',
+    });
+    expect(JSON.stringify(partial.body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
+
+    const down = await ready();
+    expect(down.status).toBe(503);
+    expect(down.body.failed).toEqual(['probe']);
+
+    await probeGraph.probe.restart();
+    const again = await probeGraph.graph.gql(BOTH, {}, auth);
+    expect(again.body).toEqual({ data: { me: { username: 'admin' }, probeStatus: { value: 'up' } } });
+    expect((await ready()).status).toBe(200);
+  });
+
+  it('times a slow subgraph out (per-subgraph timeout) and still answers the rest', async () => {
+    const started = Date.now();
+    const result = await probeGraph.graph.gql(`{ me { username } slowProbe(ms: 2000) }`, {}, auth);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(result.body.data).toEqual({ me: { username: 'admin' }, slowProbe: null });
+    expect(result.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'SUBGRAPH_UNAVAILABLE',
+      subgraph: 'probe',
+      reason: 'timeout',
+    });
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('finishes in-flight requests, refuses new ones, and turns readiness off first', async () => {
+    const { graph, probe } = probeGraph;
+    const gateway = await startGateway(
+      gatewayConfigFrom({
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        JWT_SECRET: graph.jwtSecret,
+        INTERNAL_TOKEN_SECRET: graph.internalTokenSecret,
+        IDENTITY_URL: graph.subgraphUrl('identity'),
+        SUBGRAPH_TIMEOUT_MS: '5000',
+        SHUTDOWN_DELAY_MS: '200',
+      }),
+      {
+        supergraphSdl: identityAndProbeSupergraph(),
+        subgraphUrls: { probe: probe.url },
+        tagAccessSettings: tagRbacOffSource,
+        defaultMetrics: false,
+      },
+    );
+    const inFlight = postGraphQL(gateway.graphqlUrl, `{ slowProbe(ms: 600) }`, {}, auth);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const stopping = gateway.stop();
+    // During the shutdown delay the port still answers, and says it is not ready.
+    const readiness = await fetch(`${gateway.url}/ready`);
+    expect(readiness.status).toBe(503);
+    expect(((await readiness.json()) as { failed: string[] }).failed).toContain('draining');
+
+    const answered = await inFlight;
+    expect(answered.status).toBe(200);
+    expect(answered.body).toEqual({ data: { slowProbe: 'slept 600 ms' } });
+    await stopping;
+    await expect(fetch(`${gateway.url}/health`)).rejects.toThrow();
+  });
+});
+
+describe('bounded subgraph connections', () => {
+  it('serves concurrent requests over a small keep-alive pool', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => probeGraph.graph.gql(`{ probeStatus { value } }`, {}, auth)),
+    );
+    expect(results.every((r) => r.body.data?.probeStatus !== null && !r.body.errors)).toBe(true);
+    expect(errorCodes(results[0]!)).toEqual([]);
+  });
+});
