@@ -96,12 +96,21 @@ const EXPLORER_JS = `(function () {
       }).then(function (response) { return response.json(); });
     };
   }
+  var DEFAULT_QUERY = '# Sign in with the login mutation, put its token in the Token field above, then run:\\n' +
+    'query Me {\\n  me {\\n    username\\n    role {\\n      name\\n    }\\n  }\\n}\\n';
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
   var generation = 0;
   function render() {
     generation += 1;
     status.textContent = token.value.trim() ? 'signed in' : 'anonymous';
-    root.render(React.createElement(GraphiQL, { key: generation, fetcher: makeFetcher(), isHeadersEditorEnabled: true }));
+    root.render(
+      React.createElement(GraphiQL, {
+        key: generation,
+        fetcher: makeFetcher(),
+        isHeadersEditorEnabled: true,
+        defaultQuery: DEFAULT_QUERY,
+      }),
+    );
   }
   form.addEventListener('submit', function (event) {
     event.preventDefault();
