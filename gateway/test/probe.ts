@@ -69,6 +69,8 @@ export interface Probe {
   port: number;
   /** HTTP requests received since start (all restarts together). */
   requests(): number;
+  /** TCP connections accepted since start (all restarts together). */
+  connections(): number;
   stop(): Promise<void>;
   /** Starts again on the same port. */
   restart(): Promise<void>;
@@ -76,6 +78,7 @@ export interface Probe {
 
 export async function startProbe(internalTokenSecret: string, port = 0): Promise<Probe> {
   let count = 0;
+  let connections = 0;
   let server: RunningSubgraph | null = null;
   const start = async (onPort: number): Promise<RunningSubgraph> => {
     const started = await startSubgraphServer<SubgraphContext>(
@@ -98,6 +101,7 @@ export async function startProbe(internalTokenSecret: string, port = 0): Promise
       { port: onPort, internalTokenSecret, logger: createLogger('probe', 'silent'), defaultMetrics: false },
     );
     started.server.on('request', () => (count += 1));
+    started.server.on('connection', () => (connections += 1));
     return started;
   };
   server = await start(port);
@@ -106,6 +110,7 @@ export async function startProbe(internalTokenSecret: string, port = 0): Promise
     url: server.graphqlUrl,
     port: boundPort,
     requests: () => count,
+    connections: () => connections,
     async stop() {
       await server?.stop();
       server = null;
