@@ -146,6 +146,7 @@ export const gatewayConfigSchema = commonConfigSchema.extend({
   SUBGRAPH_MAX_SOCKETS: int(64),
 
   // Browsers and dashboards
+  TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
   CORS_ORIGINS: list,
   CORS_MAX_AGE_SECONDS: configFields.seconds(600),
 

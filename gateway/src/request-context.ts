@@ -31,11 +31,26 @@ export type GatewayContext = {
   access: AccessInfo;
 };
 
-export function clientIpOf(req: IncomingMessage): string | null {
-  // The socket peer; honouring X-Forwarded-For needs a trusted-proxy setting, which we do not have yet.
-  const address = req.socket.remoteAddress;
-  if (!address) return null;
-  return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+const unmapped = (address: string): string =>
+  address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+
+/**
+ * The caller's address: the socket peer, or with `trustedProxies` > 0 (that many load
+ * balancers or proxies in front of the gateway, each appending to X-Forwarded-For) the
+ * address the outermost trusted proxy saw. Entries further left were written by the client
+ * and are never trusted.
+ */
+export function clientIpOf(req: IncomingMessage, trustedProxies = 0): string | null {
+  const peer = req.socket.remoteAddress;
+  if (!peer) return null;
+  if (trustedProxies <= 0) return unmapped(peer);
+  const forwarded = String(req.headers['x-forwarded-for'] ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  const chain = [...forwarded, peer];
+  const client = chain[Math.max(0, chain.length - 1 - trustedProxies)] ?? peer;
+  return unmapped(client).slice(0, 64);
 }
 
 export function userAgentOf(req: IncomingMessage): string | null {
@@ -45,6 +60,8 @@ export function userAgentOf(req: IncomingMessage): string | null {
 
 export interface ContextBuilderOptions {
   principals: PrincipalResolver;
+  /** Proxies in front of the gateway whose X-Forwarded-For entries are trusted (TRUSTED_PROXIES). */
+  trustedProxies: number;
   internalTokenSecret: string;
   internalTokenTtlSeconds: number;
   limiter: RateLimiter | null;
@@ -106,7 +123,7 @@ export function contextBuilder(options: ContextBuilderOptions) {
     const context: GatewayContext = {
       principal,
       requestId,
-      clientIp: clientIpOf(req),
+      clientIp: clientIpOf(req, options.trustedProxies),
       userAgent: userAgentOf(req),
       internalToken: () =>
         (token ??= signInternalToken(principal, options.internalTokenSecret, options.internalTokenTtlSeconds)),

@@ -306,7 +306,13 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
 
   let supergraphLoaded = false;
   let draining = false;
-  const readiness = async (): Promise<Readiness> => {
+  // One round of health checks at a time, however often /ready is hit (it is public).
+  let checking: Promise<Readiness> | null = null;
+  const readiness = (): Promise<Readiness> =>
+    (checking ??= checkReadiness().finally(() => {
+      checking = null;
+    }));
+  const checkReadiness = async (): Promise<Readiness> => {
     const checks = await Promise.all(
       subgraphNames.map(async (name) => [name, await checkHealth(urlOf(name) ?? '')] as const),
     );
@@ -333,6 +339,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     maxBodyBytes: config.MAX_BODY_BYTES,
     context: contextBuilder({
       principals,
+      trustedProxies: config.TRUSTED_PROXIES,
       internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
       internalTokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
       limiter,

@@ -1,5 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { anonymousPrincipal, HttpError, operationLabeler } from '@socgraph/shared';
 import { testPrincipal } from '@socgraph/shared/testing';
@@ -8,6 +9,7 @@ import { gatewayConfigFrom } from '../src/config';
 import { operationCost } from '../src/limits';
 import { buildManifest, readManifest, safelistOf, sha256Hex } from '../src/persisted';
 import { checkPersistedPolicy, operationRequestOf, type PersistedPolicyOptions } from '../src/persisted-policy';
+import { clientIpOf } from '../src/request-context';
 
 const SECRET = 'x'.repeat(32);
 
@@ -161,5 +163,21 @@ describe('gateway config', () => {
     expect(() =>
       gatewayConfigFrom({ JWT_SECRET: SECRET, INTERNAL_TOKEN_SECRET: SECRET, RATE_LIMITS: 'x=fast' }),
     ).toThrow(/RATE_LIMITS/);
+  });
+});
+
+describe('clientIpOf', () => {
+  const request = (peer: string, forwarded?: string) =>
+    ({
+      socket: { remoteAddress: peer },
+      headers: forwarded ? { 'x-forwarded-for': forwarded } : {},
+    }) as unknown as IncomingMessage;
+
+  it('is the socket peer unless proxies are trusted, and never a client-written entry', () => {
+    expect(clientIpOf(request('::ffff:10.0.0.9', '1.2.3.4'))).toBe('10.0.0.9');
+    // One load balancer: it appended the address it saw; whatever the client sent before is ignored.
+    expect(clientIpOf(request('10.0.0.9', 'spoofed, 203.0.113.7'), 1)).toBe('203.0.113.7');
+    expect(clientIpOf(request('10.0.0.9', '203.0.113.7, 10.0.0.5'), 2)).toBe('203.0.113.7');
+    expect(clientIpOf(request('10.0.0.9'), 1)).toBe('10.0.0.9');
   });
 });
