@@ -11,7 +11,6 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import {
   createGraphQLHttpServer,
   createLogger,
-  createServiceClient,
   ErrorCode,
   isCodedError,
   listen,
@@ -24,14 +23,9 @@ import {
 } from '@socgraph/shared';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Redis } from 'ioredis';
-import { BatchReporter } from './audit/reporter';
-import {
-  graphqlAuditSink,
-  noopAuditSink,
-  type ApiAccessEntry,
-  type AuditSink,
-  type RateLimitViolationEntry,
-} from './audit/sink';
+import type { BatchReporter } from './audit/reporter';
+import { auditReporting } from './audit/reporting';
+import type { ApiAccessEntry, AuditSink, RateLimitViolationEntry } from './audit/sink';
 import { isSubgraphName, subgraphUrlOf, type GatewayConfig } from './config';
 import { httpPolicy } from './http-policy';
 import { apiKeyIntrospectionPlugin } from './introspection-policy';
@@ -205,35 +199,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const redis: Redis | null = config.REDIS_URL ? connectRedis(config.REDIS_URL) : null;
   redis?.on('error', (error: Error) => logger.warn({ err: error }, 'redis error'));
 
-  const auditSink =
-    options.auditSink ??
-    (config.AUDIT_REPORTING === 'audit'
-      ? graphqlAuditSink({
-          auditUrl: config.AUDIT_URL,
-          client: createServiceClient({
-            caller: 'gateway',
-            internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
-            tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
-          }),
-        })
-      : noopAuditSink);
-  const reporter = <T>(name: string, send: (batch: T[]) => Promise<void>): BatchReporter<T> => {
-    const created = new BatchReporter<T>({
-      name,
-      send,
-      maxBuffer: config.ACCESS_LOG_BUFFER,
-      batchSize: config.ACCESS_LOG_BATCH,
-      flushIntervalMs: config.ACCESS_LOG_FLUSH_MS,
-      logger,
-      onDrop: (count, reason) => metrics.reporterDropped.inc({ reporter: name, reason }, count),
-    });
-    metrics.watchReporter(name, created);
-    return created;
-  };
-  const accessLog = reporter<ApiAccessEntry>('access_log', (batch) => auditSink.recordApiAccess(batch));
-  const violations = reporter<RateLimitViolationEntry>('rate_limit_violations', (batch) =>
-    auditSink.recordRateLimitViolations(batch),
-  );
+  const { accessLog, violations } = auditReporting(config, metrics, logger, options.auditSink);
 
   const agent = createSubgraphAgent({ maxSockets: config.SUBGRAPH_MAX_SOCKETS });
   const gateway = new ApolloGateway({

@@ -1,0 +1,60 @@
+import { createServiceClient, type Logger } from '@socgraph/shared';
+import type { GatewayConfig } from '../config';
+import type { GatewayMetrics } from '../observability';
+import { BatchReporter } from './reporter';
+import {
+  graphqlAuditSink,
+  noopAuditSink,
+  type ApiAccessEntry,
+  type AuditSink,
+  type RateLimitViolationEntry,
+} from './sink';
+
+export interface AuditReporting {
+  accessLog: BatchReporter<ApiAccessEntry>;
+  violations: BatchReporter<RateLimitViolationEntry>;
+}
+
+/**
+ * The gateway's two reports to audit on one mechanism: the sink AUDIT_REPORTING chooses
+ * (or the one given, in tests), each behind its own bounded, batching reporter whose buffer
+ * size and drops are metrics.
+ */
+export function auditReporting(
+  config: GatewayConfig,
+  metrics: GatewayMetrics,
+  logger: Logger,
+  given?: AuditSink,
+): AuditReporting {
+  const sink =
+    given ??
+    (config.AUDIT_REPORTING === 'audit'
+      ? graphqlAuditSink({
+          auditUrl: config.AUDIT_URL,
+          client: createServiceClient({
+            caller: 'gateway',
+            internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+            tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
+          }),
+        })
+      : noopAuditSink);
+  const reporter = <T>(name: string, send: (batch: T[]) => Promise<void>): BatchReporter<T> => {
+    const created = new BatchReporter<T>({
+      name,
+      send,
+      maxBuffer: config.ACCESS_LOG_BUFFER,
+      batchSize: config.ACCESS_LOG_BATCH,
+      flushIntervalMs: config.ACCESS_LOG_FLUSH_MS,
+      logger,
+      onDrop: (count, reason) => metrics.reporterDropped.inc({ reporter: name, reason }, count),
+    });
+    metrics.watchReporter(name, created);
+    return created;
+  };
+  return {
+    accessLog: reporter<ApiAccessEntry>('access_log', (batch) => sink.recordApiAccess(batch)),
+    violations: reporter<RateLimitViolationEntry>('rate_limit_violations', (batch) =>
+      sink.recordRateLimitViolations(batch),
+    ),
+  };
+}
