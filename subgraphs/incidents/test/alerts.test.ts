@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { requestScope } from '@socgraph/shared';
 import { testPrincipal } from '@socgraph/shared/testing';
 import {
@@ -415,5 +417,46 @@ describe('SQL statement counts', () => {
       nestedCounts.push(requestScope.statementsFor(requestId));
     }
     expect(nestedCounts[1]).toBe(nestedCounts[0]);
+  });
+});
+
+describe('partners', () => {
+  it('run the persisted Alerts operation with a persisted-only key and see only what its owner may see', async () => {
+    const manifest = JSON.parse(
+      readFileSync(path.join(__dirname, '../../../gateway/persisted-queries.json'), 'utf8'),
+    ) as { operations: { id: string; name: string }[] };
+    const alertsOperation = manifest.operations.find((op) => op.name === 'Alerts')!;
+    const key = await graph.as<{ createApiKey: { secret: string } }>(
+      analyst.token,
+      `mutation { createApiKey(input: { clientName: "partner-soar", persistedOnly: true }) { secret } }`,
+    );
+    const secret = key.body.data!.createApiKey.secret;
+    const post = (body: unknown) =>
+      fetch(graph.stack.stack.gateway.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': secret },
+        body: JSON.stringify(body),
+      }).then(
+        async (r) =>
+          (await r.json()) as {
+            data?: { alerts: { edges: { node: { customerCode: string; tags: { id: string }[] } }[] } };
+            errors?: { extensions: { code: string } }[];
+          },
+      );
+
+    const byId = await post({
+      variables: { first: 100 },
+      extensions: { persistedQuery: { version: 1, sha256Hash: alertsOperation.id } },
+    });
+    expect(byId.errors).toBeUndefined();
+    const nodes = byId.data!.alerts.edges.map((e) => e.node);
+    expect(nodes.length).toBeGreaterThan(0);
+    // the key acts as its owner: an analyst of ACME allowed the network tag (untagged visible to all)
+    for (const node of nodes) {
+      expect(node.customerCode).toBe('ACME');
+      expect(node.tags.length === 0 || node.tags.some((t) => t.id === tags.network)).toBe(true);
+    }
+    const adHoc = await post({ query: '{ alerts { totalCount } }' });
+    expect(adHoc.errors?.[0]?.extensions.code).toBe('PERSISTED_QUERY_REQUIRED');
   });
 });
