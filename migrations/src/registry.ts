@@ -1,4 +1,5 @@
 import type { MigrationInterface } from 'typeorm';
+import { auditMigrations } from '../audit';
 import { identityMigrations } from '../identity';
 import { incidentsMigrations } from '../incidents';
 
@@ -11,6 +12,7 @@ type MigrationClass = new () => MigrationInterface;
 export const migrationsBySubgraph: Record<string, MigrationClass[]> = {
   identity: identityMigrations,
   incidents: incidentsMigrations,
+  audit: auditMigrations,
 };
 
 export const SUBGRAPH_SCHEMAS = Object.keys(migrationsBySubgraph);

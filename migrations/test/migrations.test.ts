@@ -42,6 +42,15 @@ describe('migration runner', () => {
     expect(up[0]?.applied).toHaveLength(1);
   });
 
+  it('reverts and re-applies audit cleanly', async () => {
+    await migrate({ urlFor: () => db.url });
+    expect(await tablesIn('audit')).toEqual(expect.arrayContaining(['audit_logs', 'auth_audit_log', 'logs']));
+    await migrate({ urlFor: () => db.url, subgraphs: ['audit'], direction: 'down' });
+    expect(await tablesIn('audit')).toEqual(['migrations']);
+    const up = await migrate({ urlFor: () => db.url, subgraphs: ['audit'] });
+    expect(up[0]?.applied).toHaveLength(1);
+  });
+
   it('refuses an unknown subgraph', async () => {
     await expect(migrate({ urlFor: () => db.url, subgraphs: ['nope'] })).rejects.toThrow(/Unknown subgraph/);
   });
