@@ -20,3 +20,4 @@ export * from './graphql/resolvers';
 export * from './graphql/nested-pagination';
 export * from './db/queries';
 export * from './server/define-subgraph';
+export * from './server/scoped-service';

@@ -3,10 +3,10 @@ import {
   isAdmin,
   notFound,
   parseIntId,
-  requireAuthenticated,
   requireAdmin,
+  requireAuthenticated,
+  ScopedService,
   text,
-  type Principal,
 } from '@socgraph/shared';
 import type { RequestScope } from '../context';
 import { ApiKeyEntity, type ApiKeyRow } from '../entities';
@@ -27,13 +27,7 @@ export function hashApiKeySecret(secret: string): string {
 
 const PREFIX_LENGTH = 12;
 
-export class ApiKeyService {
-  constructor(private readonly scope: RequestScope) {}
-
-  private get principal(): Principal {
-    return this.scope.principal;
-  }
-
+export class ApiKeyService extends ScopedService<RequestScope> {
   /** Any signed-in user may create a key for itself; admins for anyone. */
   async create(input: CreateApiKeyInput): Promise<{ secret: string; apiKey: ApiKeyRow }> {
     requireAuthenticated(this.principal);

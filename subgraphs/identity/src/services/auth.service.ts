@@ -3,6 +3,7 @@ import {
   anonymousPrincipal,
   requireAuthenticated,
   requireService,
+  ScopedService,
   signUserToken,
   unauthenticated,
   type InternalPrincipal,
@@ -43,9 +44,7 @@ interface PrincipalRow {
   tag_ids: string[];
 }
 
-export class AuthService {
-  constructor(private readonly scope: RequestScope) {}
-
+export class AuthService extends ScopedService<RequestScope> {
   async login(username: string, password: string): Promise<AuthPayload> {
     const { dataSource, config } = this.scope.deps;
     const user =

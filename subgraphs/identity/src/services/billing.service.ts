@@ -1,12 +1,10 @@
-import { paginate, type Connection, type ConnectionArgs } from '@socgraph/shared';
+import { paginate, ScopedService, type Connection, type ConnectionArgs } from '@socgraph/shared';
 import type { RequestScope } from '../context';
 import { TransactionEntity, type TransactionRow } from '../entities';
 import { requireSelfOrAdmin } from './visibility';
 
 /** Read side of the credit ledger; charging arrives with the agents subgraph. */
-export class BillingService {
-  constructor(private readonly scope: RequestScope) {}
-
+export class BillingService extends ScopedService<RequestScope> {
   async transactions(userId: number, args: ConnectionArgs): Promise<Connection<TransactionRow>> {
     requireSelfOrAdmin(this.scope.principal, userId, 'transactions');
     const query = this.scope.deps.dataSource

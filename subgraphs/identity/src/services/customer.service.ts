@@ -7,6 +7,7 @@ import {
   optionalText,
   paginate,
   requireAdmin,
+  ScopedService,
   text,
   type Connection,
   type ConnectionArgs,
@@ -30,9 +31,7 @@ export const CUSTOMER_CODE_RULE = {
 };
 
 /** Customers (tenants), scoped by the shared policy: a caller sees only customers in its scope. */
-export class CustomerService {
-  constructor(private readonly scope: RequestScope) {}
-
+export class CustomerService extends ScopedService<RequestScope> {
   async list(args: ConnectionArgs): Promise<Connection<CustomerRow>> {
     const scoped = customerCondition(this.scope.principal, 'c.customer_code');
     const query = this.scope.deps.dataSource

@@ -1,10 +1,8 @@
-import { intIds, notFound, requireAdmin, requireAuthenticated } from '@socgraph/shared';
+import { intIds, notFound, requireAdmin, requireAuthenticated, ScopedService } from '@socgraph/shared';
 import type { RequestScope } from '../context';
 import { RoleEntity, RoleTagAccessEntity, type RoleRow } from '../entities';
 
-export class RoleService {
-  constructor(private readonly scope: RequestScope) {}
-
+export class RoleService extends ScopedService<RequestScope> {
   async list(): Promise<RoleRow[]> {
     requireAuthenticated(this.scope.principal);
     return this.scope.deps.dataSource.getRepository(RoleEntity).find({ order: { id: 'ASC' } });

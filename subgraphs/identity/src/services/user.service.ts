@@ -8,6 +8,7 @@ import {
   paginate,
   parseIntId,
   requireAdmin,
+  ScopedService,
   text,
   type Connection,
   type ConnectionArgs,
@@ -49,13 +50,7 @@ export const USERNAME_RULE = {
 const PASSWORD_MIN = 8;
 const PASSWORD_MAX = 256;
 
-export class UserService {
-  constructor(private readonly scope: RequestScope) {}
-
-  private get principal() {
-    return this.scope.principal;
-  }
-
+export class UserService extends ScopedService<RequestScope> {
   private visible(user: UserRow | null): UserRow | null {
     return user && canSeeUser(this.principal, user) ? user : null;
   }

@@ -5,10 +5,10 @@ import {
   optionalText,
   orNotFound,
   paginate,
+  ScopedService,
   text,
   type Connection,
   type ConnectionArgs,
-  type Principal,
 } from '@socgraph/shared';
 import type { IncidentsContext } from '../context';
 import {
@@ -105,17 +105,7 @@ function checkOrders(orders: AlertCreationSettingsInput['eventOrders']): Checked
 }
 
 /** Per-customer alert-creation settings with their nested event orders, conditions and event configs. */
-export class AlertCreationService {
-  constructor(private readonly scope: IncidentsContext) {}
-
-  private get principal(): Principal {
-    return this.scope.principal;
-  }
-
-  private get dataSource() {
-    return this.scope.deps.dataSource;
-  }
-
+export class AlertCreationService extends ScopedService<IncidentsContext> {
   async list(args: ConnectionArgs): Promise<Connection<AlertCreationSettingsRow>> {
     requireConfigReader(this.principal);
     const visible = customerCondition(this.principal, 'acs.customer_code');

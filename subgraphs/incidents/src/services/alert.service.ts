@@ -9,11 +9,11 @@ import {
   optionalText,
   orNotFound,
   paginate,
+  ScopedService,
   text,
   updateById,
   type Connection,
   type ConnectionArgs,
-  type Principal,
 } from '@socgraph/shared';
 import type { EntityManager } from 'typeorm';
 import type { IncidentsContext } from '../context';
@@ -97,17 +97,7 @@ export function alertOrder(direction: 'ASC' | 'DESC' = 'DESC') {
   ] as const;
 }
 
-export class AlertService {
-  constructor(private readonly scope: IncidentsContext) {}
-
-  private get principal(): Principal {
-    return this.scope.principal;
-  }
-
-  private get dataSource() {
-    return this.scope.deps.dataSource;
-  }
-
+export class AlertService extends ScopedService<IncidentsContext> {
   async list(
     args: ConnectionArgs,
     filter?: AlertFilter | null,

@@ -11,11 +11,11 @@ import {
   optionalText,
   orNotFound,
   paginate,
+  ScopedService,
   text,
   updateById,
   type Connection,
   type ConnectionArgs,
-  type Principal,
   type SqlCondition,
 } from '@socgraph/shared';
 import type { IncidentsContext } from '../context';
@@ -103,17 +103,7 @@ export function caseFilterCondition(filter: CaseFilter | null | undefined, alias
   return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
 }
 
-export class CaseService {
-  constructor(private readonly scope: IncidentsContext) {}
-
-  private get principal(): Principal {
-    return this.scope.principal;
-  }
-
-  private get dataSource() {
-    return this.scope.deps.dataSource;
-  }
-
+export class CaseService extends ScopedService<IncidentsContext> {
   async list(args: ConnectionArgs, filter?: CaseFilter | null): Promise<Connection<CaseRow>> {
     const condition = and(caseVisibility(this.principal, 'c'), caseFilterCondition(filter, 'c'));
     const query = this.dataSource

@@ -7,10 +7,10 @@ import {
   pageSize,
   parseIntId,
   runNamed,
+  ScopedService,
   text,
   type Connection,
   type ConnectionArgs,
-  type Principal,
 } from '@socgraph/shared';
 import type { IncidentsContext } from '../context';
 import {
@@ -56,17 +56,7 @@ const isKind = (kind: string | undefined): kind is FieldMappingKind =>
  * tables, so it pages a UNION ALL itself; `paginate` needs one entity's query builder. Sizes,
  * cursors and their errors are the shared ones, so it behaves like every other connection.
  */
-export class FieldMappingService {
-  constructor(private readonly scope: IncidentsContext) {}
-
-  private get principal(): Principal {
-    return this.scope.principal;
-  }
-
-  private get dataSource() {
-    return this.scope.deps.dataSource;
-  }
-
+export class FieldMappingService extends ScopedService<IncidentsContext> {
   /** Ordered by kind, source and field name: unique, since (source, field name) is unique per table. */
   async list(args: ConnectionArgs, filter?: FieldMappingFilter | null): Promise<Connection<FieldMapping>> {
     requireConfigReader(this.principal);

@@ -3,10 +3,10 @@ import {
   conflict,
   customerCondition,
   paginate,
+  ScopedService,
   text,
   type Connection,
   type ConnectionArgs,
-  type Principal,
 } from '@socgraph/shared';
 import type { IncidentsContext } from '../context';
 import { MonitoringAlertEntity, type MonitoringAlertRow } from '../entities';
@@ -39,17 +39,7 @@ export interface CreateMonitoringAlertInput {
 const ORDER = [{ column: 'id', direction: 'DESC', value: (m: MonitoringAlertRow) => m.id }] as const;
 
 /** SIEM alerts already picked up for incident creation, keyed by (alertIndex, alertId). */
-export class MonitoringAlertService {
-  constructor(private readonly scope: IncidentsContext) {}
-
-  private get principal(): Principal {
-    return this.scope.principal;
-  }
-
-  private get dataSource() {
-    return this.scope.deps.dataSource;
-  }
-
+export class MonitoringAlertService extends ScopedService<IncidentsContext> {
   async list(args: ConnectionArgs, filter?: MonitoringAlertFilter | null): Promise<Connection<MonitoringAlertRow>> {
     requireConfigReader(this.principal);
     const visible = customerCondition(this.principal, 'ma.customer_code');

@@ -2,10 +2,10 @@ import {
   canSeeCustomer,
   customerCondition,
   paginate,
+  ScopedService,
   text,
   type Connection,
   type ConnectionArgs,
-  type Principal,
 } from '@socgraph/shared';
 import type { EntityManager } from 'typeorm';
 import type { IncidentsContext } from '../context';
@@ -37,17 +37,7 @@ const ORDER = [
 ] as const;
 
 /** Which Shuffle workflows a customer's alerts trigger. Customer-scoped like the alerts themselves. */
-export class NotificationService {
-  constructor(private readonly scope: IncidentsContext) {}
-
-  private get principal(): Principal {
-    return this.scope.principal;
-  }
-
-  private get dataSource() {
-    return this.scope.deps.dataSource;
-  }
-
+export class NotificationService extends ScopedService<IncidentsContext> {
   async list(
     args: ConnectionArgs,
     filter?: NotificationSettingFilter | null,

@@ -4,10 +4,10 @@ import {
   loadByIntId,
   optionalText,
   paginate,
+  ScopedService,
   text,
   type Connection,
   type ConnectionArgs,
-  type Principal,
 } from '@socgraph/shared';
 import type { IncidentsContext } from '../context';
 import { ReportTemplateEntity, type ReportTemplateRow } from '../entities';
@@ -36,17 +36,7 @@ const ORDER = [
 ] as const;
 
 /** Case report templates: metadata of objects already uploaded to the object store. Not customer data. */
-export class ReportTemplateService {
-  constructor(private readonly scope: IncidentsContext) {}
-
-  private get principal(): Principal {
-    return this.scope.principal;
-  }
-
-  private get dataSource() {
-    return this.scope.deps.dataSource;
-  }
-
+export class ReportTemplateService extends ScopedService<IncidentsContext> {
   async list(args: ConnectionArgs, filter?: ReportTemplateFilter | null): Promise<Connection<ReportTemplateRow>> {
     requireConfigReader(this.principal);
     const query = this.dataSource.getRepository(ReportTemplateEntity).createQueryBuilder('rt');

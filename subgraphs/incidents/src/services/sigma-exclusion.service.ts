@@ -6,11 +6,12 @@ import {
   loadByIntId,
   optionalText,
   paginate,
+  ScopedService,
   text,
   type Connection,
   type ConnectionArgs,
-  type Principal,
   type SqlCondition,
+  type Principal,
 } from '@socgraph/shared';
 import type { EntityManager } from 'typeorm';
 import type { IncidentsContext } from '../context';
@@ -84,17 +85,7 @@ function fieldMatches(
 }
 
 /** Velociraptor sigma exclusions, per customer or global. */
-export class SigmaExclusionService {
-  constructor(private readonly scope: IncidentsContext) {}
-
-  private get principal(): Principal {
-    return this.scope.principal;
-  }
-
-  private get dataSource() {
-    return this.scope.deps.dataSource;
-  }
-
+export class SigmaExclusionService extends ScopedService<IncidentsContext> {
   async list(args: ConnectionArgs, filter?: SigmaExclusionFilter | null): Promise<Connection<SigmaExclusionRow>> {
     requireConfigReader(this.principal);
     const visible = exclusionVisibility(this.principal, 'se');

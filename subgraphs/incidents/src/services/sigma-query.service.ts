@@ -2,10 +2,10 @@ import {
   escapeLike,
   loadByIntId,
   paginate,
+  ScopedService,
   text,
   type Connection,
   type ConnectionArgs,
-  type Principal,
   type TextRule,
 } from '@socgraph/shared';
 import type { IncidentsContext } from '../context';
@@ -41,17 +41,7 @@ const ORDER = [
 ] as const;
 
 /** Sigma rules the scheduler runs against the SIEM. Global, not customer data. */
-export class SigmaQueryService {
-  constructor(private readonly scope: IncidentsContext) {}
-
-  private get principal(): Principal {
-    return this.scope.principal;
-  }
-
-  private get dataSource() {
-    return this.scope.deps.dataSource;
-  }
-
+export class SigmaQueryService extends ScopedService<IncidentsContext> {
   async list(args: ConnectionArgs, filter?: SigmaQueryFilter | null): Promise<Connection<SigmaQueryRow>> {
     requireConfigReader(this.principal);
     const query = this.dataSource.getRepository(SigmaQueryEntity).createQueryBuilder('sq');

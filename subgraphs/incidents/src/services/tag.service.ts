@@ -8,9 +8,9 @@ import {
   requireAdmin,
   requireAuthenticated,
   requireService,
+  ScopedService,
   tagVisibility,
   text,
-  type Principal,
   type TagAccessSettings,
 } from '@socgraph/shared';
 import type { EntityManager } from 'typeorm';
@@ -38,13 +38,7 @@ const DEFAULT_SETTINGS: Omit<TagAccessSettingsRow, 'id'> = {
   updatedBy: null,
 };
 
-export class TagService {
-  constructor(private readonly scope: IncidentsContext) {}
-
-  private get principal(): Principal {
-    return this.scope.principal;
-  }
-
+export class TagService extends ScopedService<IncidentsContext> {
   /** The tag catalogue is readable by every signed-in caller (names carry no customer data). */
   async list(): Promise<TagRow[]> {
     requireAuthenticated(this.principal);
