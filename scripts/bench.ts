@@ -28,7 +28,8 @@ const { values } = parseArgs({
   },
 });
 
-const SCENARIOS: { name: string; query: string; variables?: Record<string, unknown> }[] = [
+/** `as`: whose token runs the scenario (the analyst is tag-filtered, so its alerts pay for RBAC). */
+const SCENARIOS: { name: string; query: string; variables?: Record<string, unknown>; as?: 'admin' | 'analyst' }[] = [
   { name: 'me', query: '{ me { id username role { name } } }' },
   {
     name: 'users',
@@ -36,6 +37,12 @@ const SCENARIOS: { name: string; query: string; variables?: Record<string, unkno
     variables: { first: 50 },
   },
   { name: 'customers', query: '{ customers(first: 50) { totalCount edges { node { code name } } } }' },
+  {
+    name: 'alerts',
+    as: 'analyst',
+    query: `query ($first: Int) { alerts(first: $first) { totalCount edges { node { id name severity tags { name } iocs { value } assignee { username } customer { name } } } } }`,
+    variables: { first: 50 },
+  },
 ];
 
 async function seed(
@@ -69,6 +76,37 @@ async function seed(
   );
 }
 
+/**
+ * 20 alerts per customer over 40 tags (half untagged), with IoCs, and tag RBAC on, so the
+ * analyst scenario pays for the EXISTS conditions a real tag-filtered reader does.
+ */
+async function seedAlerts(dataSource: StartedSubgraph['dataSource'], customers: number): Promise<void> {
+  await dataSource.query(
+    `INSERT INTO incidents.incident_management_alerttag (tag) SELECT 'tag' || g FROM generate_series(1, 40) g`,
+  );
+  await dataSource.query(
+    `INSERT INTO incidents.incident_management_alert (alert_name, alert_description, customer_code, source, assigned_to)
+     SELECT 'Alert ' || g, 'Bench alert ' || g, 'BENCH' || (1 + g % $1), 'bench', 'user' || (2 + g % 50)
+       FROM generate_series(1, $1 * 20) g`,
+    [customers],
+  );
+  await dataSource.query(
+    `INSERT INTO incidents.incident_management_alert_to_tag (alert_id, tag_id)
+     SELECT id, 1 + (id * 7 + k) % 40 FROM incidents.incident_management_alert, generate_series(0, 1) k
+      WHERE id % 2 = 0 ON CONFLICT DO NOTHING`,
+  );
+  await dataSource.query(
+    `INSERT INTO incidents.incident_management_ioc (value, type) SELECT '198.51.100.' || (g % 250), 'ip' FROM generate_series(1, 250) g`,
+  );
+  await dataSource.query(
+    `INSERT INTO incidents.incident_management_alert_to_ioc (alert_id, ioc_id)
+     SELECT a.id, 1 + a.id % 250 FROM incidents.incident_management_alert a`,
+  );
+  await dataSource.query(
+    `INSERT INTO incidents.incident_management_tag_access_settings (enabled, untagged_alert_behavior) VALUES (true, 'VISIBLE_TO_ALL')`,
+  );
+}
+
 async function main(): Promise<void> {
   const duration = Number(values.duration);
   const connections = Number(values.connections);
@@ -87,6 +125,9 @@ async function main(): Promise<void> {
     const identity = stack.subgraphs.get('identity');
     if (!identity) throw new Error('identity subgraph missing');
     await seed(identity.dataSource, Number(values.users), Number(values.customers), password);
+    const incidents = stack.subgraphs.get('incidents');
+    if (!incidents) throw new Error('incidents subgraph missing');
+    await seedAlerts(incidents.dataSource, Number(values.customers));
     const url = `${stack.gateway.url}/graphql`;
     const login = (await (
       await fetch(url, {
@@ -97,6 +138,19 @@ async function main(): Promise<void> {
     ).json()) as { data?: { login: { token: string } } };
     const token = login.data?.login.token;
     if (!token) throw new Error(`login failed: ${JSON.stringify(login)}`);
+    // user2 is an analyst (see seed): give it four tags, so its alert list is tag-filtered.
+    await identity.dataSource.query(
+      `INSERT INTO identity.user_tag_access (user_id, tag_id)
+       SELECT id, t FROM identity.users, unnest(ARRAY[1, 2, 3, 4]) t WHERE username = 'user2' ON CONFLICT DO NOTHING`,
+    );
+    const analystLogin = (await (
+      await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: `mutation { login(username: "user2", password: "${password}") { token } }` }),
+      })
+    ).json()) as { data?: { login: { token: string } } };
+    const tokens = { admin: token, analyst: analystLogin.data?.login.token ?? token };
 
     console.log(
       `\n${values.users} users, ${values.customers} customers; ${connections} connections, ${duration}s per scenario\n`,
@@ -110,7 +164,7 @@ async function main(): Promise<void> {
         duration,
         // The load generator runs in a worker thread, off the event loop of the servers under test.
         workers: 1,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[scenario.as ?? 'admin']}` },
         body: JSON.stringify({ query: scenario.query, variables: scenario.variables ?? {} }),
       });
       console.log(
