@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntitySchema, ObjectLiteral } from 'typeorm';
 
 /** Runs SQL with TypeORM-style `:named` parameters. */
 export async function runNamed<R>(dataSource: DataSource, sql: string, params: Record<string, unknown>): Promise<R[]> {
@@ -27,4 +27,25 @@ export async function updateById(
     { ...params, row_id: id },
   );
   return rows.length > 0;
+}
+
+/**
+ * Raw rows (database column names, as `SELECT alias.*` returns them) as entity objects
+ * (property names); columns the entity does not know, e.g. a joined parent key, are kept.
+ */
+export function rowsAsEntities<T extends ObjectLiteral>(
+  dataSource: DataSource,
+  // Any entity: T may add joined columns (e.g. a parent key) to the entity's own row type.
+  entity: EntitySchema<ObjectLiteral>,
+  raws: readonly Record<string, unknown>[],
+): T[] {
+  const columns = dataSource.getMetadata(entity).columns;
+  return raws.map((raw) => {
+    const row: Record<string, unknown> = { ...raw };
+    for (const column of columns) {
+      if (column.databaseName !== column.propertyName) delete row[column.databaseName];
+      row[column.propertyName] = raw[column.databaseName];
+    }
+    return row as T;
+  });
 }

@@ -1,5 +1,5 @@
 import type { DataSource, EntitySchema, ObjectLiteral } from 'typeorm';
-import { runNamed } from '../db/queries';
+import { rowsAsEntities, runNamed } from '../db/queries';
 import type { SqlCondition } from '../policy/sql';
 import { decodeCursor, encodeCursor, pageSize, type Connection, type ConnectionArgs } from './pagination';
 
@@ -50,14 +50,11 @@ export async function nestedPages<T extends ObjectLiteral>(
     `ORDER BY ${orderBy} LIMIT ${first + 1}) page`;
   const rows = first === 0 ? [] : await runNamed<Record<string, unknown>>(dataSource, sql, params);
 
-  const metadata = dataSource.getMetadata(options.entity);
   const byParent = new Map<string, T[]>();
-  for (const raw of rows) {
-    const key = String(raw.nested_parent_key);
-    const entity = {} as Record<string, unknown>;
-    for (const column of metadata.columns) entity[column.propertyName] = raw[column.databaseName];
+  for (const row of rowsAsEntities<T & { nested_parent_key: string }>(dataSource, options.entity, rows)) {
+    const key = String(row.nested_parent_key);
     const list = byParent.get(key) ?? [];
-    list.push(entity as T);
+    list.push(row);
     byParent.set(key, list);
   }
 

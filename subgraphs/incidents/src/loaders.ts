@@ -1,4 +1,14 @@
-import { groupLoader, nestedPages, rowLoader, runNamed, type ConnectionArgs, type Principal } from '@socgraph/shared';
+import {
+  and,
+  groupLoader,
+  nestedPages,
+  rowLoader,
+  rowsAsEntities,
+  runNamed,
+  type Connection,
+  type ConnectionArgs,
+  type Principal,
+} from '@socgraph/shared';
 import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
 import {
@@ -19,22 +29,6 @@ import { alertFilterCondition, type AlertFilter } from './services/alert-filter'
 import { alertOrder, type AlertOrder } from './services/alert.service';
 import { caseFilterCondition, caseOrder, type CaseFilter } from './services/case.service';
 import { T, alertVisibility, caseVisibility } from './services/visibility';
-import { and } from '@socgraph/shared';
-
-/** Maps raw rows (database column names) onto an entity's properties. */
-function rowsAs<R>(
-  dataSource: DataSource,
-  entity: typeof AlertEntity | typeof CaseEntity,
-  raws: Record<string, unknown>[],
-): R[] {
-  const columns = dataSource.getMetadata(entity).columns;
-  return raws.map((raw) => {
-    const row: Record<string, unknown> = {};
-    for (const column of columns) row[column.propertyName] = raw[column.databaseName];
-    for (const key of Object.keys(raw)) if (key.startsWith('parent_')) row[key] = raw[key];
-    return row as R;
-  });
-}
 
 /** Nested connection loaders batch parents that ask with the same arguments. */
 interface NestedKey<F> {
@@ -164,7 +158,7 @@ export function createIncidentsLoaders(dataSource: DataSource, principal: Princi
     /** The alerts of each case that the caller may see, one by one. */
     alertsByCaseId: groupLoader(
       async (caseIds: readonly number[]) =>
-        rowsAs<AlertRow & { parent_case_id: number }>(
+        rowsAsEntities<AlertRow & { parent_case_id: number }>(
           dataSource,
           AlertEntity,
           await runNamed(
@@ -179,7 +173,7 @@ export function createIncidentsLoaders(dataSource: DataSource, principal: Princi
     /** The visible cases each alert belongs to. */
     casesByAlertId: groupLoader(
       async (alertIds: readonly number[]) =>
-        rowsAs<CaseRow & { parent_alert_id: number }>(
+        rowsAsEntities<CaseRow & { parent_alert_id: number }>(
           dataSource,
           CaseEntity,
           await runNamed(
@@ -192,10 +186,7 @@ export function createIncidentsLoaders(dataSource: DataSource, principal: Princi
       (row) => row.parent_alert_id,
     ),
     /** User.assignedAlerts for many users in one statement. */
-    alertsByAssignee: nestedLoader<
-      AlertFilter,
-      Awaited<ReturnType<typeof nestedPages<AlertRow>>> extends Map<string, infer C> ? C : never
-    >((usernames, args, filter, order) =>
+    alertsByAssignee: nestedLoader<AlertFilter, Connection<AlertRow>>((usernames, args, filter, order) =>
       nestedPages(usernames, {
         dataSource,
         entity: AlertEntity,
@@ -208,10 +199,7 @@ export function createIncidentsLoaders(dataSource: DataSource, principal: Princi
       }),
     ),
     /** Customer.alerts for many customers in one statement. */
-    alertsByCustomer: nestedLoader<
-      AlertFilter,
-      Awaited<ReturnType<typeof nestedPages<AlertRow>>> extends Map<string, infer C> ? C : never
-    >((codes, args, filter, order) =>
+    alertsByCustomer: nestedLoader<AlertFilter, Connection<AlertRow>>((codes, args, filter, order) =>
       nestedPages(codes, {
         dataSource,
         entity: AlertEntity,
@@ -224,10 +212,7 @@ export function createIncidentsLoaders(dataSource: DataSource, principal: Princi
       }),
     ),
     /** Customer.cases for many customers in one statement. */
-    casesByCustomer: nestedLoader<
-      CaseFilter,
-      Awaited<ReturnType<typeof nestedPages<CaseRow>>> extends Map<string, infer C> ? C : never
-    >((codes, args, filter) =>
+    casesByCustomer: nestedLoader<CaseFilter, Connection<CaseRow>>((codes, args, filter) =>
       nestedPages(codes, {
         dataSource,
         entity: CaseEntity,
