@@ -34,6 +34,7 @@ const config: Config = {
     project('migrations', 'migrations'),
     project('identity', 'subgraphs/identity'),
     project('incidents', 'subgraphs/incidents'),
+    project('audit', 'subgraphs/audit'),
     project('gateway', 'gateway'),
   ],
   globalSetup: '<rootDir>/shared/src/testing/global-setup.ts',

@@ -1,0 +1,34 @@
+import type { SubgraphContext } from '@socgraph/shared';
+import type { DataSource } from 'typeorm';
+import type { AuditConfig } from './config';
+import { AccessService } from './services/access.service';
+import { AuditEntryService } from './services/audit-entry.service';
+import { AuthEventService } from './services/auth-event.service';
+import { SecurityEventService } from './services/security-event.service';
+
+export interface AuditDeps {
+  dataSource: DataSource;
+  config: AuditConfig;
+}
+
+/** The per-request view services work in. Services read the principal from here, never resolvers. */
+export interface AuditScope extends SubgraphContext {
+  deps: AuditDeps;
+}
+
+export interface AuditContext extends AuditScope {
+  entries: AuditEntryService;
+  authEvents: AuthEventService;
+  access: AccessService;
+  securityEvents: SecurityEventService;
+}
+
+// No DataLoaders yet: nothing references audit rows by key (no entity references into audit).
+export function createAuditContext(deps: AuditDeps, base: SubgraphContext): AuditContext {
+  const context = { ...base, deps } as AuditContext;
+  context.entries = new AuditEntryService(context);
+  context.authEvents = new AuthEventService(context);
+  context.access = new AccessService(context);
+  context.securityEvents = new SecurityEventService(context);
+  return context;
+}

@@ -1,0 +1,13 @@
+export * from './access.entity';
+export * from './audit-entry.entity';
+
+import { ApiAccessEntity, RateLimitViolationEntity, SecurityEventEntity } from './access.entity';
+import { AuditEntryEntity, AuthEventEntity } from './audit-entry.entity';
+
+export const auditEntities = [
+  AuditEntryEntity,
+  AuthEventEntity,
+  ApiAccessEntity,
+  RateLimitViolationEntity,
+  SecurityEventEntity,
+];

@@ -1,0 +1,6 @@
+import { mergeResolvers } from '@socgraph/shared';
+import type { AuditContext } from '../context';
+import { accessResolvers } from './access.resolvers';
+import { auditEntryResolvers } from './audit-entry.resolvers';
+
+export const resolvers = mergeResolvers<AuditContext>(auditEntryResolvers, accessResolvers);

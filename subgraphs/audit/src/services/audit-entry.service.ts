@@ -1,0 +1,112 @@
+import {
+  badUserInput,
+  paginate,
+  requireService,
+  ScopedService,
+  text,
+  optionalText,
+  type Connection,
+  type ConnectionArgs,
+} from '@socgraph/shared';
+import type { AuditScope } from '../context';
+import { AuditEntryEntity, type AuditEntryRow } from '../entities';
+import { appendToChain, verifyChain, type ChainName, type ChainVerification } from './chain';
+import { ConditionBuilder } from './filters';
+import { AGENT, batch, instant, ip, json, LONG, requireAuditReader, SHORT, uuid } from './input';
+
+export interface AuditEntryInput {
+  id: string;
+  occurredAt?: Date | null;
+  actor: string;
+  action: string;
+  resourceType: string;
+  resourceId?: string | null;
+  status: string;
+  before?: unknown;
+  after?: unknown;
+  details?: Record<string, unknown> | null;
+  ipAddress?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+  source: string;
+}
+
+export interface AuditFilter {
+  actor?: string | null;
+  action?: string | null;
+  resourceType?: string | null;
+  resourceId?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+const STATUSES = new Set(['success', 'failure']);
+
+function validEntry(e: AuditEntryInput, i: number) {
+  const f = (name: string): string => `entries[${i}].${name}`;
+  const status = text(e.status, f('status'), { max: 20 }).toLowerCase();
+  if (!STATUSES.has(status)) throw badUserInput(`${f('status')} must be success or failure`, f('status'));
+  return {
+    id: uuid(e.id, f('id')),
+    created_at: instant(e.occurredAt, f('occurredAt')),
+    actor: text(e.actor, f('actor'), SHORT),
+    action: text(e.action, f('action'), SHORT),
+    resource_type: text(e.resourceType, f('resourceType'), { max: 50 }),
+    resource_id: optionalText(e.resourceId, f('resourceId'), LONG),
+    status,
+    before: json(e.before, f('before')),
+    after: json(e.after, f('after')),
+    details: json(e.details, f('details')),
+    ip_address: ip(e.ipAddress, f('ipAddress')),
+    user_agent: optionalText(e.userAgent, f('userAgent'), AGENT),
+    request_id: optionalText(e.requestId, f('requestId'), { max: 64 }),
+    source: text(e.source, f('source'), { max: 50 }),
+  };
+}
+
+/** The audit trail: append-only, hash-chained, read by admins and auditors. */
+export class AuditEntryService extends ScopedService<AuditScope> {
+  /** Stores the entries not stored yet (at-least-once delivery, exactly-once storage); returns how many were new. */
+  async record(entries: readonly AuditEntryInput[]): Promise<number> {
+    requireService(this.principal);
+    const rows = batch(entries).map(validEntry);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const appended = await this.dataSource.transaction((tx) =>
+      appendToChain(tx, 'AUDIT_LOG', this.scope.deps.config.AUDIT_SIGNING_KEY, [...byId.keys()], async (newIds) => {
+        const fresh = [...byId.values()].filter((r) => newIds.has(r.id));
+        await tx.query(
+          `INSERT INTO audit.audit_logs (id, created_at, actor, action, resource_type, resource_id, status, before,
+             after, details, ip_address, user_agent, request_id, source)
+           SELECT id, created_at, actor, action, resource_type, resource_id, status, before, after, details,
+             ip_address, user_agent, request_id, source
+           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, created_at timestamptz, actor text, action text,
+             resource_type text, resource_id text, status text, before jsonb, after jsonb, details jsonb,
+             ip_address inet, user_agent text, request_id text, source text)`,
+          [JSON.stringify(fresh)],
+        );
+      }),
+    );
+    return appended.length;
+  }
+
+  async list(args: ConnectionArgs, filter?: AuditFilter | null): Promise<Connection<AuditEntryRow>> {
+    requireAuditReader(this.principal);
+    const condition = new ConditionBuilder('a')
+      .equals('actor', filter?.actor, 'filter.actor', 100)
+      .equals('action', filter?.action, 'filter.action', 100)
+      .equals('resource_type', filter?.resourceType, 'filter.resourceType', 50)
+      .equals('resource_id', filter?.resourceId, 'filter.resourceId')
+      .period('created_at', filter?.from, filter?.to)
+      .build();
+    const query = this.dataSource
+      .getRepository(AuditEntryEntity)
+      .createQueryBuilder('a')
+      .where(condition.sql, condition.params);
+    return paginate(query, args, [{ column: 'a.seq', direction: 'DESC', value: (r) => r.seq }]);
+  }
+
+  async verify(chain: ChainName): Promise<ChainVerification> {
+    requireAuditReader(this.principal);
+    return verifyChain(this.dataSource.manager, chain, this.scope.deps.config.AUDIT_SIGNING_KEY);
+  }
+}

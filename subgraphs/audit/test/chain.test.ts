@@ -1,0 +1,68 @@
+import type { TestSubgraph } from '@socgraph/shared/testing';
+import { ADMIN, auditEntry, ok, RECORD_AUTH, recordEntries, SERVICE, startAudit, verify } from './support';
+import { randomUUID } from 'node:crypto';
+
+let audit: TestSubgraph;
+beforeAll(async () => {
+  audit = await startAudit();
+});
+afterAll(async () => audit?.stop());
+
+describe('audit entry chain', () => {
+  it('stores an entry once however often it is delivered, and the chain verifies', async () => {
+    const entry = auditEntry();
+    expect(await recordEntries(audit, [entry])).toBe(1);
+    expect(await recordEntries(audit, [entry])).toBe(0);
+    expect(await recordEntries(audit, [entry, auditEntry()])).toBe(1);
+    const [stored] = (await audit.dataSource.query(
+      `SELECT count(*)::int AS count FROM audit.audit_logs WHERE id = $1`,
+      [entry.id],
+    )) as { count: number }[];
+    expect(stored?.count).toBe(1);
+    const data = await ok<{ auditLog: { totalCount: number; edges: { node: { id: string; after: unknown } }[] } }>(
+      audit,
+      `{ auditLog(first: 5, filter: { resourceType: "Case" }) { totalCount edges { node { id after } } } }`,
+      {},
+      ADMIN,
+    );
+    expect(data.auditLog.totalCount).toBe(2);
+    expect(data.auditLog.edges[1]?.node).toEqual({ id: entry.id, after: entry.after });
+    expect(await verify(audit)).toEqual({ valid: true, checked: 2, firstBrokenId: null });
+  });
+
+  it('20 parallel appends do not fork: seq is contiguous and the chain verifies', async () => {
+    const before = await verify(audit);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => recordEntries(audit, [auditEntry({ resourceId: String(i) })])),
+    );
+    expect(results).toEqual(Array.from({ length: 20 }, () => 1));
+    const rows = (await audit.dataSource.query(
+      `SELECT seq::int AS seq, previous_hash, hash FROM audit.audit_logs ORDER BY seq`,
+    )) as { seq: number; previous_hash: string; hash: string }[];
+    rows.forEach((row, i) => {
+      expect(row.seq).toBe(rows[0]!.seq + i);
+      if (i > 0) expect(row.previous_hash).toBe(rows[i - 1]!.hash);
+    });
+    expect(new Set(rows.map((r) => r.previous_hash)).size).toBe(rows.length);
+    expect(await verify(audit)).toEqual({ valid: true, checked: before.checked + 20, firstBrokenId: null });
+  });
+
+  it('reports the first broken id after one row is edited in SQL', async () => {
+    const [victim] = (await audit.dataSource.query(
+      `SELECT id FROM audit.audit_logs ORDER BY seq OFFSET 3 LIMIT 1`,
+    )) as { id: string }[];
+    await audit.dataSource.query(`UPDATE audit.audit_logs SET after = '{"status":"CLOSED"}' WHERE id = $1`, [
+      victim!.id,
+    ]);
+    const result = await verify(audit);
+    expect(result).toEqual({ valid: false, checked: 4, firstBrokenId: victim!.id });
+  });
+
+  it('keeps auth events on a chain of their own', async () => {
+    const event = { id: randomUUID(), eventType: 'LOGIN', status: 'SUCCESS', username: 'alice', source: 'identity' };
+    const first = await ok<{ _recordAuthEvents: number }>(audit, RECORD_AUTH, { entries: [event] }, SERVICE);
+    const again = await ok<{ _recordAuthEvents: number }>(audit, RECORD_AUTH, { entries: [event] }, SERVICE);
+    expect([first._recordAuthEvents, again._recordAuthEvents]).toEqual([1, 0]);
+    expect(await verify(audit, 'AUTH_EVENTS')).toEqual({ valid: true, checked: 1, firstBrokenId: null });
+  });
+});

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import type { TestSubgraph } from '@socgraph/shared/testing';
+import { ADMIN, ANALYST, AUDITOR, CUSTOMER_USER, ok, RECORD_AUTH, SERVICE, startAudit } from './support';
+
+let audit: TestSubgraph;
+beforeAll(async () => {
+  audit = await startAudit({ BRUTE_FORCE_THRESHOLD: '10', BRUTE_FORCE_WINDOW_SECONDS: '300' });
+});
+afterAll(async () => audit?.stop());
+
+const failedLogin = (at: Date, overrides: Record<string, unknown> = {}) => ({
+  id: randomUUID(),
+  occurredAt: at.toISOString(),
+  eventType: 'LOGIN',
+  status: 'FAILURE',
+  username: 'victim',
+  ipAddress: '203.0.113.9',
+  source: 'identity',
+  ...overrides,
+});
+
+async function recordAuth(entries: Record<string, unknown>[]): Promise<number> {
+  return (await ok<{ _recordAuthEvents: number }>(audit, RECORD_AUTH, { entries }, SERVICE))._recordAuthEvents;
+}
+
+const SECURITY_EVENTS = `query ($filter: SecurityEventFilter) {
+  securityEvents(filter: $filter) { totalCount edges { node { id threatType sourceIp username isResolved } } }
+}`;
+
+describe('brute-force detection', () => {
+  it('ten failed logins in a window raise exactly one security event, further failures none', async () => {
+    const start = Date.now() - 60_000;
+    // Delivered one by one, as identity's relay would.
+    for (let i = 0; i < 9; i++) await recordAuth([failedLogin(new Date(start + i * 1000))]);
+    const none = await ok<{ securityEvents: { totalCount: number } }>(audit, SECURITY_EVENTS, {}, AUDITOR);
+    expect(none.securityEvents.totalCount).toBe(0);
+    await recordAuth([failedLogin(new Date(start + 9_000))]);
+    await recordAuth([10, 11, 12].map((i) => failedLogin(new Date(start + i * 1000))));
+    const data = await ok<{
+      securityEvents: { totalCount: number; edges: { node: { id: string; threatType: string; sourceIp: string } }[] };
+    }>(audit, SECURITY_EVENTS, { filter: { threatType: 'BRUTE_FORCE' } }, AUDITOR);
+    expect(data.securityEvents.totalCount).toBe(1);
+    expect(data.securityEvents.edges[0]?.node).toMatchObject({ threatType: 'BRUTE_FORCE', sourceIp: '203.0.113.9' });
+  });
+
+  it('failures spread beyond the window raise nothing', async () => {
+    const start = Date.now() - 3_600_000;
+    const spread = Array.from({ length: 10 }, (_, i) =>
+      failedLogin(new Date(start + i * 60_000), { username: 'slow', ipAddress: '198.51.100.7' }),
+    );
+    await recordAuth(spread);
+    const data = await ok<{ securityEvents: { totalCount: number } }>(
+      audit,
+      SECURITY_EVENTS,
+      { filter: { sourceIp: '198.51.100.7' } },
+      AUDITOR,
+    );
+    expect(data.securityEvents.totalCount).toBe(0);
+  });
+
+  it('an analyst resolves an event with notes and a false-positive flag; an auditor may not', async () => {
+    const list = await ok<{ securityEvents: { edges: { node: { id: string } }[] } }>(audit, SECURITY_EVENTS, {}, ADMIN);
+    const id = list.securityEvents.edges[0]!.node.id;
+    const RESOLVE = `mutation ($input: ResolveSecurityEventInput!) {
+      resolveSecurityEvent(input: $input) { isResolved falsePositive analystNotes resolvedBy }
+    }`;
+    const refused = await audit.query(RESOLVE, { input: { id, falsePositive: true } }, AUDITOR);
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const data = await ok<{ resolveSecurityEvent: Record<string, unknown> }>(
+      audit,
+      RESOLVE,
+      { input: { id, notes: 'pen test', falsePositive: true } },
+      ANALYST,
+    );
+    expect(data.resolveSecurityEvent).toEqual({
+      isResolved: true,
+      falsePositive: true,
+      analystNotes: 'pen test',
+      resolvedBy: 'analyst',
+    });
+  });
+});
+
+describe('access to the audit domain', () => {
+  const QUERIES = [
+    '{ auditLog { totalCount } }',
+    '{ authEvents { totalCount } }',
+    '{ apiAccessLog { totalCount } }',
+    '{ rateLimitViolations { totalCount } }',
+    '{ securityEvents { totalCount } }',
+    '{ verifyAuditChain { valid } }',
+  ];
+
+  it.each(QUERIES)('%s is FORBIDDEN to analysts, customer users and services, open to admin and auditor', async (q) => {
+    for (const principal of [ANALYST, CUSTOMER_USER, SERVICE]) {
+      const result = await audit.query(q, {}, principal);
+      expect(result.body.data ?? null).toBeNull();
+      expect(result.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+    const anonymous = await audit.query(q, {});
+    expect(anonymous.body.data ?? null).toBeNull();
+    for (const principal of [ADMIN, AUDITOR]) await ok(audit, q, {}, principal);
+  });
+
+  it('internal mutations are refused to every user, admin included', async () => {
+    for (const principal of [ADMIN, AUDITOR]) {
+      const result = await audit.query(RECORD_AUTH, { entries: [failedLogin(new Date())] }, principal);
+      expect(result.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+  });
+});

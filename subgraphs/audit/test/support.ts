@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { migrate } from '@socgraph/migrations';
+import { servicePrincipal, type Principal } from '@socgraph/shared';
+import { randomSecret, startTestSubgraph, testPrincipal, type TestSubgraph } from '@socgraph/shared/testing';
+import { auditSubgraph } from '../src';
+
+export const ADMIN = testPrincipal();
+export const AUDITOR = testPrincipal({ userId: '2', username: 'auditor', role: 'auditor' });
+export const ANALYST = testPrincipal({ userId: '3', username: 'analyst', role: 'analyst' });
+export const CUSTOMER_USER = testPrincipal({
+  userId: '4',
+  username: 'customer',
+  role: 'customer_user',
+  customerCodes: ['ACME'],
+});
+export const SERVICE = servicePrincipal('test');
+
+export async function startAudit(env: NodeJS.ProcessEnv = {}): Promise<TestSubgraph> {
+  return startTestSubgraph(
+    auditSubgraph,
+    async (url) => {
+      await migrate({ urlFor: () => url, subgraphs: ['audit'] });
+    },
+    { AUDIT_SIGNING_KEY: randomSecret(), ...env },
+  );
+}
+
+/** Runs an operation and fails the test on any error. */
+export async function ok<T>(
+  audit: TestSubgraph,
+  query: string,
+  variables: Record<string, unknown>,
+  principal: Principal,
+): Promise<T> {
+  const result = await audit.query<T>(query, variables, principal);
+  if (result.body.errors?.length || !result.body.data) {
+    throw new Error(`operation failed: ${JSON.stringify(result.body.errors)}`);
+  }
+  return result.body.data;
+}
+
+export const RECORD_ENTRIES = `mutation ($entries: [AuditEntryInput!]!) { _recordAuditEntries(entries: $entries) }`;
+export const RECORD_AUTH = `mutation ($entries: [AuthEventInput!]!) { _recordAuthEvents(entries: $entries) }`;
+export const VERIFY = `query ($chain: AuditChain) { verifyAuditChain(chain: $chain) { valid checked firstBrokenId } }`;
+
+export function auditEntry(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: randomUUID(),
+    actor: 'admin',
+    action: 'updateCaseStatus',
+    resourceType: 'Case',
+    resourceId: '42',
+    status: 'success',
+    before: { status: 'OPEN' },
+    after: { status: 'IN_PROGRESS', nested: { b: 1, a: [1, 2] } },
+    ipAddress: '10.0.0.1',
+    userAgent: 'jest',
+    requestId: randomUUID(),
+    source: 'incidents',
+    ...overrides,
+  };
+}
+
+export async function recordEntries(audit: TestSubgraph, entries: Record<string, unknown>[]): Promise<number> {
+  const data = await ok<{ _recordAuditEntries: number }>(audit, RECORD_ENTRIES, { entries }, SERVICE);
+  return data._recordAuditEntries;
+}
+
+export async function verify(
+  audit: TestSubgraph,
+  chain = 'AUDIT_LOG',
+): Promise<{ valid: boolean; checked: number; firstBrokenId: string | null }> {
+  const data = await ok<{ verifyAuditChain: { valid: boolean; checked: number; firstBrokenId: string | null } }>(
+    audit,
+    VERIFY,
+    { chain },
+    AUDITOR,
+  );
+  return data.verifyAuditChain;
+}
