@@ -4,6 +4,9 @@ import type { AuditConfig } from './config';
 import { AccessService } from './services/access.service';
 import { AuditEntryService } from './services/audit-entry.service';
 import { AuthEventService } from './services/auth-event.service';
+import { ComplianceService } from './services/compliance.service';
+import { LogService } from './services/log.service';
+import { RetentionService } from './services/retention.service';
 import { SecurityEventService } from './services/security-event.service';
 
 export interface AuditDeps {
@@ -21,6 +24,9 @@ export interface AuditContext extends AuditScope {
   authEvents: AuthEventService;
   access: AccessService;
   securityEvents: SecurityEventService;
+  compliance: ComplianceService;
+  retention: RetentionService;
+  logs: LogService;
 }
 
 // No DataLoaders yet: nothing references audit rows by key (no entity references into audit).
@@ -30,5 +36,8 @@ export function createAuditContext(deps: AuditDeps, base: SubgraphContext): Audi
   context.authEvents = new AuthEventService(context);
   context.access = new AccessService(context);
   context.securityEvents = new SecurityEventService(context);
+  context.compliance = new ComplianceService(context);
+  context.retention = new RetentionService(context);
+  context.logs = new LogService(context);
   return context;
 }

@@ -89,6 +89,9 @@ describe('access to the audit domain', () => {
     '{ rateLimitViolations { totalCount } }',
     '{ securityEvents { totalCount } }',
     '{ verifyAuditChain { valid } }',
+    '{ complianceReports { totalCount } }',
+    '{ retentionPolicies { id } }',
+    '{ logEntries { totalCount } }',
   ];
 
   it.each(QUERIES)('%s is FORBIDDEN to analysts, customer users and services, open to admin and auditor', async (q) => {

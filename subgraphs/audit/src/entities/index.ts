@@ -1,8 +1,10 @@
 export * from './access.entity';
 export * from './audit-entry.entity';
+export * from './report.entity';
 
 import { ApiAccessEntity, RateLimitViolationEntity, SecurityEventEntity } from './access.entity';
 import { AuditEntryEntity, AuthEventEntity } from './audit-entry.entity';
+import { ComplianceReportEntity, LogEntryEntity, RetentionPolicyEntity } from './report.entity';
 
 export const auditEntities = [
   AuditEntryEntity,
@@ -10,4 +12,7 @@ export const auditEntities = [
   ApiAccessEntity,
   RateLimitViolationEntity,
   SecurityEventEntity,
+  ComplianceReportEntity,
+  RetentionPolicyEntity,
+  LogEntryEntity,
 ];

@@ -2,5 +2,6 @@ import { mergeResolvers } from '@socgraph/shared';
 import type { AuditContext } from '../context';
 import { accessResolvers } from './access.resolvers';
 import { auditEntryResolvers } from './audit-entry.resolvers';
+import { reportResolvers } from './report.resolvers';
 
-export const resolvers = mergeResolvers<AuditContext>(auditEntryResolvers, accessResolvers);
+export const resolvers = mergeResolvers<AuditContext>(auditEntryResolvers, accessResolvers, reportResolvers);
