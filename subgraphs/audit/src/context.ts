@@ -5,6 +5,7 @@ import { AccessService } from './services/access.service';
 import { AuditEntryService } from './services/audit-entry.service';
 import { AuthEventService } from './services/auth-event.service';
 import { ComplianceService } from './services/compliance.service';
+import { FindingService } from './services/finding.service';
 import { LogService } from './services/log.service';
 import { RetentionService } from './services/retention.service';
 import { SecurityEventService } from './services/security-event.service';
@@ -27,6 +28,7 @@ export interface AuditContext extends AuditScope {
   compliance: ComplianceService;
   retention: RetentionService;
   logs: LogService;
+  findings: FindingService;
 }
 
 // No DataLoaders yet: nothing references audit rows by key (no entity references into audit).
@@ -39,5 +41,6 @@ export function createAuditContext(deps: AuditDeps, base: SubgraphContext): Audi
   context.compliance = new ComplianceService(context);
   context.retention = new RetentionService(context);
   context.logs = new LogService(context);
+  context.findings = new FindingService(context);
   return context;
 }

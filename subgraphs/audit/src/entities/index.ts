@@ -1,9 +1,11 @@
 export * from './access.entity';
 export * from './audit-entry.entity';
+export * from './finding.entity';
 export * from './report.entity';
 
 import { ApiAccessEntity, RateLimitViolationEntity, SecurityEventEntity } from './access.entity';
 import { AuditEntryEntity, AuthEventEntity } from './audit-entry.entity';
+import { DataValidationIssueEntity, NetworkFlowEntity, SecurityIncidentEntity } from './finding.entity';
 import { ComplianceReportEntity, LogEntryEntity, RetentionPolicyEntity } from './report.entity';
 
 export const auditEntities = [
@@ -15,4 +17,7 @@ export const auditEntities = [
   ComplianceReportEntity,
   RetentionPolicyEntity,
   LogEntryEntity,
+  SecurityIncidentEntity,
+  NetworkFlowEntity,
+  DataValidationIssueEntity,
 ];

@@ -2,6 +2,12 @@ import { mergeResolvers } from '@socgraph/shared';
 import type { AuditContext } from '../context';
 import { accessResolvers } from './access.resolvers';
 import { auditEntryResolvers } from './audit-entry.resolvers';
+import { findingResolvers } from './finding.resolvers';
 import { reportResolvers } from './report.resolvers';
 
-export const resolvers = mergeResolvers<AuditContext>(auditEntryResolvers, accessResolvers, reportResolvers);
+export const resolvers = mergeResolvers<AuditContext>(
+  auditEntryResolvers,
+  accessResolvers,
+  reportResolvers,
+  findingResolvers,
+);

@@ -1,0 +1,109 @@
+import type { TestSubgraph } from '@socgraph/shared/testing';
+import { ANALYST, AUDITOR, CUSTOMER_USER, ok, SERVICE, startAudit } from './support';
+
+let audit: TestSubgraph;
+beforeAll(async () => {
+  audit = await startAudit();
+});
+afterAll(async () => audit?.stop());
+
+describe('security incidents, network flows and data-validation issues', () => {
+  it('are stored, listed for auditors, and resolved by analysts with notes and a false-positive flag', async () => {
+    await ok(
+      audit,
+      `mutation ($entries: [NetworkFlowInput!]!) { _recordNetworkFlows(entries: $entries) }`,
+      {
+        entries: [
+          {
+            sourceIp: '10.0.0.5',
+            destinationIp: '198.51.100.1',
+            destinationPort: 4444,
+            protocol: 'tcp',
+            isSuspicious: true,
+          },
+          { sourceIp: '10.0.0.6', destinationIp: '198.51.100.2', destinationPort: 443, protocol: 'tcp' },
+        ],
+      },
+      SERVICE,
+    );
+    await ok(
+      audit,
+      `mutation ($entries: [DataValidationIssueInput!]!) { _recordDataValidationIssues(entries: $entries) }`,
+      {
+        entries: [
+          { source: 'incidents', validationType: 'orphan', severity: 'low', message: 'alert without customer' },
+        ],
+      },
+      SERVICE,
+    );
+    const flows = await ok<{ networkFlows: { totalCount: number; edges: { node: { id: string } }[] } }>(
+      audit,
+      `{ networkFlows(filter: { suspicious: true }) { totalCount edges { node { id } } } }`,
+      {},
+      AUDITOR,
+    );
+    expect(flows.networkFlows.totalCount).toBe(1);
+    const reviewed = await ok<{ reviewNetworkFlow: Record<string, unknown> }>(
+      audit,
+      `mutation ($input: ResolveFindingInput!) { reviewNetworkFlow(input: $input) { falsePositive analystNotes reviewedBy } }`,
+      { input: { id: flows.networkFlows.edges[0]!.node.id, notes: 'backup job', falsePositive: true } },
+      ANALYST,
+    );
+    expect(reviewed.reviewNetworkFlow).toEqual({
+      falsePositive: true,
+      analystNotes: 'backup job',
+      reviewedBy: 'analyst',
+    });
+
+    const created = await ok<{ createSecurityIncident: { id: string; status: string } }>(
+      audit,
+      `mutation ($input: CreateSecurityIncidentInput!) { createSecurityIncident(input: $input) { id status } }`,
+      { input: { title: 'Suspicious egress', severity: 'HIGH' } },
+      ANALYST,
+    );
+    const RESOLVE = `mutation ($input: ResolveSecurityIncidentInput!) {
+      resolveSecurityIncident(input: $input) { status falsePositive analystNotes resolvedBy }
+    }`;
+    const refused = await audit.query(
+      RESOLVE,
+      { input: { id: created.createSecurityIncident.id, falsePositive: false } },
+      AUDITOR,
+    );
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const resolved = await ok<{ resolveSecurityIncident: Record<string, unknown> }>(
+      audit,
+      RESOLVE,
+      { input: { id: created.createSecurityIncident.id, notes: 'contained', falsePositive: false } },
+      ANALYST,
+    );
+    expect(resolved.resolveSecurityIncident).toEqual({
+      status: 'RESOLVED',
+      falsePositive: false,
+      analystNotes: 'contained',
+      resolvedBy: 'analyst',
+    });
+    const missing = await audit.query(
+      `mutation { resolveDataValidationIssue(input: { id: "999999", falsePositive: false }) { id } }`,
+      {},
+      ANALYST,
+    );
+    expect(missing.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    for (const q of [
+      '{ securityIncidents { totalCount } }',
+      '{ networkFlows { totalCount } }',
+      '{ dataValidationIssues { totalCount } }',
+    ]) {
+      for (const principal of [ANALYST, CUSTOMER_USER]) {
+        const result = await audit.query(q, {}, principal);
+        expect(result.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      }
+    }
+    const issues = await ok<{ dataValidationIssues: { totalCount: number } }>(
+      audit,
+      `{ dataValidationIssues(filter: { resolved: false, severity: "LOW" }) { totalCount } }`,
+      {},
+      AUDITOR,
+    );
+    expect(issues.dataValidationIssues.totalCount).toBe(1);
+  });
+});
