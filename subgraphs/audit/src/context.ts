@@ -6,6 +6,7 @@ import { AuditEntryService } from './services/audit-entry.service';
 import { AuthEventService } from './services/auth-event.service';
 import { ComplianceService } from './services/compliance.service';
 import { FindingService } from './services/finding.service';
+import { GithubAuditService } from './services/github.service';
 import { LogService } from './services/log.service';
 import { RetentionService } from './services/retention.service';
 import { SecurityEventService } from './services/security-event.service';
@@ -29,6 +30,7 @@ export interface AuditContext extends AuditScope {
   retention: RetentionService;
   logs: LogService;
   findings: FindingService;
+  github: GithubAuditService;
 }
 
 // No DataLoaders yet: nothing references audit rows by key (no entity references into audit).
@@ -42,5 +44,6 @@ export function createAuditContext(deps: AuditDeps, base: SubgraphContext): Audi
   context.retention = new RetentionService(context);
   context.logs = new LogService(context);
   context.findings = new FindingService(context);
+  context.github = new GithubAuditService(context);
   return context;
 }

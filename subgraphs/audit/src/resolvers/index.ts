@@ -3,6 +3,7 @@ import type { AuditContext } from '../context';
 import { accessResolvers } from './access.resolvers';
 import { auditEntryResolvers } from './audit-entry.resolvers';
 import { findingResolvers } from './finding.resolvers';
+import { githubResolvers } from './github.resolvers';
 import { reportResolvers } from './report.resolvers';
 
 export const resolvers = mergeResolvers<AuditContext>(
@@ -10,4 +11,5 @@ export const resolvers = mergeResolvers<AuditContext>(
   accessResolvers,
   reportResolvers,
   findingResolvers,
+  githubResolvers,
 );
