@@ -107,6 +107,9 @@ export class AuditEntryService extends ScopedService<AuditScope> {
 
   async verify(chain: ChainName): Promise<ChainVerification> {
     requireAuditReader(this.principal);
-    return verifyChain(this.dataSource.manager, chain, this.scope.deps.config.AUDIT_SIGNING_KEY);
+    // One snapshot for the whole walk, so a concurrent append or retention prune cannot look like a break.
+    return this.dataSource.transaction('REPEATABLE READ', (tx) =>
+      verifyChain(tx, chain, this.scope.deps.config.AUDIT_SIGNING_KEY),
+    );
   }
 }
