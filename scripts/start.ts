@@ -15,6 +15,8 @@ process.env.APOLLO_TELEMETRY_DISABLED = '1';
 interface DevSecrets {
   jwtSecret: string;
   internalTokenSecret: string;
+  /** HMAC key of the audit hash chains (added when first needed, so older files keep working). */
+  auditSigningKey?: string;
   demoPassword?: string;
 }
 
@@ -77,6 +79,16 @@ async function main(): Promise<void> {
     jwtSecret ||= saved.jwtSecret;
     internalTokenSecret ||= saved.internalTokenSecret;
   }
+  let auditSigningKey = env.AUDIT_SIGNING_KEY || '';
+  if (!auditSigningKey) {
+    if (production) throw new ConfigError(['AUDIT_SIGNING_KEY: required in production (at least 32 characters)']);
+    saved ??= devSecrets(dataDir);
+    if (!saved.auditSigningKey) {
+      saved.auditSigningKey = random(32);
+      saveSecrets(path.join(dataDir, 'secrets.json'), saved);
+    }
+    auditSigningKey = saved.auditSigningKey;
+  }
   let generatedPassword = false;
   if (!demoPassword) {
     if (saved?.demoPassword) demoPassword = saved.demoPassword;
@@ -96,7 +108,7 @@ async function main(): Promise<void> {
     jwtSecret,
     internalTokenSecret,
     seedDemo: { password: demoPassword },
-    env,
+    env: { ...env, AUDIT_SIGNING_KEY: auditSigningKey },
     log: (line) => console.log(line),
   });
 

@@ -151,7 +151,7 @@ export const gatewayConfigSchema = commonConfigSchema.extend({
   CORS_MAX_AGE_SECONDS: configFields.seconds(600),
 
   // Access log and audit
-  AUDIT_REPORTING: z.enum(['off', 'audit']).default('off'),
+  AUDIT_REPORTING: z.enum(['off', 'audit']).default('audit'),
   ACCESS_LOG_BUFFER: int(10_000),
   ACCESS_LOG_BATCH: int(200),
   ACCESS_LOG_FLUSH_MS: int(1_000),

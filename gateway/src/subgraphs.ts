@@ -1,3 +1,4 @@
+import { auditSubgraph } from '@socgraph/audit';
 import { identitySubgraph } from '@socgraph/identity';
 import { incidentsSubgraph } from '@socgraph/incidents';
 import type { SubgraphService } from '@socgraph/shared';
@@ -6,4 +7,4 @@ import type { SubgraphService } from '@socgraph/shared';
  * Every subgraph the stack starts, in start order (identity, incidents, surveillance, agents,
  * audit). A new subgraph adds its SubgraphService here, and `pnpm compose` picks up its schema.
  */
-export const subgraphRegistry: readonly SubgraphService[] = [identitySubgraph, incidentsSubgraph];
+export const subgraphRegistry: readonly SubgraphService[] = [identitySubgraph, incidentsSubgraph, auditSubgraph];

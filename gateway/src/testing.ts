@@ -92,6 +92,7 @@ export async function startTestStack(options: Partial<StackOptions> = {}): Promi
       env: {
         NODE_ENV: 'test',
         LOG_LEVEL: 'silent',
+        AUDIT_SIGNING_KEY: randomBytes(32).toString('base64url'),
         PASSWORD_SCRYPT_COST: String(TEST_SCRYPT_COST),
         // Tests fire requests faster than any person; rate-limit tests set their own limits.
         RATE_LIMITS: 'default=10000/10000',

@@ -38,6 +38,7 @@ describe('health and readiness', () => {
         INTERNAL_TOKEN_SECRET: secret,
         IDENTITY_URL: 'http://127.0.0.1:9/graphql',
         INCIDENTS_URL: 'http://127.0.0.1:9/graphql',
+        AUDIT_URL: 'http://127.0.0.1:9/graphql',
         LOG_LEVEL: 'silent',
       });
       lonely = await startGateway(config);
@@ -49,7 +50,7 @@ describe('health and readiness', () => {
       expect(response.status).toBe(503);
       const body = (await response.json()) as { ready: boolean; failed: string[] };
       expect(body.ready).toBe(false);
-      expect(body.failed).toEqual(['identity', 'incidents']);
+      expect([...body.failed].sort()).toEqual(['audit', 'identity', 'incidents']);
       expect((await fetch(`${lonely.url}/health`)).status).toBe(200);
     });
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Kind, parse, type ConstDirectiveNode, type DefinitionNode } from 'graphql';
 
 // The audit SDL is not composed yet, so the gateway's description check does not see it: check it here.
-const sdl = parse(readFileSync(path.join(__dirname, '..', 'src', 'audit.graphql'), 'utf8'));
+const sdl = parse(readFileSync(path.join(__dirname, '..', 'src', 'schema.graphql'), 'utf8'));
 
 const INTERNAL_INPUTS = new Set([
   'AuditEntryInput',
