@@ -118,7 +118,11 @@ async function main(): Promise<void> {
     jwtSecret: randomBytes(32).toString('base64url'),
     internalTokenSecret: randomBytes(32).toString('base64url'),
     // Limits high enough never to refuse, so the limiter's cost is measured but not its refusals.
-    env: { AUDIT_SIGNING_KEY: randomBytes(32).toString('base64url'), LOG_LEVEL: 'silent', RATE_LIMITS: 'default=1000000/1000000' },
+    env: {
+      AUDIT_SIGNING_KEY: randomBytes(32).toString('base64url'),
+      LOG_LEVEL: 'silent',
+      RATE_LIMITS: 'default=1000000/1000000',
+    },
     log: (line) => console.log(line),
   });
   try {
