@@ -6,6 +6,7 @@ import {
   type Logger,
   type StartedSubgraph,
   type SubgraphService,
+  type SubgraphStartOptions,
 } from '@socgraph/shared';
 import type { RunningPostgres } from '@socgraph/shared/embedded-postgres';
 import { REPO_ROOT } from './compose';
@@ -56,6 +57,10 @@ export interface RunningStack {
   postgres: RunningPostgres | null;
   /** What the demo seeders reported (logins, counts). */
   seedLines: string[];
+  /** Stops one subgraph, keeping its port for `startSubgraph` (outage tests). */
+  stopSubgraph(name: string): Promise<void>;
+  /** Starts a stopped subgraph again, on the port and settings it had. */
+  startSubgraph(name: string): Promise<StartedSubgraph>;
   /** Stops the gateway, then the subgraphs (reverse start order), then embedded Postgres. */
   stop: () => Promise<void>;
 }
@@ -118,18 +123,26 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     await migrate({ urlFor, log: (line) => log(`migrations: ${line}`) });
 
     const subgraphs = new Map<string, StartedSubgraph>();
-    for (const service of services) {
+    // Audit first: every other subgraph's outbox relay delivers to it (AUDIT_URL).
+    const startOrder = [...services].sort((a, b) => Number(b.name === 'audit') - Number(a.name === 'audit'));
+    const startOptions = new Map<string, SubgraphStartOptions>();
+    for (const service of startOrder) {
       const name = service.name as SubgraphName;
-      const started = await service.start({
+      const audit = subgraphs.get('audit');
+      const subgraphEnv = audit && !env.AUDIT_URL ? { ...env, AUDIT_URL: audit.graphqlUrl } : env;
+      const given: SubgraphStartOptions = {
         databaseUrl: urlFor(name),
         port: portFor(name, options, gatewayPort),
         ...(options.host ? { host: options.host } : {}),
         internalTokenSecret: options.internalTokenSecret,
         jwtSecret: options.jwtSecret,
-        env,
+        env: subgraphEnv,
         ...(options.logger ? { logger: options.logger.child({ service: `subgraph-${name}` }) } : {}),
-      });
-      stoppers.push({ name: `subgraph ${name}`, stop: () => started.stop() });
+      };
+      const started = await service.start(given);
+      // Restarts (tests of an outage) reuse the port, so the gateway and the relays find it again.
+      startOptions.set(name, { ...given, port: Number(new URL(started.url).port) });
+      stoppers.push({ name: `subgraph ${name}`, stop: () => subgraphs.get(name)?.stop() ?? Promise.resolve() });
       subgraphs.set(name, started);
       log(`Subgraph ${name} at ${started.graphqlUrl}`);
     }
@@ -173,6 +186,21 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       databaseUrl,
       postgres,
       seedLines,
+      async stopSubgraph(name) {
+        const running = subgraphs.get(name);
+        if (!running) throw new Error(`Subgraph ${name} is not running`);
+        subgraphs.delete(name);
+        await running.stop();
+      },
+      async startSubgraph(name) {
+        const service = services.find((s) => s.name === name);
+        const given = startOptions.get(name);
+        if (!service || !given) throw new Error(`Subgraph ${name} is not part of this stack`);
+        if (subgraphs.has(name)) throw new Error(`Subgraph ${name} is already running`);
+        const started = await service.start(given);
+        subgraphs.set(name, started);
+        return started;
+      },
       stop: () => (stopping ??= stopAll()),
     };
   } catch (error) {

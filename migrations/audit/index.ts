@@ -1,4 +1,5 @@
 import { AuditInitial1764000000000 } from './1764000000000-AuditInitial';
+import { AuditAuditOutbox1764200000000 } from './1764200000000-AuditAuditOutbox';
 
 /** audit's migrations, oldest first. */
-export const auditMigrations = [AuditInitial1764000000000];
+export const auditMigrations = [AuditInitial1764000000000, AuditAuditOutbox1764200000000];

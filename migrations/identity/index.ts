@@ -1,4 +1,5 @@
 import { IdentityInitial1763800000000 } from './1763800000000-IdentityInitial';
+import { IdentityAuditOutbox1764200000000 } from './1764200000000-IdentityAuditOutbox';
 
 /** identity's migrations, oldest first. */
-export const identityMigrations = [IdentityInitial1763800000000];
+export const identityMigrations = [IdentityInitial1763800000000, IdentityAuditOutbox1764200000000];

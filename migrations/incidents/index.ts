@@ -1,4 +1,5 @@
 import { IncidentsInitial1763900000000 } from './1763900000000-IncidentsInitial';
+import { IncidentsAuditOutbox1764200000000 } from './1764200000000-IncidentsAuditOutbox';
 
 /** incidents' migrations, oldest first. */
-export const incidentsMigrations = [IncidentsInitial1763900000000];
+export const incidentsMigrations = [IncidentsInitial1763900000000, IncidentsAuditOutbox1764200000000];

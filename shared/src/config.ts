@@ -44,5 +44,10 @@ export const commonConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   INTERNAL_TOKEN_SECRET: configFields.secret(),
   INTERNAL_TOKEN_TTL_SECONDS: configFields.seconds(60),
+  /** The audit subgraph's /graphql, where each subgraph's outbox relay delivers its audit trail. */
+  AUDIT_URL: configFields.url().optional(),
+  AUDIT_RELAY_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
+  AUDIT_RELAY_BATCH: z.coerce.number().int().min(1).max(1000).default(200),
+  AUDIT_RELAY_MAX_BACKOFF_MS: z.coerce.number().int().positive().default(30_000),
 });
 export type CommonConfig = z.infer<typeof commonConfigSchema>;

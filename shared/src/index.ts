@@ -21,3 +21,8 @@ export * from './graphql/nested-pagination';
 export * from './db/queries';
 export * from './server/define-subgraph';
 export * from './server/scoped-service';
+export * from './db/request-transaction';
+export * from './audit/capture-sql';
+export * from './audit/outbox';
+export * from './audit/outbox-relay';
+export * from './audit/mutation-audit';

@@ -1,5 +1,13 @@
-import { DataSource, type EntitySchema, type Logger as TypeOrmLogger, type MixedList } from 'typeorm';
+import {
+  DataSource,
+  type EntitySchema,
+  type Logger as TypeOrmLogger,
+  type MixedList,
+  type QueryRunner,
+  type ReplicationMode,
+} from 'typeorm';
 import { requestScope } from '../request-scope';
+import { requestTransaction } from './request-transaction';
 
 /**
  * TypeORM logger that counts every statement into the request scope. It logs nothing itself:
@@ -32,11 +40,21 @@ export interface SubgraphDataSourceOptions {
 }
 
 /**
+ * A DataSource that, inside a request transaction (`requestTransaction.run`), hands every
+ * caller that transaction's connection instead of a fresh one from the pool.
+ */
+export class SubgraphDataSource extends DataSource {
+  override createQueryRunner(mode: ReplicationMode = 'master'): QueryRunner {
+    return requestTransaction.runnerFor(this) ?? super.createQueryRunner(mode);
+  }
+}
+
+/**
  * One DataSource per subgraph schema, with its own migrations table inside that schema.
  * `synchronize` is never on: the schema comes from reviewed migrations only.
  */
-export function createSubgraphDataSource(options: SubgraphDataSourceOptions): DataSource {
-  const dataSource = new DataSource({
+export function createSubgraphDataSource(options: SubgraphDataSourceOptions): SubgraphDataSource {
+  const dataSource = new SubgraphDataSource({
     type: 'postgres',
     url: options.url,
     schema: options.subgraph,

@@ -3,10 +3,13 @@ import type { DocumentNode } from 'graphql';
 import { gql } from 'graphql-tag';
 import type { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { z } from 'zod';
+import { auditMutations, type AuditResourceMap } from '../audit/mutation-audit';
+import { graphqlAuditDelivery, OutboxRelay, type AuditDelivery } from '../audit/outbox-relay';
 import { ConfigError, configFields, loadConfig, type CommonConfig } from '../config';
 import { createSubgraphDataSource, databaseUrlFor } from '../db/data-source';
 import type { GraphQLResolverMap } from '../graphql/resolvers';
 import { createLogger } from '../logger';
+import { createServiceClient } from './service-client';
 import { startSubgraphServer, type SubgraphContext } from './subgraph-server';
 import type { SubgraphService, SubgraphStartOptions } from './subgraph-service';
 
@@ -25,6 +28,16 @@ export interface SubgraphDefinition<TConfig extends CommonConfig, TContext exten
   config: (env: NodeJS.ProcessEnv) => TConfig;
   createContext: (deps: { dataSource: DataSource; config: TConfig }, base: SubgraphContext) => TContext;
   seedDemo?: SubgraphService['seedDemo'];
+  /**
+   * The audit trail is on for every subgraph (each public mutation leaves one entry, see
+   * audit/mutation-audit.ts; its migration adds the outbox and capture triggers). This only
+   * names resources: which GraphQL type a changed table is, and where its id is.
+   */
+  audit?: {
+    resources?: AuditResourceMap;
+    /** Where the relay delivers; default the audit subgraph at AUDIT_URL. Audit itself delivers in-process. */
+    delivery?: (deps: { dataSource: DataSource; config: TConfig }) => AuditDelivery;
+  };
 }
 
 export interface DefinedSubgraph extends SubgraphService {
@@ -53,12 +66,31 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
         entities: definition.entities,
       });
       await dataSource.initialize();
+      const delivery =
+        definition.audit?.delivery?.({ dataSource, config }) ??
+        (config.AUDIT_URL
+          ? graphqlAuditDelivery({
+              auditUrl: config.AUDIT_URL,
+              client: createServiceClient({
+                caller: definition.name,
+                internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+                tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
+              }),
+            })
+          : null);
+      let relay: OutboxRelay | null = null;
       try {
         const running = await startSubgraphServer(
           {
             name: definition.name,
             typeDefs,
-            resolvers: definition.resolvers,
+            resolvers: auditMutations(definition.resolvers, {
+              subgraph: definition.name,
+              dataSource,
+              resources: definition.audit?.resources ?? {},
+              onOutboxWrite: () => relay?.nudge(),
+              logger,
+            }),
             createContext: (base) => definition.createContext({ dataSource, config }, base),
             isReady: async () => {
               await dataSource.query('SELECT 1');
@@ -72,11 +104,25 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
             logger,
           },
         );
+        const startedRelay = new OutboxRelay({
+          subgraph: definition.name,
+          dataSource,
+          delivery,
+          batchSize: config.AUDIT_RELAY_BATCH,
+          intervalMs: config.AUDIT_RELAY_INTERVAL_MS,
+          maxBackoffMs: config.AUDIT_RELAY_MAX_BACKOFF_MS,
+          logger,
+          ...(running.metrics ? { registry: running.metrics.registry } : {}),
+        });
+        relay = startedRelay;
+        startedRelay.start();
         return {
           ...running,
           dataSource,
+          auditRelay: startedRelay,
           stop: async () => {
             await running.stop();
+            await startedRelay.stop();
             await dataSource.destroy();
           },
         };

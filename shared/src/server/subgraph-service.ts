@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { OutboxRelay } from '../audit/outbox-relay';
 import type { Logger } from '../logger';
 import type { RunningSubgraph } from './subgraph-server';
 
@@ -21,6 +22,8 @@ export interface SubgraphStartOptions {
 
 export interface StartedSubgraph extends RunningSubgraph {
   dataSource: DataSource;
+  /** Delivers the subgraph's audit outbox (tests flush it or read its backlog). */
+  auditRelay?: OutboxRelay;
 }
 
 export interface DemoSeedOptions {

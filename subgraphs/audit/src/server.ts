@@ -1,11 +1,32 @@
 import path from 'node:path';
-import { defineSubgraph } from '@socgraph/shared';
+import { defineSubgraph, servicePrincipal, type AuditDelivery } from '@socgraph/shared';
+import type { DataSource } from 'typeorm';
+import type { AuditConfig } from './config';
 import { auditConfigFrom } from './config';
 import { createAuditContext } from './context';
 import { auditEntities } from './entities';
 import { resolvers } from './resolvers';
 
 export const SUBGRAPH_NAME = 'audit';
+
+/** Audit's own trail needs no network hop: its relay hands its outbox to the services that store everyone's. */
+function inProcessDelivery(deps: { dataSource: DataSource; config: AuditConfig }): AuditDelivery {
+  const relayContext = () =>
+    createAuditContext(deps, {
+      principal: servicePrincipal(SUBGRAPH_NAME),
+      requestId: 'audit-outbox-relay',
+      clientIp: null,
+      userAgent: null,
+    });
+  return {
+    async auditEntries(entries) {
+      await relayContext().entries.record(entries.map((e) => ({ ...e, occurredAt: new Date(e.occurredAt) })));
+    },
+    async authEvents(events) {
+      await relayContext().authEvents.record(events.map((e) => ({ ...e, occurredAt: new Date(e.occurredAt) })));
+    },
+  };
+}
 
 export const auditSubgraph = defineSubgraph({
   name: SUBGRAPH_NAME,
@@ -14,4 +35,19 @@ export const auditSubgraph = defineSubgraph({
   entities: auditEntities,
   config: auditConfigFrom,
   createContext: createAuditContext,
+  audit: {
+    delivery: inProcessDelivery,
+    resources: {
+      security_events: 'SecurityEvent',
+      security_incidents: 'SecurityIncident',
+      network_traffic: 'NetworkFlow',
+      data_validation_log: 'DataValidationIssue',
+      data_retention_policies: 'RetentionPolicy',
+      compliance_reports: 'ComplianceReport',
+      github_audit_config: 'GithubAuditConfig',
+      github_audit_check_exclusion: 'GithubAuditCheckExclusion',
+      github_audit_report: 'GithubAuditReport',
+      github_audit_baseline: 'GithubAuditBaseline',
+    },
+  },
 });

@@ -16,6 +16,20 @@ export const identitySubgraph = defineSubgraph({
   config: identityConfigFrom,
   createContext: createIdentityContext,
   seedDemo: seedIdentityDemo,
+  audit: {
+    resources: {
+      users: 'User',
+      user_customer_access: { type: 'User', idColumn: 'user_id' },
+      user_tag_access: { type: 'User', idColumn: 'user_id' },
+      roles: 'Role',
+      role_tag_access: { type: 'Role', idColumn: 'role_id' },
+      customers: { type: 'Customer', idColumn: 'customer_code' },
+      user_sessions: { type: 'Session', idColumn: 'session_id' },
+      api_keys: 'ApiKey',
+      transactions: 'Transaction',
+      mandates: 'Mandate',
+    },
+  },
 });
 
 export const typeDefs = identitySubgraph.typeDefs;

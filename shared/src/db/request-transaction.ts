@@ -1,0 +1,79 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { DataSource, QueryRunner } from 'typeorm';
+
+/**
+ * A request-bound transaction: while `requestTransaction.run` is running, every query the
+ * DataSource makes in that async call tree (services, repositories, query builders, loaders,
+ * `dataSource.transaction` — which becomes a savepoint) goes to one connection inside one
+ * transaction. That is how a mutation's change and its audit outbox row commit together
+ * without each service having to thread an EntityManager through its code.
+ *
+ * `SubgraphDataSource.createQueryRunner` asks `requestTransaction.runnerFor(this)`; nothing
+ * else needs to know.
+ */
+interface OpenTransaction {
+  dataSource: DataSource;
+  /** What TypeORM is handed: the real runner, whose `release` does nothing until we end it. */
+  shared: QueryRunner;
+  open: boolean;
+}
+
+const storage = new AsyncLocalStorage<OpenTransaction>();
+
+/** The runner with `release` neutralised: TypeORM releases the runners it created, this one is ours. */
+function unreleasable(runner: QueryRunner): QueryRunner {
+  return new Proxy(runner, {
+    get(target, property) {
+      if (property === 'release') return async () => undefined;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+export interface RequestTransactionHooks<T> {
+  /** Runs first, inside the transaction (e.g. switching on change capture). */
+  begin?: (runner: QueryRunner) => Promise<void>;
+  /** Runs after `work` succeeded, before commit, inside the transaction. */
+  beforeCommit?: (runner: QueryRunner, result: T) => Promise<void>;
+}
+
+export const requestTransaction = {
+  /** Runs `work` in one transaction of `dataSource`: commit when it resolves, rollback when it throws. */
+  async run<T>(dataSource: DataSource, work: () => Promise<T>, hooks: RequestTransactionHooks<T> = {}): Promise<T> {
+    // A nested run (one mutation resolver calling another code path that also opens one) joins the outer.
+    const outer = storage.getStore();
+    if (outer?.open && outer.dataSource === dataSource) return work();
+
+    const runner = dataSource.createQueryRunner();
+    const state: OpenTransaction = { dataSource, shared: unreleasable(runner), open: true };
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      await hooks.begin?.(runner);
+      const result = await storage.run(state, work);
+      await hooks.beforeCommit?.(runner, result);
+      state.open = false;
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      state.open = false;
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      state.open = false;
+      await runner.release();
+    }
+  },
+
+  /** The open request transaction's runner for this DataSource, if the caller is inside one. */
+  runnerFor(dataSource: DataSource): QueryRunner | undefined {
+    const state = storage.getStore();
+    return state?.open && state.dataSource === dataSource ? state.shared : undefined;
+  },
+
+  /** Runs `fn` outside any request transaction (background work started from inside a request). */
+  detached<T>(fn: () => T): T {
+    return storage.exit(fn);
+  },
+};
