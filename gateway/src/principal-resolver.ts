@@ -14,6 +14,7 @@ import {
   type TagAccessSettings,
   type UserTokenClaims,
 } from '@socgraph/shared';
+import { errors as joseErrors, jwtVerify } from 'jose';
 import { InMemoryPrincipalCache, type PrincipalCache } from './principal-cache';
 
 /**
@@ -100,6 +101,35 @@ export function identityPrincipalLookup(options: IdentityLookupOptions): Princip
   };
 }
 
+/** Why the gateway refused a credential (`details.reason` of its auth event). */
+export type AuthRefusalReason =
+  | 'malformed_authorization'
+  | 'token_and_api_key'
+  | 'malformed_token'
+  | 'invalid_signature'
+  | 'invalid_claims'
+  | 'unsupported_algorithm'
+  | 'invalid_token'
+  | 'session_ended'
+  | 'subject_mismatch'
+  | 'api_key_empty'
+  | 'api_key_too_long'
+  | 'unknown_or_revoked';
+
+/**
+ * An authentication event only the gateway sees. Holds no token or key secret; the request's
+ * address, user agent and id are added by whoever reports it (server.ts).
+ */
+export interface GatewayAuthEvent {
+  eventType: 'TOKEN_REFUSED' | 'SESSION_EXPIRED' | 'API_KEY_USED';
+  status: 'SUCCESS' | 'FAILURE';
+  occurredAt: Date;
+  userId: string | null;
+  username: string | null;
+  sessionId: string | null;
+  details: { reason?: AuthRefusalReason; apiKeyId?: string; clientName?: string; keyPrefix?: string };
+}
+
 export interface PrincipalResolverOptions {
   jwtSecret: string;
   lookup: PrincipalLookup;
@@ -107,6 +137,13 @@ export interface PrincipalResolverOptions {
   cache?: PrincipalCache;
   /** 0 disables caching: every request asks identity. */
   cacheSeconds: number;
+  /**
+   * Told of refused credentials, expired sessions and API keys identity was asked about,
+   * synchronously, before `resolve` settles. Must not block; what it throws is ignored.
+   */
+  onAuthEvent?: (event: GatewayAuthEvent) => void;
+  /** Expired sessions remembered so each is reported once (per replica). Default 10 000. */
+  expiredSessionMemory?: number;
 }
 
 export interface PrincipalResolver {
@@ -126,6 +163,47 @@ const apiKeyKey = (secret: string): string => `apikey:${createHash('sha256').upd
 
 const MAX_API_KEY_LENGTH = 200;
 
+// identity's key format (`sgk_` + 32 random bytes, base64url); its first 12 characters are
+// the key's public `prefix`, so naming them in an event discloses nothing new.
+const API_KEY_FORMAT = /^sgk_[A-Za-z0-9_-]{43}$/;
+const API_KEY_PREFIX_LENGTH = 12;
+
+/** The public prefix of a presented key, only when it has identity's format. */
+export function apiKeyPrefixOf(secret: string): string | undefined {
+  return API_KEY_FORMAT.test(secret) ? secret.slice(0, API_KEY_PREFIX_LENGTH) : undefined;
+}
+
+type TokenInspection =
+  { kind: 'expired'; userId: string; sessionId: string } | { kind: 'refused'; reason: AuthRefusalReason };
+
+/**
+ * Why `verifyUserToken` refused a token, and for an expired one whose signature checks out
+ * its subject and session (jose's JWTExpired carries the verified payload; shared's
+ * TokenError drops it). Only runs on the refusal path; never decides acceptance.
+ */
+async function inspectRefusedToken(token: string, secret: string): Promise<TokenInspection> {
+  try {
+    await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ['HS256'] });
+    // Signature and times fine, so issuer, audience or claims were wrong.
+    return { kind: 'refused', reason: 'invalid_claims' };
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) {
+      const { sub, sid } = error.payload;
+      return typeof sub === 'string' && typeof sid === 'string'
+        ? { kind: 'expired', userId: sub, sessionId: sid }
+        : { kind: 'refused', reason: 'invalid_claims' };
+    }
+    if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+      return { kind: 'refused', reason: 'invalid_signature' };
+    if (error instanceof joseErrors.JOSEAlgNotAllowed) return { kind: 'refused', reason: 'unsupported_algorithm' };
+    if (error instanceof joseErrors.JWTClaimValidationFailed) return { kind: 'refused', reason: 'invalid_claims' };
+    if (error instanceof joseErrors.JWSInvalid || error instanceof joseErrors.JWTInvalid) {
+      return { kind: 'refused', reason: 'malformed_token' };
+    }
+    return { kind: 'refused', reason: 'invalid_token' };
+  }
+}
+
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -138,6 +216,69 @@ export function createPrincipalResolver(options: PrincipalResolverOptions): Prin
   // Cache keys of API keys by key id, so a revocation can evict without knowing the secret.
   // Local to this replica: other replicas drop the key when their cache entry expires.
   const apiKeyCacheKeys = new Map<string, string>();
+  // Insertion-ordered, so the oldest goes first when full: a client retrying an expired token
+  // is reported once, and a flood of sessions cannot grow it without limit.
+  const expiredSessions = new Set<string>();
+  const expiredSessionMemory = options.expiredSessionMemory ?? 10_000;
+
+  function report(event: Omit<GatewayAuthEvent, 'occurredAt'>): void {
+    if (!options.onAuthEvent) return;
+    try {
+      options.onAuthEvent({ ...event, occurredAt: new Date() });
+    } catch {
+      // Reporting never changes how a request is authenticated.
+    }
+  }
+
+  function refused(reason: AuthRefusalReason, known: { userId?: string; sessionId?: string } = {}): void {
+    report({
+      eventType: 'TOKEN_REFUSED',
+      status: 'FAILURE',
+      userId: known.userId ?? null,
+      username: null,
+      sessionId: known.sessionId ?? null,
+      details: { reason },
+    });
+  }
+
+  function sessionExpired(userId: string, sessionId: string): void {
+    if (expiredSessions.has(sessionId)) return;
+    expiredSessions.add(sessionId);
+    if (expiredSessions.size > expiredSessionMemory) {
+      const oldest = expiredSessions.values().next().value;
+      if (oldest !== undefined) expiredSessions.delete(oldest);
+    }
+    report({ eventType: 'SESSION_EXPIRED', status: 'FAILURE', userId, username: null, sessionId, details: {} });
+  }
+
+  /** Asks identity about a key, reporting the answer: once per ask, not per cached request. */
+  async function apiKeyLookup(secret: string, requestId?: string): Promise<InternalPrincipal | null> {
+    const found = await options.lookup.byApiKey(secret, requestId);
+    if (found) {
+      report({
+        eventType: 'API_KEY_USED',
+        status: 'SUCCESS',
+        userId: found.userId,
+        username: found.username,
+        sessionId: found.sessionId,
+        details: {
+          ...(found.apiKeyId ? { apiKeyId: found.apiKeyId } : {}),
+          ...(found.clientName ? { clientName: found.clientName } : {}),
+        },
+      });
+    } else {
+      const keyPrefix = apiKeyPrefixOf(secret);
+      report({
+        eventType: 'API_KEY_USED',
+        status: 'FAILURE',
+        userId: null,
+        username: null,
+        sessionId: null,
+        details: { reason: 'unknown_or_revoked', ...(keyPrefix ? { keyPrefix } : {}) },
+      });
+    }
+    return found;
+  }
 
   /** The identity part of a principal; its tagAccess is filled in by the settings step. */
   async function lookupCached(key: string, load: () => Promise<InternalPrincipal | null>): Promise<Principal | null> {
@@ -171,21 +312,32 @@ export function createPrincipalResolver(options: PrincipalResolverOptions): Prin
     try {
       claims = await verifyUserToken(token, options.jwtSecret);
     } catch (error) {
-      throw unauthenticated(
-        error instanceof TokenError && error.reason === 'expired' ? 'Token expired' : 'Invalid token',
-      );
+      const expired = error instanceof TokenError && error.reason === 'expired';
+      if (options.onAuthEvent) {
+        const inspected = await inspectRefusedToken(token, options.jwtSecret);
+        // Only an expiry verifyUserToken saw (issuer and audience passed) names a session.
+        if (inspected.kind === 'expired' && expired) sessionExpired(inspected.userId, inspected.sessionId);
+        else refused(inspected.kind === 'refused' ? inspected.reason : 'invalid_claims');
+      }
+      throw unauthenticated(expired ? 'Token expired' : 'Invalid token');
     }
     const found = await lookupCached(sessionKey(claims.sessionId), () =>
       options.lookup.bySession(claims.sessionId, requestId),
     );
     // A token whose subject is not the session's owner is not one identity issued.
-    if (!found || found.userId !== claims.userId) throw unauthenticated('Session ended or expired');
+    if (!found || found.userId !== claims.userId) {
+      refused(found ? 'subject_mismatch' : 'session_ended', claims);
+      throw unauthenticated('Session ended or expired');
+    }
     return found;
   }
 
   async function fromApiKey(secret: string, requestId?: string): Promise<Principal> {
-    if (secret.length === 0 || secret.length > MAX_API_KEY_LENGTH) throw unauthenticated('Invalid API key');
-    const found = await lookupCached(apiKeyKey(secret), () => options.lookup.byApiKey(secret, requestId));
+    if (secret.length === 0 || secret.length > MAX_API_KEY_LENGTH) {
+      refused(secret.length === 0 ? 'api_key_empty' : 'api_key_too_long');
+      throw unauthenticated('Invalid API key');
+    }
+    const found = await lookupCached(apiKeyKey(secret), () => apiKeyLookup(secret, requestId));
     if (!found) throw unauthenticated('Invalid API key');
     return found;
   }
@@ -196,13 +348,17 @@ export function createPrincipalResolver(options: PrincipalResolverOptions): Prin
       const apiKey = single(headers[Headers.API_KEY])?.trim();
       if (authorization && apiKey !== undefined) {
         // Two identities in one request: refuse rather than guess which one the caller meant.
+        refused('token_and_api_key');
         throw unauthenticated('Send either a bearer token or an API key, not both');
       }
 
       let found: Principal;
       if (authorization) {
         const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-        if (!match?.[1]) throw unauthenticated('Authorization must be "Bearer <token>"');
+        if (!match?.[1]) {
+          refused('malformed_authorization');
+          throw unauthenticated('Authorization must be "Bearer <token>"');
+        }
         found = await fromBearer(match[1], requestId);
       } else if (apiKey !== undefined) {
         found = await fromApiKey(apiKey, requestId);

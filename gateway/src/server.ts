@@ -23,9 +23,10 @@ import {
 } from '@socgraph/shared';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Redis } from 'ioredis';
+import { authEventRecorder } from './audit/auth-events';
 import type { BatchReporter } from './audit/reporter';
 import { auditReporting } from './audit/reporting';
-import type { ApiAccessEntry, AuditSink, RateLimitViolationEntry } from './audit/sink';
+import type { ApiAccessEntry, AuditSink, AuthEventEntry, RateLimitViolationEntry } from './audit/sink';
 import { isSubgraphName, subgraphUrlOf, type GatewayConfig } from './config';
 import { httpPolicy } from './http-policy';
 import { apiKeyIntrospectionPlugin } from './introspection-policy';
@@ -52,7 +53,7 @@ import {
 } from './principal-resolver';
 import { createRateLimiter, MemoryBucketStore, RedisBucketStore } from './rate-limit';
 import { connectRedis, RedisKeyValueCache } from './redis';
-import { contextBuilder, type GatewayContext } from './request-context';
+import { clientIpOf, contextBuilder, userAgentOf, type GatewayContext } from './request-context';
 import { createSubgraphAgent, SubgraphDataSource } from './subgraph-client';
 import { readSupergraph, subgraphNamesOf } from './supergraph';
 import { incidentsSettingsSource } from './tag-access-settings';
@@ -70,7 +71,7 @@ export interface StartGatewayOptions {
   tagAccessSettings?: TagAccessSettingsSource;
   /** URLs of subgraphs config does not name (tests that compose their own supergraph). */
   subgraphUrls?: Record<string, string>;
-  /** Where the access log and rate-limit violations go; default per AUDIT_REPORTING. */
+  /** Where the access log, rate-limit violations and auth events go; default per AUDIT_REPORTING. */
   auditSink?: AuditSink;
   /** The persisted-operation manifest; default read from PERSISTED_QUERIES_PATH. */
   manifest?: PersistedQueryManifest;
@@ -95,6 +96,8 @@ export interface RunningGateway {
   accessLog: BatchReporter<ApiAccessEntry>;
   /** Rate-limit violations on their way to audit. */
   violations: BatchReporter<RateLimitViolationEntry>;
+  /** Refused tokens, expired sessions and API key lookups on their way to audit. */
+  authEvents: BatchReporter<AuthEventEntry>;
   readiness: () => Promise<Readiness>;
   /** Stops taking requests, finishes the in-flight ones (up to SHUTDOWN_GRACE_MS), flushes reports. */
   stop: () => Promise<void>;
@@ -168,8 +171,15 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   // offline and send nothing to third parties. Must be set before the gateway is constructed.
   process.env.APOLLO_TELEMETRY_DISABLED ??= '1';
 
+  // Read once at start: the hot path only looks ids up in a Map.
+  const safelist = loadSafelist(config, options, logger);
+  const metrics = createGatewayMetrics({ knownOperations: safelist.names, defaultMetrics: options.defaultMetrics });
+  const { accessLog, violations, authEvents } = auditReporting(config, metrics, logger, options.auditSink);
+  const authEventLog = authEventRecorder({ reporter: authEvents, logger });
+
   const principals = createPrincipalResolver({
     jwtSecret: config.JWT_SECRET,
+    onAuthEvent: authEventLog.record,
     cacheSeconds: config.PRINCIPAL_CACHE_SECONDS,
     lookup:
       options.principalLookup ??
@@ -193,13 +203,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const gatewayToken = (): Promise<string> =>
     signInternalToken(servicePrincipal('gateway'), config.INTERNAL_TOKEN_SECRET, config.INTERNAL_TOKEN_TTL_SECONDS);
 
-  // Read once at start: the hot path only looks ids up in a Map.
-  const safelist = loadSafelist(config, options, logger);
-  const metrics = createGatewayMetrics({ knownOperations: safelist.names, defaultMetrics: options.defaultMetrics });
   const redis: Redis | null = config.REDIS_URL ? connectRedis(config.REDIS_URL) : null;
   redis?.on('error', (error: Error) => logger.warn({ err: error }, 'redis error'));
-
-  const { accessLog, violations } = auditReporting(config, metrics, logger, options.auditSink);
 
   const agent = createSubgraphAgent({ maxSockets: config.SUBGRAPH_MAX_SOCKETS });
   const gateway = new ApolloGateway({
@@ -299,33 +304,41 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       })
     : null;
 
+  const buildContext = contextBuilder({
+    principals,
+    trustedProxies: config.TRUSTED_PROXIES,
+    internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+    internalTokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
+    limiter,
+    violations,
+    metrics,
+    logger,
+    early,
+    policy: {
+      safelist,
+      mode: config.SAFELIST_MODE,
+      maxDocumentSize: config.MAX_DOCUMENT_SIZE,
+      onWouldRefuse: (principal, request, code) => {
+        metrics.safelistWouldRefuse.inc({ code });
+        logger.warn(
+          { username: principal.username, operationName: request.operationName, code },
+          'safelist would refuse this operation (SAFELIST_MODE=log)',
+        );
+      },
+    },
+  });
+
   const httpServer = createGraphQLHttpServer<GatewayContext>({
     apollo,
     graphqlPaths: ['/', '/graphql'],
     maxBodyBytes: config.MAX_BODY_BYTES,
-    context: contextBuilder({
-      principals,
-      trustedProxies: config.TRUSTED_PROXIES,
-      internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
-      internalTokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
-      limiter,
-      violations,
-      metrics,
-      logger,
-      early,
-      policy: {
-        safelist,
-        mode: config.SAFELIST_MODE,
-        maxDocumentSize: config.MAX_DOCUMENT_SIZE,
-        onWouldRefuse: (principal, request, code) => {
-          metrics.safelistWouldRefuse.inc({ code });
-          logger.warn(
-            { username: principal.username, operationName: request.operationName, code },
-            'safelist would refuse this operation (SAFELIST_MODE=log)',
-          );
-        },
-      },
-    }),
+    // The principal resolver reports auth events without knowing HTTP: it finds the
+    // request's address, user agent and id here.
+    context: (req, requestId, body) =>
+      authEventLog.within(
+        { requestId, clientIp: clientIpOf(req, config.TRUSTED_PROXIES), userAgent: userAgentOf(req) },
+        () => buildContext(req, requestId, body),
+      ),
     around: (requestId, fn) => requestScope.run(requestId, fn),
     routes: {
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
@@ -381,6 +394,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     metrics,
     accessLog,
     violations,
+    authEvents,
     readiness,
     stop: () =>
       (stopping ??= (async () => {
@@ -390,7 +404,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         await apollo.stop();
         await running.stop();
         supergraphLoaded = false;
-        await Promise.all([accessLog.stop(), violations.stop()]);
+        await Promise.all([accessLog.stop(), violations.stop(), authEvents.stop()]);
         await closeClients();
       })()),
   };

@@ -7,16 +7,18 @@ import {
   noopAuditSink,
   type ApiAccessEntry,
   type AuditSink,
+  type AuthEventEntry,
   type RateLimitViolationEntry,
 } from './sink';
 
 export interface AuditReporting {
   accessLog: BatchReporter<ApiAccessEntry>;
   violations: BatchReporter<RateLimitViolationEntry>;
+  authEvents: BatchReporter<AuthEventEntry>;
 }
 
 /**
- * The gateway's two reports to audit on one mechanism: the sink AUDIT_REPORTING chooses
+ * The gateway's three reports to audit on one mechanism: the sink AUDIT_REPORTING chooses
  * (or the one given, in tests), each behind its own bounded, batching reporter whose buffer
  * size and drops are metrics.
  */
@@ -56,5 +58,6 @@ export function auditReporting(
     violations: reporter<RateLimitViolationEntry>('rate_limit_violations', (batch) =>
       sink.recordRateLimitViolations(batch),
     ),
+    authEvents: reporter<AuthEventEntry>('auth_events', (batch) => sink.recordAuthEvents(batch)),
   };
 }

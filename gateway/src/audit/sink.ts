@@ -1,20 +1,21 @@
 import type { ServiceClient } from '@socgraph/shared';
 
 /**
- * Where the gateway's API access log and rate-limit violations go. The audit subgraph stores
- * them (architecture.md, requests §6); until it exists, the gateway runs with `noopAuditSink`
- * (the per-request JSON log line still records every operation), and tests use
- * `MemoryAuditSink`.
+ * Where the gateway's API access log, rate-limit violations and auth events go. The audit
+ * subgraph stores them (architecture.md, requests §6); with AUDIT_REPORTING=off the gateway
+ * runs with `noopAuditSink` (the per-request JSON log line still records every operation),
+ * and tests use `MemoryAuditSink`.
  *
- * The audit subgraph is expected to expose two internal mutations, open to the service
- * principal only and hidden from the public graph:
+ * The audit subgraph exposes three internal mutations, open to the service principal only
+ * and hidden from the public graph:
  *
  *   _recordApiAccess(entries: [ApiAccessInput!]!): Int! @inaccessible
  *   _recordRateLimitViolations(entries: [RateLimitViolationInput!]!): Int! @inaccessible
+ *   _recordAuthEvents(entries: [AuthEventInput!]!): Int! @inaccessible
  *
- * with input fields named as in `ApiAccessEntry` and `RateLimitViolationEntry` below, each
- * returning how many entries it stored. Batches may be delivered more than once (retries):
- * `requestId` identifies an access entry, `requestId` + `bucket` a violation.
+ * with input fields named as in the entry types below, each returning how many entries it
+ * stored. Batches may be delivered more than once (retries): `requestId` identifies an access
+ * entry, `requestId` + `bucket` a violation, `id` an auth event.
  */
 
 export interface ApiAccessEntry {
@@ -57,21 +58,42 @@ export interface RateLimitViolationEntry {
   retryAfterSeconds: number;
 }
 
+/** An authentication event only the gateway sees (`AuthEventInput`); never holds a token or key secret. */
+export interface AuthEventEntry {
+  /** A UUID picked here: redelivery stores nothing. */
+  id: string;
+  occurredAt: string;
+  eventType: 'TOKEN_REFUSED' | 'SESSION_EXPIRED' | 'API_KEY_USED';
+  status: 'SUCCESS' | 'FAILURE';
+  userId: string | null;
+  username: string | null;
+  /** The end client's address (TRUSTED_PROXIES applied, as in the access log). */
+  ipAddress: string | null;
+  userAgent: string | null;
+  sessionId: string | null;
+  /** `reason`, `requestId`, `apiKeyId`, `clientName`, `keyPrefix` as they apply. */
+  details: Record<string, string>;
+  source: 'gateway';
+}
+
 export interface AuditSink {
   recordApiAccess(entries: readonly ApiAccessEntry[]): Promise<void>;
   recordRateLimitViolations(entries: readonly RateLimitViolationEntry[]): Promise<void>;
+  recordAuthEvents(entries: readonly AuthEventEntry[]): Promise<void>;
 }
 
 /** Used while there is no audit subgraph (AUDIT_REPORTING=off). */
 export const noopAuditSink: AuditSink = {
   recordApiAccess: async () => undefined,
   recordRateLimitViolations: async () => undefined,
+  recordAuthEvents: async () => undefined,
 };
 
 /** Keeps what it receives (tests); `failNext` makes the next deliveries fail, to exercise retries. */
 export class MemoryAuditSink implements AuditSink {
   readonly apiAccess: ApiAccessEntry[] = [];
   readonly violations: RateLimitViolationEntry[] = [];
+  readonly authEvents: AuthEventEntry[] = [];
   failNext = 0;
   deliveries = 0;
 
@@ -92,6 +114,11 @@ export class MemoryAuditSink implements AuditSink {
     this.deliver();
     this.violations.push(...entries);
   }
+
+  async recordAuthEvents(entries: readonly AuthEventEntry[]): Promise<void> {
+    this.deliver();
+    this.authEvents.push(...entries);
+  }
 }
 
 export const RECORD_API_ACCESS = `mutation GatewayRecordApiAccess($entries: [ApiAccessInput!]!) {
@@ -102,6 +129,10 @@ export const RECORD_RATE_LIMIT_VIOLATIONS = `mutation GatewayRecordRateLimitViol
   _recordRateLimitViolations(entries: $entries)
 }`;
 
+export const RECORD_AUTH_EVENTS = `mutation GatewayRecordAuthEvents($entries: [AuthEventInput!]!) {
+  _recordAuthEvents(entries: $entries)
+}`;
+
 /** Posts batches straight to the audit subgraph (not through the supergraph) as the gateway's service principal. */
 export function graphqlAuditSink(options: { auditUrl: string; client: ServiceClient }): AuditSink {
   return {
@@ -110,6 +141,9 @@ export function graphqlAuditSink(options: { auditUrl: string; client: ServiceCli
     },
     async recordRateLimitViolations(entries) {
       await options.client.request(options.auditUrl, RECORD_RATE_LIMIT_VIOLATIONS, { entries });
+    },
+    async recordAuthEvents(entries) {
+      await options.client.request(options.auditUrl, RECORD_AUTH_EVENTS, { entries });
     },
   };
 }
