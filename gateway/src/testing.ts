@@ -50,6 +50,11 @@ export interface TestStack {
   seedUser(input: SeedUserInput): Promise<string>;
   /** The first admin: `admin` with this password. Returns its id. */
   seedAdmin(password: string, username?: string): Promise<string>;
+  /**
+   * Delivers everything on its way to audit now: the gateway's reports, then every subgraph's
+   * outbox (audit's own last, since storing the others' entries does not add to it).
+   */
+  flushAudit(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -162,6 +167,13 @@ export async function startTestStack(options: Partial<StackOptions> = {}): Promi
     },
     seedUser,
     seedAdmin: (password, username = 'admin') => seedUser({ username, password, role: 'admin' }),
+    async flushAudit() {
+      const { gateway } = stack;
+      await Promise.all([gateway.accessLog.flush(), gateway.violations.flush(), gateway.authEvents.flush()]);
+      const running = [...stack.subgraphs.values()];
+      for (const subgraph of running.filter((s) => s.name !== 'audit')) await subgraph.auditRelay?.flush();
+      await stack.subgraphs.get('audit')?.auditRelay?.flush();
+    },
     stop: () =>
       (stopped ??= (async () => {
         try {

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -61,6 +62,11 @@ function header(req: IncomingMessage, name: string, maxLength = 512): string | n
   return typeof value === 'string' && value.length > 0 ? value.slice(0, maxLength) : null;
 }
 
+function clientIpOf(req: IncomingMessage): string | null {
+  const given = header(req, ForwardedHeaders.CLIENT_IP, 64);
+  return given && isIP(given) !== 0 ? given : null;
+}
+
 export async function startSubgraphServer<TContext extends SubgraphContext>(
   module: SubgraphModule<TContext>,
   options: SubgraphServerOptions,
@@ -108,7 +114,8 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(
       return module.createContext({
         principal,
         requestId,
-        clientIp: header(req, ForwardedHeaders.CLIENT_IP),
+        // Only an address: it lands in audit's inet columns.
+        clientIp: clientIpOf(req),
         userAgent: header(req, ForwardedHeaders.USER_AGENT),
       });
     },

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import {
   anonymousPrincipal,
+  describeAuditEntry,
+  recordAuthEvent,
   requireAuthenticated,
   requireService,
   ScopedService,
   signUserToken,
   unauthenticated,
+  type AuthEventInput,
   type InternalPrincipal,
 } from '@socgraph/shared';
 import type { RequestScope } from '../context';
@@ -47,6 +50,9 @@ interface PrincipalRow {
 export class AuthService extends ScopedService<RequestScope> {
   async login(username: string, password: string): Promise<AuthPayload> {
     const { dataSource, config } = this.scope.deps;
+    // The trail names who tried, whether or not they get in.
+    const attempted = username.slice(0, 64);
+    describeAuditEntry({ actor: attempted });
     const user =
       username.length <= 64
         ? await dataSource
@@ -58,7 +64,19 @@ export class AuthService extends ScopedService<RequestScope> {
         : null;
     // Verify against a decoy when the user is unknown: same work, same answer.
     const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash(config.PASSWORD_SCRYPT_COST)));
-    if (!user || !valid) throw unauthenticated(LOGIN_FAILED);
+    if (!user || !valid) {
+      // Kept although the login fails (the mutation's outbox write survives its rollback).
+      await this.authEvent({
+        eventType: 'LOGIN',
+        status: 'FAILURE',
+        userId: user ? String(user.id) : null,
+        username: attempted,
+        sessionId: null,
+        details: { reason: user ? 'wrong_password' : 'unknown_user' },
+      });
+      throw unauthenticated(LOGIN_FAILED);
+    }
+    describeAuditEntry({ actor: user.username });
 
     const expiresAt = new Date(Date.now() + config.SESSION_TTL_SECONDS * 1000);
     const sessionId = randomUUID();
@@ -71,6 +89,13 @@ export class AuthService extends ScopedService<RequestScope> {
         expiresAt,
       });
       await tx.getRepository(UserEntity).update({ id: user.id }, { lastLoginAt: new Date() });
+    });
+    await this.authEvent({
+      eventType: 'LOGIN',
+      status: 'SUCCESS',
+      userId: String(user.id),
+      username: user.username,
+      sessionId,
     });
     const token = await signUserToken({ userId: String(user.id), sessionId, expiresAt }, config.JWT_SECRET);
     // The rest of this request reads the payload as the signed-in user, so `login { user { customers } }`
@@ -99,7 +124,26 @@ export class AuthService extends ScopedService<RequestScope> {
         { sessionId: p.sessionId, isActive: true },
         { isActive: false, logoutAt: new Date(), logoutReason: 'logout' },
       );
-    return (result.affected ?? 0) > 0;
+    const ended = (result.affected ?? 0) > 0;
+    if (ended) {
+      await this.authEvent({
+        eventType: 'LOGOUT',
+        status: 'SUCCESS',
+        userId: p.userId,
+        username: p.username,
+        sessionId: p.sessionId,
+      });
+    }
+    return ended;
+  }
+
+  /** An auth event from this request's client, kept in the outbox with the mutation's audit entry. */
+  private authEvent(event: Omit<AuthEventInput, 'ipAddress' | 'userAgent'>): Promise<void> {
+    return recordAuthEvent(this.scope.deps.dataSource, {
+      ...event,
+      ipAddress: this.scope.clientIp,
+      userAgent: this.scope.userAgent,
+    });
   }
 
   /** For the gateway: the principal of a live session, or null once it ended or expired. */
