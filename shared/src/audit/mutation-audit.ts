@@ -140,7 +140,7 @@ function beforeAndAfter(changes: readonly CapturedChange[]): { before: unknown; 
   return { before, after };
 }
 
-interface Resource {
+export interface Resource {
   type: string;
   id: string | null;
 }
@@ -152,7 +152,7 @@ const idOf = (value: unknown): string | null =>
 function changedResource(
   changes: readonly CapturedChange[],
   resources: AuditResourceMap,
-  returnedType: string,
+  returnedType: string | null,
 ): Resource | null {
   const mapped = changes.flatMap((change) => {
     const spec = resources[change.table_name];
@@ -187,50 +187,55 @@ function errorSummary(error: unknown): { code: string; message?: string } {
   return { code: 'INTERNAL_SERVER_ERROR' };
 }
 
-interface EntryFacts {
-  field: string;
-  context: SubgraphContext;
-  info: GraphQLResolveInfo;
-  args: Record<string, unknown>;
-  state: MutationState;
-  occurredAt: Date;
+/** What an entry says besides the captured rows: who did what, from where. */
+export interface ChangeFacts {
+  action: string;
+  principal: Principal;
+  requestId: string | null;
+  clientIp: string | null;
+  userAgent: string | null;
+  operationName: string | null;
+  /** The GraphQL type the change returns, preferred among captured rows. */
+  returnedType: string | null;
+  /** The resource when no captured row names one (a failure, or nothing changed). */
+  declared: (result: unknown) => Resource;
 }
 
 function auditEntry(
-  facts: EntryFacts,
+  facts: ChangeFacts,
+  state: MutationState,
+  occurredAt: Date,
   outcome:
     { status: 'success'; result: unknown; changes: readonly CapturedChange[] } | { status: 'failure'; error: unknown },
   resources: AuditResourceMap,
 ): AuditEntryPayload {
-  const { context, state } = facts;
   const changes = outcome.status === 'success' ? outcome.changes : [];
   const resource =
-    changedResource(changes, resources, getNamedType(facts.info.returnType).name) ??
-    declaredResource(facts.info, facts.args, outcome.status === 'success' ? outcome.result : null);
+    changedResource(changes, resources, facts.returnedType) ??
+    facts.declared(outcome.status === 'success' ? outcome.result : null);
   const { before, after } = beforeAndAfter(changes);
-  const principal = context.principal;
+  const { principal } = facts;
   return {
     id: randomUUID(),
-    occurredAt: facts.occurredAt.toISOString(),
+    occurredAt: occurredAt.toISOString(),
     actor: state.annotation.actor ?? actorOf(principal),
-    action: facts.field,
+    action: facts.action,
     resourceType: state.annotation.resourceType ?? resource.type,
     resourceId: state.annotation.resourceId !== undefined ? state.annotation.resourceId : resource.id,
     status: outcome.status,
     before: bounded(before, changes.length),
     after: bounded(after, changes.length),
     details: {
-      // The gateway names its fetches `<Operation>__<subgraph>__<n>`; the trail shows the client's name.
-      operationName: facts.info.operation.name?.value.replace(/__[a-z0-9_]+__\d+$/, '') ?? null,
+      operationName: facts.operationName,
       role: principal.role,
       ...(principal.apiKeyId ? { apiKeyId: principal.apiKeyId, clientName: principal.clientName } : {}),
       rowsChanged: changes.length,
       ...(outcome.status === 'failure' ? { error: errorSummary(outcome.error) } : {}),
       ...state.annotation.details,
     },
-    ipAddress: context.clientIp,
-    userAgent: context.userAgent,
-    requestId: context.requestId,
+    ipAddress: facts.clientIp,
+    userAgent: facts.userAgent,
+    requestId: facts.requestId,
     source: state.subgraph,
   };
 }
@@ -245,48 +250,74 @@ async function takeCapturedChanges(runner: QueryRunner, schema: string): Promise
   )) as CapturedChange[];
 }
 
+/**
+ * Runs one change (a mutation, or a background job's run) in a request transaction with
+ * change capture on, and writes its one audit entry: in the same transaction when it commits,
+ * on its own after the rollback when it fails.
+ */
+export async function runAudited<T>(
+  options: MutationAuditOptions,
+  facts: ChangeFacts,
+  work: () => Promise<T>,
+): Promise<T> {
+  const { dataSource, subgraph } = options;
+  const resources = options.resources ?? {};
+  const state: MutationState = { dataSource, subgraph, annotation: {}, authEvents: [] };
+  const occurredAt = new Date();
+  const authMessages = (): OutboxMessage[] =>
+    state.authEvents.map((payload) => ({ kind: 'AUTH_EVENT' as const, payload }));
+  try {
+    const result = await storage.run(state, () =>
+      requestTransaction.run(dataSource, work, {
+        begin: async (runner) => {
+          await runner.query(`SELECT set_config('socgraph.audit_capture', 'on', true)`);
+        },
+        beforeCommit: async (runner, value) => {
+          const changes = await takeCapturedChanges(runner, subgraph);
+          const entry = auditEntry(facts, state, occurredAt, { status: 'success', result: value, changes }, resources);
+          await writeOutbox(runner, subgraph, [{ kind: 'AUDIT_ENTRY', payload: entry }, ...authMessages()]);
+        },
+      }),
+    );
+    options.onOutboxWrite?.();
+    return result;
+  } catch (error) {
+    // The change rolled back; the attempt is still on the record (and a failed login's auth event with it).
+    const entry = auditEntry(facts, state, occurredAt, { status: 'failure', error }, resources);
+    try {
+      await writeOutbox(dataSource, subgraph, [{ kind: 'AUDIT_ENTRY', payload: entry }, ...authMessages()]);
+      options.onOutboxWrite?.();
+    } catch (outboxError) {
+      options.logger?.error(
+        { err: outboxError, action: facts.action },
+        'could not record a failed change in the audit outbox',
+      );
+    }
+    throw error;
+  }
+}
+
 function audited<TContext extends SubgraphContext>(
   field: string,
   resolve: GraphQLFieldResolver<unknown, TContext>,
   options: MutationAuditOptions,
 ): GraphQLFieldResolver<unknown, TContext> {
-  const { dataSource, subgraph } = options;
-  const resources = options.resources ?? {};
-  return async (parent, args: Record<string, unknown>, context, info) => {
-    const state: MutationState = { dataSource, subgraph, annotation: {}, authEvents: [] };
-    const facts: EntryFacts = { field, context, info, args, state, occurredAt: new Date() };
-    const authMessages = (): OutboxMessage[] =>
-      state.authEvents.map((payload) => ({ kind: 'AUTH_EVENT' as const, payload }));
-    try {
-      const result: unknown = await storage.run(state, () =>
-        requestTransaction.run(dataSource, async () => (await resolve(parent, args, context, info)) as unknown, {
-          begin: async (runner) => {
-            await runner.query(`SELECT set_config('socgraph.audit_capture', 'on', true)`);
-          },
-          beforeCommit: async (runner, value) => {
-            const changes = await takeCapturedChanges(runner, subgraph);
-            const entry = auditEntry(facts, { status: 'success', result: value, changes }, resources);
-            await writeOutbox(runner, subgraph, [{ kind: 'AUDIT_ENTRY', payload: entry }, ...authMessages()]);
-          },
-        }),
-      );
-      options.onOutboxWrite?.();
-      return result;
-    } catch (error) {
-      // The change rolled back; the attempt is still on the record (and a failed login's auth event with it).
-      const entry = auditEntry(facts, { status: 'failure', error }, resources);
-      try {
-        await writeOutbox(dataSource, subgraph, [{ kind: 'AUDIT_ENTRY', payload: entry }, ...authMessages()]);
-        options.onOutboxWrite?.();
-      } catch (outboxError) {
-        options.logger?.error(
-          { err: outboxError, action: field },
-          'could not record a failed mutation in the audit outbox',
-        );
-      }
-      throw error;
-    }
-  };
+  return (parent, args: Record<string, unknown>, context, info) =>
+    runAudited(
+      options,
+      {
+        action: field,
+        principal: context.principal,
+        requestId: context.requestId,
+        clientIp: context.clientIp,
+        userAgent: context.userAgent,
+        // The gateway names its fetches `<Operation>__<subgraph>__<n>`; the trail shows the client's name.
+        operationName: info.operation.name?.value.replace(/__[a-z0-9_]+__\d+$/, '') ?? null,
+        returnedType: getNamedType(info.returnType).name,
+        declared: (result) => declaredResource(info, args, result),
+      },
+      async () => (await resolve(parent, args, context, info)) as unknown,
+    );
 }
 
 /** The subgraph's resolvers with every public Mutation field audited (see above). */

@@ -8,7 +8,7 @@ import { graphqlAuditDelivery, OutboxRelay, type AuditDelivery } from '../audit/
 import { ConfigError, configFields, loadConfig, type CommonConfig } from '../config';
 import { createSubgraphDataSource, databaseUrlFor } from '../db/data-source';
 import type { GraphQLResolverMap } from '../graphql/resolvers';
-import { createLogger } from '../logger';
+import { createLogger, type Logger } from '../logger';
 import { createServiceClient } from './service-client';
 import { startSubgraphServer, type SubgraphContext } from './subgraph-server';
 import type { SubgraphService, SubgraphStartOptions } from './subgraph-service';
@@ -28,6 +28,8 @@ export interface SubgraphDefinition<TConfig extends CommonConfig, TContext exten
   config: (env: NodeJS.ProcessEnv) => TConfig;
   createContext: (deps: { dataSource: DataSource; config: TConfig }, base: SubgraphContext) => TContext;
   seedDemo?: SubgraphService['seedDemo'];
+  /** Background work the subgraph's process runs (schedulers), started after the server, stopped before it. */
+  jobs?: (deps: { dataSource: DataSource; config: TConfig; logger: Logger }) => BackgroundJob[];
   /**
    * The audit trail is on for every subgraph (each public mutation leaves one entry, see
    * audit/mutation-audit.ts; its migration adds the outbox and capture triggers). This only
@@ -38,6 +40,13 @@ export interface SubgraphDefinition<TConfig extends CommonConfig, TContext exten
     /** Where the relay delivers; default the audit subgraph at AUDIT_URL. Audit itself delivers in-process. */
     delivery?: (deps: { dataSource: DataSource; config: TConfig }) => AuditDelivery;
   };
+}
+
+/** A subgraph's background work, e.g. a scheduled run; `stop` waits for a run in progress. */
+export interface BackgroundJob {
+  name: string;
+  start(): void;
+  stop(): Promise<void>;
 }
 
 export interface DefinedSubgraph extends SubgraphService {
@@ -116,12 +125,15 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
         });
         relay = startedRelay;
         startedRelay.start();
+        const jobs = definition.jobs?.({ dataSource, config, logger }) ?? [];
+        for (const job of jobs) job.start();
         return {
           ...running,
           dataSource,
           auditRelay: startedRelay,
           stop: async () => {
             await running.stop();
+            await Promise.all(jobs.map((job) => job.stop()));
             await startedRelay.stop();
             await dataSource.destroy();
           },
