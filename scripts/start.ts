@@ -9,6 +9,7 @@ import path from 'node:path';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../gateway/src/config';
 import { DEFAULT_DATA_DIR, startStack, type RunningStack } from '../gateway/src/stack';
 import { ConfigError } from '../shared/src/config';
+import { playDemoActivity } from './demo-activity';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
@@ -135,6 +136,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   const seeded = stack.seedLines.length > 0;
+  if (seeded) {
+    try {
+      stack.seedLines.push(await playDemoActivity(stack.gateway.graphqlUrl, demoPassword));
+    } catch (error) {
+      console.warn(`Demo activity incomplete: ${(error as Error).message}`);
+    }
+  }
   // Remember a generated password only once it is the one the demo users actually have.
   if (seeded && generatedPassword && saved) saveSecrets(path.join(dataDir, 'secrets.json'), { ...saved, demoPassword });
 

@@ -52,7 +52,7 @@ export class AuthService extends ScopedService<RequestScope> {
     const { dataSource, config } = this.scope.deps;
     // The trail names who tried, whether or not they get in.
     const attempted = username.slice(0, 64);
-    describeAuditEntry({ actor: attempted });
+    describeAuditEntry({ actor: attempted, resourceType: 'Session' });
     const user =
       username.length <= 64
         ? await dataSource
