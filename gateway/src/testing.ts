@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hashPassword } from '@socgraph/identity';
 import type { StartedSubgraph } from '@socgraph/shared';
 import { createTestDatabase, type TestDatabase } from '@socgraph/shared/testing';
+import { gatewayConfigFrom } from './config';
+import { startGateway, type RunningGateway, type StartGatewayOptions } from './server';
 import { startStack, type RunningStack, type StackOptions } from './stack';
 
 /**
@@ -55,6 +57,11 @@ export interface TestStack {
    * outbox (audit's own last, since storing the others' entries does not add to it).
    */
   flushAudit(): Promise<void>;
+  /**
+   * A further gateway over this graph's identity and incidents with its own settings (tests of
+   * gateway options). The caller stops it.
+   */
+  startGateway(env?: Record<string, string>, options?: StartGatewayOptions): Promise<RunningGateway>;
   stop(): Promise<void>;
 }
 
@@ -167,6 +174,22 @@ export async function startTestStack(options: Partial<StackOptions> = {}): Promi
     },
     seedUser,
     seedAdmin: (password, username = 'admin') => seedUser({ username, password, role: 'admin' }),
+    startGateway(env = {}, options = {}) {
+      const urls = Object.fromEntries(
+        (['identity', 'incidents'] as const)
+          .filter((name) => stack.subgraphs.has(name))
+          .map((name) => [`${name.toUpperCase()}_URL`, subgraph(name).graphqlUrl]),
+      );
+      const config = gatewayConfigFrom({
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        JWT_SECRET: jwtSecret,
+        INTERNAL_TOKEN_SECRET: internalTokenSecret,
+        ...urls,
+        ...env,
+      });
+      return startGateway(config, { defaultMetrics: false, ...options });
+    },
     async flushAudit() {
       const { gateway } = stack;
       await Promise.all([gateway.accessLog.flush(), gateway.violations.flush(), gateway.authEvents.flush()]);

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { signUserToken } from '@socgraph/shared';
 import { MemoryAuditSink, type AuthEventEntry } from '../src/audit/sink';
-import { gatewayConfigFrom } from '../src/config';
 import {
   createPrincipalResolver,
   type GatewayAuthEvent,
   type InternalPrincipal,
   type PrincipalLookup,
 } from '../src/principal-resolver';
-import { startGateway } from '../src/server';
 import { postGraphQL, startTestStack, type TestStack } from '../src/testing';
 import { errorCodes } from './support';
 
@@ -257,18 +255,7 @@ describe('secrets', () => {
 describe('delivery', () => {
   it('retries failed deliveries, so the events still arrive once', async () => {
     const sink = new MemoryAuditSink();
-    const gateway = await startGateway(
-      gatewayConfigFrom({
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        JWT_SECRET: graph.jwtSecret,
-        INTERNAL_TOKEN_SECRET: graph.internalTokenSecret,
-        IDENTITY_URL: graph.subgraphUrl('identity'),
-        INCIDENTS_URL: graph.subgraphUrl('incidents'),
-        ACCESS_LOG_FLUSH_MS: '50',
-      }),
-      { defaultMetrics: false, auditSink: sink },
-    );
+    const gateway = await graph.startGateway({ ACCESS_LOG_FLUSH_MS: '50' }, { defaultMetrics: false, auditSink: sink });
     try {
       // Auth events are enqueued before the access log entry, so their batch meets the first failure.
       sink.failNext = 3;

@@ -92,16 +92,7 @@ describe('Apollo Sandbox', () => {
 
 describe('introspection switches', () => {
   async function gatewayWith(env: Record<string, string>): Promise<RunningGateway> {
-    return startGateway(
-      gatewayConfigFrom({
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        JWT_SECRET: graph.jwtSecret,
-        INTERNAL_TOKEN_SECRET: graph.internalTokenSecret,
-        IDENTITY_URL: graph.subgraphUrl('identity'),
-        ...env,
-      }),
-    );
+    return graph.startGateway({ ...env });
   }
   const introspect = (url: string) =>
     fetch(url, {

@@ -9,9 +9,8 @@ import {
   type IntrospectionQuery,
 } from 'graphql';
 import { MemoryAuditSink } from '../src/audit/sink';
-import { gatewayConfigFrom } from '../src/config';
 import { EXPLORER_CSP } from '../src/landing-page';
-import { startGateway, type RunningGateway } from '../src/server';
+import { type RunningGateway } from '../src/server';
 import { startTestStack, type TestStack } from '../src/testing';
 import { chromiumAvailable, visit } from './chromium';
 import { errorCodes, postJson } from './support';
@@ -36,18 +35,7 @@ beforeAll(async () => {
 afterAll(async () => graph?.stop());
 
 function gatewayWith(env: Record<string, string>, auditSink = new MemoryAuditSink()): Promise<RunningGateway> {
-  return startGateway(
-    gatewayConfigFrom({
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      JWT_SECRET: graph.jwtSecret,
-      INTERNAL_TOKEN_SECRET: graph.internalTokenSecret,
-      IDENTITY_URL: graph.subgraphUrl('identity'),
-      INCIDENTS_URL: graph.subgraphUrl('incidents'),
-      ...env,
-    }),
-    { defaultMetrics: false, auditSink },
-  );
+  return graph.startGateway({ ...env }, { defaultMetrics: false, auditSink });
 }
 
 const EXTERNAL_URL = /https?:\/\/|(?:src|href)\s*=\s*["']?\/\//i;

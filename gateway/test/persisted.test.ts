@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { gatewayConfigFrom, DEFAULT_MANIFEST_PATH } from '../src/config';
+import { DEFAULT_MANIFEST_PATH } from '../src/config';
 import { readManifest } from '../src/persisted';
-import { startGateway, type RunningGateway } from '../src/server';
+import { type RunningGateway } from '../src/server';
 import { startTestStack, type TestStack } from '../src/testing';
 import {
   deleteRedisKeys,
@@ -122,20 +122,7 @@ describe('a persisted-only partner key', () => {
 
 describe('SAFELIST_MODE', () => {
   async function gatewayWith(mode: string): Promise<RunningGateway> {
-    return startGateway(
-      gatewayConfigFrom({
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        NODE_ENV: 'test',
-        JWT_SECRET: graph.jwtSecret,
-        INTERNAL_TOKEN_SECRET: graph.internalTokenSecret,
-        IDENTITY_URL: graph.subgraphUrl('identity'),
-        INCIDENTS_URL: graph.subgraphUrl('incidents'),
-        SAFELIST_MODE: mode,
-        RATE_LIMIT_ENABLED: 'false',
-      }),
-      { defaultMetrics: false },
-    );
+    return graph.startGateway({ NODE_ENV: 'test', SAFELIST_MODE: mode, RATE_LIMIT_ENABLED: 'false' });
   }
   const ME = { query: `{ me { username } }` };
 
@@ -192,21 +179,7 @@ withRedis('APQ in Redis (REDIS_URL)', () => {
 
   it('is shared by gateway replicas', async () => {
     for (let i = 0; i < 2; i += 1) {
-      gateways.push(
-        await startGateway(
-          gatewayConfigFrom({
-            PORT: '0',
-            LOG_LEVEL: 'silent',
-            JWT_SECRET: graph.jwtSecret,
-            INTERNAL_TOKEN_SECRET: graph.internalTokenSecret,
-            IDENTITY_URL: graph.subgraphUrl('identity'),
-            INCIDENTS_URL: graph.subgraphUrl('incidents'),
-            REDIS_URL: TEST_REDIS_URL,
-            REDIS_KEY_PREFIX: prefix,
-          }),
-          { defaultMetrics: false },
-        ),
-      );
+      gateways.push(await graph.startGateway({ REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix }));
     }
     const [first, second] = gateways as [RunningGateway, RunningGateway];
     const query = `query RedisApq { me { username } }`;

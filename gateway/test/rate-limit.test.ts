@@ -3,9 +3,8 @@ import { anonymousPrincipal } from '@socgraph/shared';
 import { testPrincipal } from '@socgraph/shared/testing';
 import { Redis } from 'ioredis';
 import { MemoryAuditSink } from '../src/audit/sink';
-import { gatewayConfigFrom } from '../src/config';
 import { createRateLimiter, MemoryBucketStore, RedisBucketStore } from '../src/rate-limit';
-import { startGateway, type RunningGateway } from '../src/server';
+import { type RunningGateway } from '../src/server';
 import { startTestStack, type TestStack } from '../src/testing';
 import { deleteRedisKeys, errorCodes, postJson, redisReachableSync, TEST_REDIS_URL } from './support';
 
@@ -73,18 +72,7 @@ describe('per-key limits', () => {
       admin,
     );
     const { secret, apiKey } = created.body.data!.createApiKey;
-    const gateway = await startGateway(
-      gatewayConfigFrom({
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        JWT_SECRET: graph.jwtSecret,
-        INTERNAL_TOKEN_SECRET: graph.internalTokenSecret,
-        IDENTITY_URL: graph.subgraphUrl('identity'),
-        INCIDENTS_URL: graph.subgraphUrl('incidents'),
-        API_KEY_RATE_LIMITS: `default=10000/10000,${apiKey.id}=1/2`,
-      }),
-      { defaultMetrics: false },
-    );
+    const gateway = await graph.startGateway({ API_KEY_RATE_LIMITS: `default=10000/10000,${apiKey.id}=1/2` });
     try {
       const codes: string[][] = [];
       for (let i = 0; i < 3; i += 1) {
@@ -151,20 +139,11 @@ withRedis('buckets in Redis (REDIS_URL)', () => {
   it('limit through a gateway started with REDIS_URL', async () => {
     let gateway: RunningGateway | null = null;
     try {
-      gateway = await startGateway(
-        gatewayConfigFrom({
-          PORT: '0',
-          LOG_LEVEL: 'silent',
-          JWT_SECRET: graph.jwtSecret,
-          INTERNAL_TOKEN_SECRET: graph.internalTokenSecret,
-          IDENTITY_URL: graph.subgraphUrl('identity'),
-          INCIDENTS_URL: graph.subgraphUrl('incidents'),
-          REDIS_URL: TEST_REDIS_URL,
-          REDIS_KEY_PREFIX: prefix,
-          RATE_LIMITS: 'anonymous=0.1/2',
-        }),
-        { defaultMetrics: false },
-      );
+      gateway = await graph.startGateway({
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_KEY_PREFIX: prefix,
+        RATE_LIMITS: 'anonymous=0.1/2',
+      });
       const login = { query: `mutation { login(username: "nobody", password: "x") { token } }` };
       const codes = [];
       for (let i = 0; i < 3; i += 1) codes.push(errorCodes(await postJson(gateway.graphqlUrl, login)));

@@ -1,6 +1,4 @@
-import { gatewayConfigFrom } from '../src/config';
 import { tagRbacOffSource } from '../src/principal-resolver';
-import { startGateway } from '../src/server';
 import { postGraphQL } from '../src/testing';
 import { identityAndProbeSupergraph, startProbeGraph, type ProbeGraph } from './probe';
 import { errorCodes } from './support';
@@ -74,16 +72,8 @@ describe('one subgraph down', () => {
 describe('graceful shutdown', () => {
   it('finishes in-flight requests, refuses new ones, and turns readiness off first', async () => {
     const { graph, probe } = probeGraph;
-    const gateway = await startGateway(
-      gatewayConfigFrom({
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        JWT_SECRET: graph.jwtSecret,
-        INTERNAL_TOKEN_SECRET: graph.internalTokenSecret,
-        IDENTITY_URL: graph.subgraphUrl('identity'),
-        SUBGRAPH_TIMEOUT_MS: '5000',
-        SHUTDOWN_DELAY_MS: '200',
-      }),
+    const gateway = await graph.startGateway(
+      { SUBGRAPH_TIMEOUT_MS: '5000', SHUTDOWN_DELAY_MS: '200' },
       {
         supergraphSdl: identityAndProbeSupergraph(),
         subgraphUrls: { probe: probe.url },

@@ -1,4 +1,4 @@
-import type { ServiceClient } from '@socgraph/shared';
+import { RECORD_AUTH_EVENTS, type AuthEventPayload, type AuthEventType, type ServiceClient } from '@socgraph/shared';
 
 /**
  * Where the gateway's API access log, rate-limit violations and auth events go. The audit
@@ -58,23 +58,17 @@ export interface RateLimitViolationEntry {
   retryAfterSeconds: number;
 }
 
-/** An authentication event only the gateway sees (`AuthEventInput`); never holds a token or key secret. */
-export interface AuthEventEntry {
-  /** A UUID picked here: redelivery stores nothing. */
-  id: string;
-  occurredAt: string;
-  eventType: 'TOKEN_REFUSED' | 'SESSION_EXPIRED' | 'API_KEY_USED';
-  status: 'SUCCESS' | 'FAILURE';
-  userId: string | null;
-  username: string | null;
-  /** The end client's address (TRUSTED_PROXIES applied, as in the access log). */
-  ipAddress: string | null;
-  userAgent: string | null;
-  sessionId: string | null;
+/**
+ * An authentication event only the gateway sees: the same `AuthEventInput` every producer
+ * sends (shared `AuthEventPayload`), narrowed to the gateway's kinds. Never holds a token or key
+ * secret; `ipAddress` is the end client's (TRUSTED_PROXIES applied, as in the access log).
+ */
+export type AuthEventEntry = Omit<AuthEventPayload, 'eventType' | 'details' | 'source'> & {
+  eventType: Extract<AuthEventType, 'TOKEN_REFUSED' | 'SESSION_EXPIRED' | 'API_KEY_USED'>;
   /** `reason`, `requestId`, `apiKeyId`, `clientName`, `keyPrefix` as they apply. */
   details: Record<string, string>;
   source: 'gateway';
-}
+};
 
 export interface AuditSink {
   recordApiAccess(entries: readonly ApiAccessEntry[]): Promise<void>;
@@ -127,10 +121,6 @@ export const RECORD_API_ACCESS = `mutation GatewayRecordApiAccess($entries: [Api
 
 export const RECORD_RATE_LIMIT_VIOLATIONS = `mutation GatewayRecordRateLimitViolations($entries: [RateLimitViolationInput!]!) {
   _recordRateLimitViolations(entries: $entries)
-}`;
-
-export const RECORD_AUTH_EVENTS = `mutation GatewayRecordAuthEvents($entries: [AuthEventInput!]!) {
-  _recordAuthEvents(entries: $entries)
 }`;
 
 /** Posts batches straight to the audit subgraph (not through the supergraph) as the gateway's service principal. */

@@ -16,10 +16,11 @@ export interface AuditDelivery {
   authEvents(events: readonly AuthEventPayload[]): Promise<void>;
 }
 
-const RECORD_AUDIT_ENTRIES = `mutation RelayRecordAuditEntries($entries: [AuditEntryInput!]!) {
+/** The audit subgraph's internal mutations, shared by every producer (relays, the gateway). */
+export const RECORD_AUDIT_ENTRIES = `mutation RecordAuditEntries($entries: [AuditEntryInput!]!) {
   _recordAuditEntries(entries: $entries)
 }`;
-const RECORD_AUTH_EVENTS = `mutation RelayRecordAuthEvents($entries: [AuthEventInput!]!) {
+export const RECORD_AUTH_EVENTS = `mutation RecordAuthEvents($entries: [AuthEventInput!]!) {
   _recordAuthEvents(entries: $entries)
 }`;
 
