@@ -6,6 +6,7 @@ import { auditConfigFrom } from './config';
 import { createAuditContext } from './context';
 import { auditEntities } from './entities';
 import { resolvers } from './resolvers';
+import { RetentionScheduler } from './retention-scheduler';
 
 export const SUBGRAPH_NAME = 'audit';
 
@@ -35,6 +36,7 @@ export const auditSubgraph = defineSubgraph({
   entities: auditEntities,
   config: auditConfigFrom,
   createContext: createAuditContext,
+  jobs: (deps) => [new RetentionScheduler(deps)],
   audit: {
     delivery: inProcessDelivery,
     resources: {
