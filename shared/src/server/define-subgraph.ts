@@ -29,7 +29,7 @@ export interface SubgraphDefinition<TConfig extends CommonConfig, TContext exten
   createContext: (deps: { dataSource: DataSource; config: TConfig }, base: SubgraphContext) => TContext;
   seedDemo?: SubgraphService['seedDemo'];
   /** Background work the subgraph's process runs (schedulers), started after the server, stopped before it. */
-  jobs?: (deps: { dataSource: DataSource; config: TConfig; logger: Logger }) => BackgroundJob[];
+  jobs?: (deps: JobDeps<TConfig>) => BackgroundJob[];
   /**
    * The audit trail is on for every subgraph (each public mutation leaves one entry, see
    * audit/mutation-audit.ts; its migration adds the outbox and capture triggers). This only
@@ -47,6 +47,14 @@ export interface BackgroundJob {
   name: string;
   start(): void;
   stop(): Promise<void>;
+}
+
+export interface JobDeps<TConfig> {
+  dataSource: DataSource;
+  config: TConfig;
+  logger: Logger;
+  /** Pass as `onOutboxWrite` to `runAudited`, so a job's audit entry is delivered at once. */
+  nudgeAuditRelay: () => void;
 }
 
 export interface DefinedSubgraph extends SubgraphService {
@@ -125,7 +133,8 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
         });
         relay = startedRelay;
         startedRelay.start();
-        const jobs = definition.jobs?.({ dataSource, config, logger }) ?? [];
+        const jobs =
+          definition.jobs?.({ dataSource, config, logger, nudgeAuditRelay: () => startedRelay.nudge() }) ?? [];
         for (const job of jobs) job.start();
         return {
           ...running,

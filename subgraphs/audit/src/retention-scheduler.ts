@@ -17,6 +17,8 @@ export interface RetentionSchedulerOptions {
   dataSource: DataSource;
   config: AuditConfig;
   logger: Logger;
+  /** Delivers the run's audit entry at once instead of at the relay's next poll. */
+  nudgeAuditRelay?: () => void;
 }
 
 /**
@@ -134,11 +136,11 @@ export class RetentionScheduler implements BackgroundJob {
 
   /** The run with its one audit entry, as the runRetention mutation would leave it. */
   private audited(): Promise<RetentionResult[]> {
-    const { dataSource, config, logger } = this.options;
+    const { dataSource, config, logger, nudgeAuditRelay } = this.options;
     const principal = servicePrincipal(SCHEDULER_NAME);
     const requestId = randomUUID();
     return runAudited(
-      { subgraph: 'audit', dataSource, logger },
+      { subgraph: 'audit', dataSource, logger, ...(nudgeAuditRelay ? { onOutboxWrite: nudgeAuditRelay } : {}) },
       {
         action: 'runRetention',
         principal,
