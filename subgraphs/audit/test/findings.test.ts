@@ -8,6 +8,39 @@ beforeAll(async () => {
 afterAll(async () => audit?.stop());
 
 describe('security incidents, network flows and data-validation issues', () => {
+  it('groups existing security events into an incident that names what they touched', async () => {
+    const events = (await audit.dataSource.query(
+      `INSERT INTO audit.security_events (username, event_category, severity_level, threat_type, source_ip, target_resource)
+       VALUES ('mallory', 'AUTHENTICATION', 'HIGH', 'BRUTE_FORCE', '203.0.113.9', 'login'),
+              ('mallory', 'AUTHENTICATION', 'HIGH', 'BRUTE_FORCE', '203.0.113.9', 'api-keys')
+       RETURNING id::text AS id`,
+    )) as { id: string }[];
+    const CREATE = `mutation ($input: CreateSecurityIncidentInput!) {
+      createSecurityIncident(input: $input) { securityEventIds affectedResources { kind value } }
+    }`;
+    const created = await ok<{
+      createSecurityIncident: { securityEventIds: string[]; affectedResources: { kind: string; value: string }[] };
+    }>(
+      audit,
+      CREATE,
+      { input: { title: 'Guessing', severity: 'HIGH', securityEventIds: events.map((e) => e.id) } },
+      ANALYST,
+    );
+    expect(created.createSecurityIncident.securityEventIds).toEqual(events.map((e) => e.id));
+    expect(created.createSecurityIncident.affectedResources).toEqual([
+      { kind: 'user', value: 'mallory' },
+      { kind: 'ip', value: '203.0.113.9' },
+      { kind: 'resource', value: 'login' },
+      { kind: 'resource', value: 'api-keys' },
+    ]);
+    const unknown = await audit.query(
+      CREATE,
+      { input: { title: 'Nothing', severity: 'LOW', securityEventIds: ['999999'] } },
+      ANALYST,
+    );
+    expect(unknown.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+
   it('are stored, listed for auditors, and resolved by analysts with notes and a false-positive flag', async () => {
     await ok(
       audit,

@@ -91,6 +91,11 @@ function port(value: number | null | undefined, field: string): number | null {
   return n;
 }
 
+interface AffectedResource {
+  kind: 'user' | 'ip' | 'resource';
+  value: string;
+}
+
 /** Security incidents, network flows and data-validation issues: stored, listed, resolved by analysts. */
 export class FindingService extends ScopedService<AuditScope> {
   private requireResolver(): void {
@@ -105,6 +110,7 @@ export class FindingService extends ScopedService<AuditScope> {
       return String(n);
     });
     if (eventIds.length > 1000) throw badUserInput('At most 1000 events', 'input.securityEventIds');
+    const affectedResources = await this.resourcesOfEvents(eventIds);
     const repo = this.dataSource.getRepository(SecurityIncidentEntity);
     const saved = await repo.save({
       title: text(input.title, 'input.title', LONG),
@@ -112,13 +118,41 @@ export class FindingService extends ScopedService<AuditScope> {
       severity: severity(input.severity, 'input.severity'),
       status: 'OPEN',
       incidentType: optionalText(input.incidentType, 'input.incidentType', { max: 50 }),
-      affectedResources: [],
+      affectedResources,
       securityEventIds: eventIds,
       assignedTo: optionalText(input.assignedTo, 'input.assignedTo', NAME),
       falsePositive: false,
       detectedAt: new Date(),
     });
     return repo.findOneByOrFail({ id: saved.id });
+  }
+
+  /**
+   * What the grouped events touched: the distinct users, source addresses and targets, so an
+   * incident says what it is about without opening every event. Unknown ids are refused.
+   */
+  private async resourcesOfEvents(eventIds: readonly string[]): Promise<AffectedResource[]> {
+    if (eventIds.length === 0) return [];
+    const rows = (await this.dataSource.query(
+      `SELECT id::text AS id, username, host(source_ip) AS source_ip, target_resource
+         FROM audit.security_events WHERE id = ANY($1::bigint[])`,
+      [eventIds],
+    )) as { id: string; username: string | null; source_ip: string | null; target_resource: string | null }[];
+    const found = new Set(rows.map((r) => r.id));
+    const missing = eventIds.filter((id) => !found.has(id));
+    if (missing.length) {
+      throw badUserInput(`Unknown security events: ${missing.slice(0, 10).join(', ')}`, 'input.securityEventIds');
+    }
+    const resources = new Map<string, AffectedResource>();
+    const add = (kind: AffectedResource['kind'], value: string | null): void => {
+      if (value) resources.set(`${kind}:${value}`, { kind, value });
+    };
+    for (const row of rows) {
+      add('user', row.username);
+      add('ip', row.source_ip);
+      add('resource', row.target_resource);
+    }
+    return [...resources.values()];
   }
 
   async resolveIncident(input: ResolveFindingInput & { status?: string | null }): Promise<SecurityIncidentRow> {
