@@ -43,6 +43,12 @@ const SCENARIOS: { name: string; query: string; variables?: Record<string, unkno
     query: `query ($first: Int) { alerts(first: $first) { totalCount edges { node { id name severity tags { name } iocs { value } assignee { username } customer { name } } } } }`,
     variables: { first: 50 },
   },
+  {
+    // The write path: the comment, its audit entry in the outbox, the relay, audit's chain append.
+    name: 'comment',
+    query: `mutation ($id: ID!) { addAlertComment(alertId: $id, comment: "bench") { id } }`,
+    variables: { id: '1' },
+  },
 ];
 
 async function seed(
@@ -182,6 +188,15 @@ async function main(): Promise<void> {
           String(result.non2xx).padStart(8),
         ].join(' '),
       );
+      if (scenario.query.startsWith('mutation')) {
+        // The trail keeps up when little waits in the outbox right after the load stops.
+        const pending = (await incidents.auditRelay?.pending()) ?? 0;
+        const started = Date.now();
+        await incidents.auditRelay?.flush(60_000);
+        console.log(
+          `           audit outbox: ${pending} entries waiting at the end, delivered in ${Date.now() - started} ms`,
+        );
+      }
     }
   } finally {
     await stack.stop();
