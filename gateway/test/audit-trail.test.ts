@@ -189,15 +189,19 @@ describe('the audit trail of mutations', () => {
     });
     expect(entryOf(missing).details).toMatchObject({ error: { code: 'NOT_FOUND' } });
 
-    // Readers see the same entries through the graph, and the chain verifies.
-    const read = await stack.gql<{ auditLog: { edges: { node: { action: string; requestId: string } }[] } }>(
-      `{ auditLog(first: 5, filter: { action: "updateAlertStatus" }) { edges { node { action requestId } } } }`,
-      {},
-      admin,
-    );
-    expect(read.body.data?.auditLog.edges.map((e) => e.node.requestId)).toEqual(
+    // Readers see the same entries through the graph, found by the request that made them, and the chain verifies.
+    const READ = `query ($filter: AuditFilter) { auditLog(first: 5, filter: $filter) { edges { node { action requestId status } } } }`;
+    type Read = { auditLog: { edges: { node: { action: string; requestId: string; status: string } }[] } };
+    const byAction = await stack.gql<Read>(READ, { filter: { action: 'updateAlertStatus' } }, admin);
+    expect(byAction.body.data?.auditLog.edges.map((e) => e.node.requestId)).toEqual(
       expect.arrayContaining([status.requestId, missing.requestId]),
     );
+    const forRequest = await stack.gql<Read>(READ, { filter: { requestId: missing.requestId } }, admin);
+    expect(forRequest.body.data?.auditLog.edges.map((e) => e.node)).toEqual([
+      { action: 'updateAlertStatus', requestId: missing.requestId, status: 'failure' },
+    ]);
+    const failures = await stack.gql<Read>(READ, { filter: { status: 'FAILURE', source: 'incidents' } }, admin);
+    expect(failures.body.data?.auditLog.edges.map((e) => e.node.requestId)).toEqual([missing.requestId]);
     const verified = await stack.gql<{ verifyAuditChain: { valid: boolean } }>(
       `{ verifyAuditChain(chain: AUDIT_LOG) { valid } }`,
       {},

@@ -1,10 +1,12 @@
 import { AuditInitial1764000000000 } from './1764000000000-AuditInitial';
 import { AuditAuditOutbox1764200000000 } from './1764200000000-AuditAuditOutbox';
 import { AuditRetentionArchive1764300000000 } from './1764300000000-AuditRetentionArchive';
+import { AuditLogRequestIndex1764400000000 } from './1764400000000-AuditLogRequestIndex';
 
 /** audit's migrations, oldest first. */
 export const auditMigrations = [
   AuditInitial1764000000000,
   AuditAuditOutbox1764200000000,
   AuditRetentionArchive1764300000000,
+  AuditLogRequestIndex1764400000000,
 ];

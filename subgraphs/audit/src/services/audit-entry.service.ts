@@ -36,6 +36,9 @@ export interface AuditFilter {
   action?: string | null;
   resourceType?: string | null;
   resourceId?: string | null;
+  status?: string | null;
+  requestId?: string | null;
+  source?: string | null;
   from?: Date | null;
   to?: Date | null;
 }
@@ -96,6 +99,9 @@ export class AuditEntryService extends ScopedService<AuditScope> {
       .equals('action', filter?.action, 'filter.action', 100)
       .equals('resource_type', filter?.resourceType, 'filter.resourceType', 50)
       .equals('resource_id', filter?.resourceId, 'filter.resourceId')
+      .equals('status', filter?.status?.toLowerCase(), 'filter.status', 20)
+      .equals('request_id', filter?.requestId, 'filter.requestId', 64)
+      .equals('source', filter?.source, 'filter.source', 50)
       .period('created_at', filter?.from, filter?.to)
       .build();
     const query = this.dataSource
