@@ -229,6 +229,33 @@ describe('OutboxRelay', () => {
     ]);
   });
 
+  it('shares one outbox between replicas: two relays deliver each entry exactly once', async () => {
+    const audit = new MemoryAudit();
+    let deliveries = 0;
+    const counting: AuditDelivery = {
+      auditEntries: async (batch) => {
+        deliveries += batch.length;
+        await new Promise((resolve) => setTimeout(resolve, 5)); // hold the rows' locks a moment
+        await audit.auditEntries(batch);
+      },
+      authEvents: (batch) => audit.authEvents(batch),
+    };
+    for (let i = 0; i < 40; i += 1) await change(`replica-${i}`);
+    const small = (n: number) =>
+      new OutboxRelay({
+        subgraph: SCHEMA,
+        dataSource,
+        delivery: counting,
+        batchSize: n,
+        intervalMs: 10,
+        maxBackoffMs: 50,
+      });
+    await Promise.all([small(3).flush(5_000), small(4).flush(5_000)]);
+    expect(audit.stored.size).toBe(40);
+    expect(deliveries).toBe(40); // the row locks: no row went to both relays
+    expect(await relayFor(audit).pending()).toBe(0);
+  });
+
   it('holds back only the row audit refuses, with its error, and never drops it', async () => {
     const audit = new MemoryAudit();
     audit.refuse.add('poison');
