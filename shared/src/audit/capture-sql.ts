@@ -13,6 +13,9 @@
  * Triggers see every row a statement touches — cascades, bulk updates, raw SQL — so the trail
  * cannot miss a change the service code forgot to describe.
  */
+/** The transaction-local switch the triggers read; `runAudited` turns it on. */
+export const CAPTURE_SETTING = 'socgraph.audit_capture';
+
 export interface CapturedTableOptions {
   /** Columns whose values never enter the trail (their change is still shown, as "[redacted]"). */
   redact?: readonly string[];
@@ -65,7 +68,7 @@ export function auditOutboxTablesSql(schema: string): string[] {
        new_values jsonb;
        col text;
      BEGIN
-       IF coalesce(current_setting('socgraph.audit_capture', true), '') <> 'on' THEN
+       IF coalesce(current_setting('${CAPTURE_SETTING}', true), '') <> 'on' THEN
          RETURN NULL;
        END IF;
        IF TG_OP <> 'INSERT' THEN old_row := to_jsonb(OLD) - omitted; END IF;

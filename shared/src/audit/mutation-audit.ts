@@ -8,6 +8,7 @@ import type { GraphQLResolverMap } from '../graphql/resolvers';
 import type { Logger } from '../logger';
 import { requestTransaction } from '../db/request-transaction';
 import type { SubgraphContext } from '../server/subgraph-server';
+import { CAPTURE_SETTING } from './capture-sql';
 import {
   authEventPayload,
   writeOutbox,
@@ -26,6 +27,26 @@ import {
  * `failure` and the error code. Internal `_`-prefixed mutations (service-to-service deliveries
  * such as `_recordAuditEntries`) are not audited: they are the trail's own plumbing.
  */
+
+/** Anything with `query` (DataSource, EntityManager, QueryRunner). */
+interface Queryable {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+/**
+ * Runs bulk work (a retention prune, an import) inside an audited change without capturing its
+ * rows one by one: the entry describes it instead (`describeAuditEntry`). Capture is restored
+ * afterwards, so the change's other rows are still captured; a rollback restores it too.
+ */
+export async function withoutChangeCapture<T>(tx: Queryable, work: () => Promise<T>): Promise<T> {
+  const rows = (await tx.query(`SELECT current_setting('${CAPTURE_SETTING}', true) AS mode`)) as {
+    mode: string | null;
+  }[];
+  await tx.query(`SELECT set_config('${CAPTURE_SETTING}', 'off', true)`);
+  const result = await work();
+  await tx.query(`SELECT set_config('${CAPTURE_SETTING}', $1, true)`, [rows[0]?.mode ?? '']);
+  return result;
+}
 
 /** How a changed table names the resource in the trail: its GraphQL type, and the column holding its id. */
 export interface AuditedResource {
@@ -270,7 +291,7 @@ export async function runAudited<T>(
     const result = await storage.run(state, () =>
       requestTransaction.run(dataSource, work, {
         begin: async (runner) => {
-          await runner.query(`SELECT set_config('socgraph.audit_capture', 'on', true)`);
+          await runner.query(`SELECT set_config('${CAPTURE_SETTING}', 'on', true)`);
         },
         beforeCommit: async (runner, value) => {
           const changes = await takeCapturedChanges(runner, subgraph);

@@ -8,6 +8,7 @@ import {
   parseIntId,
   requireAdmin,
   ScopedService,
+  withoutChangeCapture,
 } from '@socgraph/shared';
 import type { EntityManager } from 'typeorm';
 import type { AuditScope } from '../context';
@@ -160,7 +161,7 @@ export class RetentionService extends ScopedService<AuditScope> {
       const plan = planOf(policy, now);
       const chain = PRUNABLE[policy.tableName];
       const counts = await this.dataSource.transaction(async (tx) => {
-        const moved = await withoutCapture(tx, async () => {
+        const moved = await withoutChangeCapture(tx, async () => {
           const hot = chain ? await pruneChain(tx, chain, plan, dryRun) : await pruneTable(tx, plan, dryRun);
           const purged = await purgeArchive(tx, plan, dryRun);
           return { deleted: hot.deleted + purged, archived: hot.archived };
@@ -188,21 +189,6 @@ export class RetentionService extends ScopedService<AuditScope> {
     const row = n === null ? null : await this.dataSource.getRepository(RetentionPolicyEntity).findOneBy({ id: n });
     return orNotFound(row, 'RetentionPolicy', id);
   }
-}
-
-/**
- * Bulk moves would put one capture row per deleted row into the mutation's entry (and memory);
- * the entry reports the counts instead. Restored afterwards so the policy update is still
- * captured; on failure the (sub)transaction's rollback restores it.
- */
-async function withoutCapture<T>(tx: EntityManager, work: () => Promise<T>): Promise<T> {
-  const rows = (await tx.query(`SELECT current_setting('socgraph.audit_capture', true) AS mode`)) as {
-    mode: string | null;
-  }[];
-  await tx.query(`SELECT set_config('socgraph.audit_capture', 'off', true)`);
-  const result = await work();
-  await tx.query(`SELECT set_config('socgraph.audit_capture', $1, true)`, [rows[0]?.mode ?? '']);
-  return result;
 }
 
 async function count(tx: EntityManager, sql: string, params: unknown[]): Promise<number> {
