@@ -2,15 +2,16 @@ import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   countErrorCode,
+  createReporterMetrics,
   createServiceMetrics,
   DURATION_BUCKETS,
+  type BatchReporter,
   type Logger,
   type Principal,
   type RequestFinished,
   type ServiceMetrics,
 } from '@socgraph/shared';
-import { Counter, Gauge, Histogram } from 'prom-client';
-import type { BatchReporter } from './audit/reporter';
+import { Counter, Histogram } from 'prom-client';
 import type { ApiAccessEntry } from './audit/sink';
 
 /**
@@ -61,16 +62,7 @@ export function createGatewayMetrics(options: { knownOperations: Iterable<string
     defaultMetrics: options.defaultMetrics ?? true,
   });
   const registers = [base.registry];
-  const reporters = new Map<string, Pick<BatchReporter<unknown>, 'size'>>();
-  new Gauge({
-    name: 'report_buffer_size',
-    help: 'Records waiting for delivery to audit (access log, rate-limit violations).',
-    labelNames: ['reporter'] as const,
-    registers,
-    collect() {
-      for (const [name, reporter] of reporters) this.set({ reporter: name }, reporter.size);
-    },
-  });
+  const reporters = createReporterMetrics(base.registry);
   const metrics: GatewayMetrics = {
     ...base,
     subgraphFetchDuration: new Histogram({
@@ -92,15 +84,8 @@ export function createGatewayMetrics(options: { knownOperations: Iterable<string
       labelNames: ['code'] as const,
       registers,
     }),
-    reporterDropped: new Counter({
-      name: 'report_dropped_total',
-      help: 'Records dropped before reaching audit (buffer full, retries exhausted).',
-      labelNames: ['reporter', 'reason'] as const,
-      registers,
-    }),
-    watchReporter(name, reporter) {
-      reporters.set(name, reporter);
-    },
+    reporterDropped: reporters.dropped,
+    watchReporter: reporters.watch,
   };
   return metrics;
 }

@@ -19,12 +19,12 @@ import {
   sendJson,
   servicePrincipal,
   signInternalToken,
+  type BatchReporter,
   type Logger,
 } from '@socgraph/shared';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Redis } from 'ioredis';
 import { authEventRecorder } from './audit/auth-events';
-import type { BatchReporter } from './audit/reporter';
 import { auditReporting } from './audit/reporting';
 import type { ApiAccessEntry, AuditSink, AuthEventEntry, RateLimitViolationEntry } from './audit/sink';
 import { isSubgraphName, subgraphUrlOf, type GatewayConfig } from './config';

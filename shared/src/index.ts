@@ -26,3 +26,5 @@ export * from './audit/capture-sql';
 export * from './audit/outbox';
 export * from './audit/outbox-relay';
 export * from './audit/mutation-audit';
+export * from './reporting/batch-reporter';
+export * from './reporting/reporter-metrics';

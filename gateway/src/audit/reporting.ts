@@ -1,7 +1,6 @@
-import { createServiceClient, type Logger } from '@socgraph/shared';
+import { BatchReporter, createServiceClient, type Logger } from '@socgraph/shared';
 import type { GatewayConfig } from '../config';
 import type { GatewayMetrics } from '../observability';
-import { BatchReporter } from './reporter';
 import {
   graphqlAuditSink,
   noopAuditSink,

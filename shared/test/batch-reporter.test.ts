@@ -1,0 +1,62 @@
+import { BatchReporter, type DropReason } from '../src';
+
+/**
+ * The shared BatchReporter's additions for long outages (the gateway's tests cover batching,
+ * retries and drops): capped retry delays, a stop that does not wait out a retry, and records
+ * added after stop counted rather than held.
+ */
+describe('BatchReporter', () => {
+  it('caps retry delays, so an outage is retried at a steady pace', async () => {
+    const attempts: number[] = [];
+    const reporter = new BatchReporter<number>({
+      name: 'test',
+      maxBuffer: 10,
+      batchSize: 10,
+      flushIntervalMs: 1,
+      maxRetries: 6,
+      retryBaseMs: 10,
+      maxRetryDelayMs: 20,
+      send: async () => {
+        attempts.push(Date.now());
+        if (attempts.length < 6) throw new Error('down');
+      },
+    });
+    reporter.add(1);
+    const started = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await reporter.flush();
+    // Uncapped: 10 + 20 + 40 + 80 + 160 ms of waiting; capped: 10 + 20 * 4.
+    expect(attempts).toHaveLength(6);
+    expect(Date.now() - started).toBeLessThan(250);
+    expect(reporter.delivered).toBe(1);
+    await reporter.stop();
+  });
+
+  it('stops without waiting out a retry, and counts what it gives up and what comes later', async () => {
+    const drops: string[] = [];
+    let attempts = 0;
+    const reporter = new BatchReporter<number>({
+      name: 'test',
+      maxBuffer: 10,
+      batchSize: 1,
+      flushIntervalMs: 1,
+      retryBaseMs: 60_000,
+      send: async () => {
+        attempts += 1;
+        throw new Error('down');
+      },
+      onDrop: (count: number, reason: DropReason) => drops.push(`${count}:${reason}`),
+    });
+    reporter.add(1);
+    reporter.add(2);
+    while (attempts < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    const started = Date.now();
+    await reporter.stop(50);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(attempts).toBe(1);
+    reporter.add(3);
+    expect(drops.sort()).toEqual(['1:retries_exhausted', '1:retries_exhausted', '1:stopped']);
+    expect(reporter.dropped).toBe(3);
+  });
+});
