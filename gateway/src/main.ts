@@ -1,4 +1,4 @@
-import { ConfigError, createLogger } from '@socgraph/shared';
+import { ConfigError } from '@socgraph/shared';
 import { gatewayConfigFrom } from './config';
 import { startGateway } from './server';
 
@@ -6,8 +6,9 @@ import { startGateway } from './server';
 async function main(): Promise<void> {
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
   const config = gatewayConfigFrom(process.env);
-  const logger = createLogger('gateway', config.LOG_LEVEL);
-  const gateway = await startGateway(config, { logger });
+  // The gateway makes its own logger, which also ships its warnings to audit (LOG_SHIP_LEVEL).
+  const gateway = await startGateway(config);
+  const { logger } = gateway;
 
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -10,7 +10,7 @@ import {
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   createGraphQLHttpServer,
-  createLogger,
+  createShippingLogger,
   ErrorCode,
   isCodedError,
   listen,
@@ -21,11 +21,12 @@ import {
   signInternalToken,
   type BatchReporter,
   type Logger,
+  type LogShipper,
 } from '@socgraph/shared';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Redis } from 'ioredis';
 import { authEventRecorder } from './audit/auth-events';
-import { auditReporting } from './audit/reporting';
+import { auditReporting, auditSinkOf } from './audit/reporting';
 import type { ApiAccessEntry, AuditSink, AuthEventEntry, RateLimitViolationEntry } from './audit/sink';
 import { isSubgraphName, subgraphUrlOf, type GatewayConfig } from './config';
 import { httpPolicy } from './http-policy';
@@ -63,6 +64,7 @@ export type { GatewayContext } from './request-context';
 export interface StartGatewayOptions {
   /** The supergraph SDL; defaults to the file at config.SUPERGRAPH_PATH. */
   supergraphSdl?: string;
+  /** Default: the gateway's own, which also ships its warnings to audit (LOG_SHIP_LEVEL). */
   logger?: Logger;
   /** Replaces the in-memory principal cache (e.g. Redis, once REDIS_URL exists). */
   principalCache?: PrincipalCache;
@@ -71,7 +73,7 @@ export interface StartGatewayOptions {
   tagAccessSettings?: TagAccessSettingsSource;
   /** URLs of subgraphs config does not name (tests that compose their own supergraph). */
   subgraphUrls?: Record<string, string>;
-  /** Where the access log, rate-limit violations and auth events go; default per AUDIT_REPORTING. */
+  /** Where the access log, rate-limit violations, auth events and shipped log lines go; default per AUDIT_REPORTING. */
   auditSink?: AuditSink;
   /** The persisted-operation manifest; default read from PERSISTED_QUERIES_PATH. */
   manifest?: PersistedQueryManifest;
@@ -98,6 +100,10 @@ export interface RunningGateway {
   violations: BatchReporter<RateLimitViolationEntry>;
   /** Refused tokens, expired sessions and API key lookups on their way to audit. */
   authEvents: BatchReporter<AuthEventEntry>;
+  /** The gateway's logger: its own unless one was given. */
+  logger: Logger;
+  /** The gateway's own log lines on their way to audit; null with a given logger or nowhere to ship. */
+  logShipper: LogShipper | null;
   readiness: () => Promise<Readiness>;
   /** Stops taking requests, finishes the in-flight ones (up to SHUTDOWN_GRACE_MS), flushes reports. */
   stop: () => Promise<void>;
@@ -159,7 +165,11 @@ const limitOptionsOf = (config: GatewayConfig): LimitOptions => ({
 });
 
 export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}): Promise<RunningGateway> {
-  const logger = options.logger ?? createLogger('gateway', config.LOG_LEVEL);
+  const sink = auditSinkOf(config, options.auditSink);
+  // A logger of its own also ships its warnings where the reports go; a caller's logger is the caller's business.
+  const { logger, shipper: logShipper } = options.logger
+    ? { logger: options.logger, shipper: null }
+    : createShippingLogger('gateway', config, sink.recordLogs?.bind(sink) ?? null);
   const supergraphSdl = options.supergraphSdl ?? readSupergraph(config.SUPERGRAPH_PATH);
   const subgraphNames = subgraphNamesOf(supergraphSdl);
   const urlOf = (name: string): string | undefined =>
@@ -174,7 +184,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   // Read once at start: the hot path only looks ids up in a Map.
   const safelist = loadSafelist(config, options, logger);
   const metrics = createGatewayMetrics({ knownOperations: safelist.names, defaultMetrics: options.defaultMetrics });
-  const { accessLog, violations, authEvents } = auditReporting(config, metrics, logger, options.auditSink);
+  const { accessLog, violations, authEvents } = auditReporting(sink, config, metrics, logger);
+  logShipper?.observe({ dropped: metrics.reporterDropped, watch: metrics.watchReporter });
   const authEventLog = authEventRecorder({ reporter: authEvents, logger });
 
   const principals = createPrincipalResolver({
@@ -375,6 +386,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     running = await listen(httpServer, config.PORT, config.HOST);
   } catch (error) {
     await apollo.stop().catch(() => undefined);
+    await logShipper?.stop(1_000);
     await closeClients();
     throw error;
   }
@@ -395,6 +407,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     accessLog,
     violations,
     authEvents,
+    logger,
+    logShipper,
     readiness,
     stop: () =>
       (stopping ??= (async () => {
@@ -405,6 +419,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         await running.stop();
         supergraphLoaded = false;
         await Promise.all([accessLog.stop(), violations.stop(), authEvents.stop()]);
+        // Last, so what the others logged while stopping still ships.
+        await logShipper?.stop();
         await closeClients();
       })()),
   };

@@ -53,8 +53,9 @@ export interface TestStack {
   /** The first admin: `admin` with this password. Returns its id. */
   seedAdmin(password: string, username?: string): Promise<string>;
   /**
-   * Delivers everything on its way to audit now: the gateway's reports, then every subgraph's
-   * outbox (audit's own last, since storing the others' entries does not add to it).
+   * Delivers everything on its way to audit now: the gateway's reports and shipped log lines,
+   * then every subgraph's outbox (audit's own last, since storing the others' entries does not
+   * add to it). Subgraphs' shipped log lines arrive on their own: poll for them.
    */
   flushAudit(): Promise<void>;
   /**
@@ -109,6 +110,8 @@ export async function startTestStack(options: Partial<StackOptions> = {}): Promi
         // Tests fire requests faster than any person; rate-limit tests set their own limits.
         RATE_LIMITS: 'default=10000/10000',
         API_KEY_RATE_LIMITS: 'default=10000/10000',
+        // Log shipping is on where a test asks for it (`env: { LOG_SHIP_LEVEL: 'warn' }`).
+        LOG_SHIP_LEVEL: 'off',
         ...options.env,
       },
     });
@@ -183,6 +186,7 @@ export async function startTestStack(options: Partial<StackOptions> = {}): Promi
       const config = gatewayConfigFrom({
         PORT: '0',
         LOG_LEVEL: 'silent',
+        LOG_SHIP_LEVEL: 'off',
         JWT_SECRET: jwtSecret,
         INTERNAL_TOKEN_SECRET: internalTokenSecret,
         ...urls,
@@ -192,7 +196,12 @@ export async function startTestStack(options: Partial<StackOptions> = {}): Promi
     },
     async flushAudit() {
       const { gateway } = stack;
-      await Promise.all([gateway.accessLog.flush(), gateway.violations.flush(), gateway.authEvents.flush()]);
+      await Promise.all([
+        gateway.accessLog.flush(),
+        gateway.violations.flush(),
+        gateway.authEvents.flush(),
+        gateway.logShipper?.flush(),
+      ]);
       const running = [...stack.subgraphs.values()];
       for (const subgraph of running.filter((s) => s.name !== 'audit')) await subgraph.auditRelay?.flush();
       await stack.subgraphs.get('audit')?.auditRelay?.flush();

@@ -49,5 +49,11 @@ export const commonConfigSchema = z.object({
   AUDIT_RELAY_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
   AUDIT_RELAY_BATCH: z.coerce.number().int().min(1).max(1000).default(200),
   AUDIT_RELAY_MAX_BACKOFF_MS: z.coerce.number().int().positive().default(30_000),
+  /** A service's own log lines at or above this level also go to audit's application logs; `off`: stdout only. */
+  LOG_SHIP_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'off']).default('warn'),
+  LOG_SHIP_BUFFER: z.coerce.number().int().min(1).default(2000),
+  // Audit's `_recordLogs` takes at most 1000 lines per call.
+  LOG_SHIP_BATCH: z.coerce.number().int().min(1).max(1000).default(100),
+  LOG_SHIP_FLUSH_MS: z.coerce.number().int().positive().default(1000),
 });
 export type CommonConfig = z.infer<typeof commonConfigSchema>;

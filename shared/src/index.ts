@@ -28,3 +28,4 @@ export * from './audit/outbox-relay';
 export * from './audit/mutation-audit';
 export * from './reporting/batch-reporter';
 export * from './reporting/reporter-metrics';
+export * from './reporting/log-shipping';

@@ -16,29 +16,30 @@ export interface AuditReporting {
   authEvents: BatchReporter<AuthEventEntry>;
 }
 
+/** The sink AUDIT_REPORTING chooses, or the one given (tests). Its log lines go there too. */
+export function auditSinkOf(config: GatewayConfig, given?: AuditSink): AuditSink {
+  if (given) return given;
+  if (config.AUDIT_REPORTING !== 'audit') return noopAuditSink;
+  return graphqlAuditSink({
+    auditUrl: config.AUDIT_URL,
+    client: createServiceClient({
+      caller: 'gateway',
+      internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+      tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
+    }),
+  });
+}
+
 /**
- * The gateway's three reports to audit on one mechanism: the sink AUDIT_REPORTING chooses
- * (or the one given, in tests), each behind its own bounded, batching reporter whose buffer
- * size and drops are metrics.
+ * The gateway's three reports to audit on one mechanism: each behind its own bounded,
+ * batching reporter whose buffer size and drops are metrics.
  */
 export function auditReporting(
+  sink: AuditSink,
   config: GatewayConfig,
   metrics: GatewayMetrics,
   logger: Logger,
-  given?: AuditSink,
 ): AuditReporting {
-  const sink =
-    given ??
-    (config.AUDIT_REPORTING === 'audit'
-      ? graphqlAuditSink({
-          auditUrl: config.AUDIT_URL,
-          client: createServiceClient({
-            caller: 'gateway',
-            internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
-            tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
-          }),
-        })
-      : noopAuditSink);
   const reporter = <T>(name: string, send: (batch: T[]) => Promise<void>): BatchReporter<T> => {
     const created = new BatchReporter<T>({
       name,

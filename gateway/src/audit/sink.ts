@@ -1,4 +1,11 @@
-import { RECORD_AUTH_EVENTS, type AuthEventPayload, type AuthEventType, type ServiceClient } from '@socgraph/shared';
+import {
+  graphqlLogDelivery,
+  RECORD_AUTH_EVENTS,
+  type AuthEventPayload,
+  type AuthEventType,
+  type LogEntryPayload,
+  type ServiceClient,
+} from '@socgraph/shared';
 
 /**
  * Where the gateway's API access log, rate-limit violations and auth events go. The audit
@@ -74,6 +81,8 @@ export interface AuditSink {
   recordApiAccess(entries: readonly ApiAccessEntry[]): Promise<void>;
   recordRateLimitViolations(entries: readonly RateLimitViolationEntry[]): Promise<void>;
   recordAuthEvents(entries: readonly AuthEventEntry[]): Promise<void>;
+  /** The gateway's own shipped log lines (`_recordLogs`); a sink without it ships none. */
+  recordLogs?(entries: readonly LogEntryPayload[]): Promise<void>;
 }
 
 /** Used while there is no audit subgraph (AUDIT_REPORTING=off). */
@@ -88,6 +97,8 @@ export class MemoryAuditSink implements AuditSink {
   readonly apiAccess: ApiAccessEntry[] = [];
   readonly violations: RateLimitViolationEntry[] = [];
   readonly authEvents: AuthEventEntry[] = [];
+  /** Shipped log lines: kept apart from `deliveries` and `failNext`, which count the reports. */
+  readonly logs: LogEntryPayload[] = [];
   failNext = 0;
   deliveries = 0;
 
@@ -113,6 +124,10 @@ export class MemoryAuditSink implements AuditSink {
     this.deliver();
     this.authEvents.push(...entries);
   }
+
+  async recordLogs(entries: readonly LogEntryPayload[]): Promise<void> {
+    this.logs.push(...entries);
+  }
 }
 
 export const RECORD_API_ACCESS = `mutation GatewayRecordApiAccess($entries: [ApiAccessInput!]!) {
@@ -135,5 +150,6 @@ export function graphqlAuditSink(options: { auditUrl: string; client: ServiceCli
     async recordAuthEvents(entries) {
       await options.client.request(options.auditUrl, RECORD_AUTH_EVENTS, { entries });
     },
+    recordLogs: graphqlLogDelivery(options),
   };
 }

@@ -8,7 +8,9 @@ import { graphqlAuditDelivery, OutboxRelay, type AuditDelivery } from '../audit/
 import { ConfigError, configFields, loadConfig, type CommonConfig } from '../config';
 import { createSubgraphDataSource, databaseUrlFor } from '../db/data-source';
 import type { GraphQLResolverMap } from '../graphql/resolvers';
-import { createLogger, type Logger } from '../logger';
+import type { Logger } from '../logger';
+import { createShippingLogger, graphqlLogDelivery, type LogDelivery } from '../reporting/log-shipping';
+import { createReporterMetrics } from '../reporting/reporter-metrics';
 import { createServiceClient } from './service-client';
 import { startSubgraphServer, type SubgraphContext } from './subgraph-server';
 import type { SubgraphService, SubgraphStartOptions } from './subgraph-service';
@@ -39,6 +41,8 @@ export interface SubgraphDefinition<TConfig extends CommonConfig, TContext exten
     resources?: AuditResourceMap;
     /** Where the relay delivers; default the audit subgraph at AUDIT_URL. Audit itself delivers in-process. */
     delivery?: (deps: { dataSource: DataSource; config: TConfig }) => AuditDelivery;
+    /** Where the subgraph's own shipped log lines go (LOG_SHIP_LEVEL); default audit's `_recordLogs` at AUDIT_URL. */
+    logDelivery?: (deps: { dataSource: DataSource; config: TConfig }) => LogDelivery;
   };
 }
 
@@ -76,23 +80,27 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
         INTERNAL_TOKEN_SECRET: options.internalTokenSecret,
         JWT_SECRET: options.jwtSecret,
       });
-      const logger = options.logger ?? createLogger(`subgraph-${definition.name}`, config.LOG_LEVEL);
       const dataSource = createSubgraphDataSource({
         subgraph: definition.name,
         url: options.databaseUrl,
         entities: definition.entities,
       });
+      // A logger of its own also ships its warnings to audit; a caller's logger is the caller's business.
+      const logDelivery =
+        definition.audit?.logDelivery?.({ dataSource, config }) ??
+        (config.AUDIT_URL
+          ? graphqlLogDelivery({ auditUrl: config.AUDIT_URL, client: serviceClientOf(definition.name, config) })
+          : null);
+      const { logger, shipper: logShipper } = options.logger
+        ? { logger: options.logger, shipper: null }
+        : createShippingLogger(`subgraph-${definition.name}`, config, logDelivery);
       await dataSource.initialize();
       const delivery =
         definition.audit?.delivery?.({ dataSource, config }) ??
         (config.AUDIT_URL
           ? graphqlAuditDelivery({
               auditUrl: config.AUDIT_URL,
-              client: createServiceClient({
-                caller: definition.name,
-                internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
-                tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
-              }),
+              client: serviceClientOf(definition.name, config),
             })
           : null);
       let relay: OutboxRelay | null = null;
@@ -133,6 +141,7 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
         });
         relay = startedRelay;
         startedRelay.start();
+        if (logShipper && running.metrics) logShipper.observe(createReporterMetrics(running.metrics.registry));
         const jobs =
           definition.jobs?.({ dataSource, config, logger, nudgeAuditRelay: () => startedRelay.nudge() }) ?? [];
         for (const job of jobs) job.start();
@@ -144,15 +153,26 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
             await running.stop();
             await Promise.all(jobs.map((job) => job.stop()));
             await startedRelay.stop();
+            // Last before the database: audit stores its own lines through it.
+            await logShipper?.stop();
             await dataSource.destroy();
           },
         };
       } catch (error) {
+        await logShipper?.stop(1_000);
         await dataSource.destroy();
         throw error;
       }
     },
   };
+}
+
+function serviceClientOf(caller: string, config: CommonConfig) {
+  return createServiceClient({
+    caller,
+    internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+    tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
+  });
 }
 
 /**

@@ -1,5 +1,11 @@
 import path from 'node:path';
-import { defineSubgraph, servicePrincipal, type AuditDelivery } from '@socgraph/shared';
+import {
+  defineSubgraph,
+  LOG_SHIPPING_REQUEST_PREFIX,
+  servicePrincipal,
+  type AuditDelivery,
+  type LogDelivery,
+} from '@socgraph/shared';
 import type { DataSource } from 'typeorm';
 import type { AuditConfig } from './config';
 import { auditConfigFrom } from './config';
@@ -10,15 +16,19 @@ import { RetentionScheduler } from './retention-scheduler';
 
 export const SUBGRAPH_NAME = 'audit';
 
+type Deps = { dataSource: DataSource; config: AuditConfig };
+
+const serviceContext = (deps: Deps, requestId: string) =>
+  createAuditContext(deps, {
+    principal: servicePrincipal(SUBGRAPH_NAME),
+    requestId,
+    clientIp: null,
+    userAgent: null,
+  });
+
 /** Audit's own trail needs no network hop: its relay hands its outbox to the services that store everyone's. */
-function inProcessDelivery(deps: { dataSource: DataSource; config: AuditConfig }): AuditDelivery {
-  const relayContext = () =>
-    createAuditContext(deps, {
-      principal: servicePrincipal(SUBGRAPH_NAME),
-      requestId: 'audit-outbox-relay',
-      clientIp: null,
-      userAgent: null,
-    });
+function inProcessDelivery(deps: Deps): AuditDelivery {
+  const relayContext = () => serviceContext(deps, 'audit-outbox-relay');
   return {
     async auditEntries(entries) {
       await relayContext().entries.record(entries.map((e) => ({ ...e, occurredAt: new Date(e.occurredAt) })));
@@ -26,6 +36,15 @@ function inProcessDelivery(deps: { dataSource: DataSource; config: AuditConfig }
     async authEvents(events) {
       await relayContext().authEvents.record(events.map((e) => ({ ...e, occurredAt: new Date(e.occurredAt) })));
     },
+  };
+}
+
+/** Audit's own shipped log lines, stored as everyone's are. */
+function inProcessLogDelivery(deps: Deps): LogDelivery {
+  return async (entries) => {
+    await serviceContext(deps, `${LOG_SHIPPING_REQUEST_PREFIX}audit`).logs.record(
+      entries.map((e) => ({ ...e, occurredAt: new Date(e.occurredAt) })),
+    );
   };
 }
 
@@ -39,6 +58,7 @@ export const auditSubgraph = defineSubgraph({
   jobs: (deps) => [new RetentionScheduler(deps)],
   audit: {
     delivery: inProcessDelivery,
+    logDelivery: inProcessLogDelivery,
     resources: {
       security_events: 'SecurityEvent',
       security_incidents: 'SecurityIncident',
