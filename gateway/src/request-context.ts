@@ -1,7 +1,13 @@
 import type { IncomingMessage } from 'node:http';
-import { HttpError, rateLimited, signInternalToken, type Logger, type Principal } from '@socgraph/shared';
+import {
+  HttpError,
+  rateLimited,
+  signInternalToken,
+  type BatchReporter,
+  type Logger,
+  type Principal,
+} from '@socgraph/shared';
 import { GraphQLError } from 'graphql';
-import type { BatchReporter } from './audit/reporter';
 import type { RateLimitViolationEntry } from './audit/sink';
 import { newAccessInfo, type AccessInfo, type GatewayMetrics } from './observability';
 import {

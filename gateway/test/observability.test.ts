@@ -1,8 +1,13 @@
 import { Writable } from 'node:stream';
-import { createLogger, createServiceClient, startSubgraphServer, type SubgraphContext } from '@socgraph/shared';
+import {
+  BatchReporter,
+  createLogger,
+  createServiceClient,
+  startSubgraphServer,
+  type SubgraphContext,
+} from '@socgraph/shared';
 import { randomSecret } from '@socgraph/shared/testing';
 import { parse } from 'graphql';
-import { BatchReporter } from '../src/audit/reporter';
 import {
   graphqlAuditSink,
   MemoryAuditSink,

@@ -1,9 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Logger } from '@socgraph/shared';
+import type { BatchReporter, Logger } from '@socgraph/shared';
 import type { GatewayAuthEvent } from '../principal-resolver';
-import type { BatchReporter } from './reporter';
 import type { AuthEventEntry } from './sink';
 
 /**

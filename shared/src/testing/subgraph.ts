@@ -89,7 +89,8 @@ export async function startTestSubgraph(
     port: 0,
     internalTokenSecret,
     jwtSecret,
-    env: { LOG_LEVEL: 'silent', PASSWORD_SCRYPT_COST: '1024', ...env },
+    // Log shipping off, as in startTestStack: tests that want it turn it on.
+    env: { LOG_LEVEL: 'silent', LOG_SHIP_LEVEL: 'off', PASSWORD_SCRYPT_COST: '1024', ...env },
   });
   return {
     url: server.graphqlUrl,
