@@ -9,7 +9,7 @@ import path from 'node:path';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../gateway/src/config';
 import { DEFAULT_DATA_DIR, startStack, type RunningStack } from '../gateway/src/stack';
 import { ConfigError } from '../shared/src/config';
-import { playDemoActivity } from './demo-activity';
+import { playDemoActivity } from '../gateway/src/demo-activity';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 

@@ -152,7 +152,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       for (const service of services) {
         const started = subgraphs.get(service.name);
         if (service.seedDemo && started)
-          seedLines.push(...(await service.seedDemo(started.dataSource, options.seedDemo)));
+          seedLines.push(...(await service.seedDemo(started.dataSource, { env, ...options.seedDemo })));
       }
     }
 

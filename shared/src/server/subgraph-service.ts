@@ -29,6 +29,8 @@ export interface StartedSubgraph extends RunningSubgraph {
 export interface DemoSeedOptions {
   /** Password for every demo login. */
   password: string;
+  /** The settings the subgraph runs with (a seeder hashes and sizes as the service would). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface SubgraphService {

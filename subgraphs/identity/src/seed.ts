@@ -1,6 +1,7 @@
 import type { DemoSeedOptions } from '@socgraph/shared';
 import type { DataSource } from 'typeorm';
 import { CustomerEntity, RoleEntity, UserCustomerAccessEntity, UserEntity, UserTagAccessEntity } from './entities';
+import { identityConfigSchema } from './config';
 import { hashPassword } from './services/password';
 
 const DEMO_CUSTOMERS = [
@@ -42,7 +43,9 @@ const DEMO_USERS: [string, string, string[], number[]][] = [
 /** Seeds demo customers and logins when identity has no users yet. */
 export async function seedIdentityDemo(dataSource: DataSource, options: DemoSeedOptions): Promise<string[]> {
   if ((await dataSource.getRepository(UserEntity).count()) > 0) return [];
-  const passwordHash = await hashPassword(options.password, 32_768);
+  // The cost identity itself would hash with (tests and small machines lower it).
+  const cost = identityConfigSchema.shape.PASSWORD_SCRYPT_COST.parse(options.env?.PASSWORD_SCRYPT_COST || undefined);
+  const passwordHash = await hashPassword(options.password, cost);
   await dataSource.transaction(async (tx) => {
     await tx.getRepository(CustomerEntity).insert(DEMO_CUSTOMERS);
     const roles = await tx.getRepository(RoleEntity).find();
