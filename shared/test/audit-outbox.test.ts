@@ -1,5 +1,8 @@
+import DataLoader from 'dataloader';
+import { buildSchema, graphql } from 'graphql';
 import type { DataSource } from 'typeorm';
 import {
+  auditMutations,
   auditOutboxMigrationSql,
   createSubgraphDataSource,
   describeAuditEntry,
@@ -12,6 +15,8 @@ import {
   type AuditEntryPayload,
   type AuthEventPayload,
   type ChangeFacts,
+  type GraphQLResolverMap,
+  type SubgraphContext,
 } from '../src';
 import { createTestDatabase, testPrincipal, type TestDatabase } from '../src/testing';
 
@@ -169,6 +174,68 @@ describe('runAudited', () => {
     }[];
     expect(captured[0]?.n).toBe(0);
     expect(await outbox()).toEqual([]);
+  });
+});
+
+describe('auditMutations', () => {
+  // A small graph over the test table: one mutation renames and fails, another reads through the loader.
+  const schema = buildSchema(`
+    type Thing { id: Int! name: String! }
+    type Query { thing(id: Int!): Thing }
+    type Mutation { renameThenFail(id: Int!, name: String!): Thing, readThing(id: Int!): Thing }
+  `);
+  type Ctx = SubgraphContext & { loaders: { thingById: DataLoader<number, { id: number; name: string } | null> } };
+  const resolvers: GraphQLResolverMap<Ctx> = {
+    Mutation: {
+      renameThenFail: async (_: unknown, args: { id: number; name: string }, ctx: Ctx) => {
+        await dataSource.query(`UPDATE ${SCHEMA}.things SET name = $2 WHERE id = $1`, [args.id, args.name]);
+        await ctx.loaders.thingById.load(args.id); // cached: the renamed, uncommitted row
+        throw notFound('Thing', args.id);
+      },
+      readThing: (_: unknown, args: { id: number }, ctx: Ctx) => ctx.loaders.thingById.load(args.id),
+    },
+  };
+
+  it('a failed mutation leaves no rows it read inside its rolled-back transaction in the loaders', async () => {
+    const [thing] = (await dataSource.query(`INSERT INTO ${SCHEMA}.things (name) VALUES ('kettle') RETURNING id`)) as {
+      id: number;
+    }[];
+    const wrapped = auditMutations(resolvers, options) as { Mutation: Record<string, unknown> };
+    const rootValue = Object.fromEntries(
+      Object.entries(wrapped.Mutation).map(([field, resolve]) => [
+        field,
+        (args: unknown, ctx: Ctx, info: unknown) =>
+          (resolve as (p: unknown, a: unknown, c: Ctx, i: unknown) => unknown)(undefined, args, ctx, info),
+      ]),
+    );
+    const contextValue: Ctx = {
+      principal: testPrincipal(),
+      requestId: 'req-loaders',
+      clientIp: null,
+      userAgent: null,
+      loaders: {
+        thingById: new DataLoader(async (ids: readonly number[]) => {
+          const rows = (await dataSource.query(`SELECT id, name FROM ${SCHEMA}.things WHERE id = ANY($1)`, [ids])) as {
+            id: number;
+            name: string;
+          }[];
+          return ids.map((id) => rows.find((r) => r.id === id) ?? null);
+        }),
+      },
+    };
+    const result = await graphql({
+      schema,
+      source: `mutation ($id: Int!) { a: renameThenFail(id: $id, name: "teapot") { name } b: readThing(id: $id) { name } }`,
+      variableValues: { id: thing?.id },
+      rootValue,
+      contextValue,
+    });
+    expect(result.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(result.data?.b).toEqual({ name: 'kettle' });
+    expect((await entries()).map((e) => [e.action, e.status])).toEqual([
+      ['renameThenFail', 'failure'],
+      ['readThing', 'success'],
+    ]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import DataLoader from 'dataloader';
 import { getNamedType, isObjectType, type GraphQLFieldResolver, type GraphQLResolveInfo } from 'graphql';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { Principal } from '../auth/principal';
@@ -318,27 +319,49 @@ export async function runAudited<T>(
   }
 }
 
+/**
+ * A failed mutation rolled back, but its request's DataLoaders may still hold rows they read
+ * inside that transaction; later fields of the same operation must not see them. Loaders sit
+ * on the context or one level down (`context.loaders.*`).
+ */
+function forgetLoadedRows(context: object): void {
+  for (const value of Object.values(context)) {
+    if (value instanceof DataLoader) value.clearAll();
+    else if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      for (const inner of Object.values(value as Record<string, unknown>)) {
+        if (inner instanceof DataLoader) inner.clearAll();
+      }
+    }
+  }
+}
+
 function audited<TContext extends SubgraphContext>(
   field: string,
   resolve: GraphQLFieldResolver<unknown, TContext>,
   options: MutationAuditOptions,
 ): GraphQLFieldResolver<unknown, TContext> {
-  return (parent, args: Record<string, unknown>, context, info) =>
-    runAudited(
-      options,
-      {
-        action: field,
-        principal: context.principal,
-        requestId: context.requestId,
-        clientIp: context.clientIp,
-        userAgent: context.userAgent,
-        // The gateway names its fetches `<Operation>__<subgraph>__<n>`; the trail shows the client's name.
-        operationName: info.operation.name?.value.replace(/__[a-z0-9_]+__\d+$/, '') ?? null,
-        returnedType: getNamedType(info.returnType).name,
-        declared: (result) => declaredResource(info, args, result),
-      },
-      async () => (await resolve(parent, args, context, info)) as unknown,
-    );
+  return async (parent, args: Record<string, unknown>, context, info) => {
+    try {
+      return await runAudited(
+        options,
+        {
+          action: field,
+          principal: context.principal,
+          requestId: context.requestId,
+          clientIp: context.clientIp,
+          userAgent: context.userAgent,
+          // The gateway names its fetches `<Operation>__<subgraph>__<n>`; the trail shows the client's name.
+          operationName: info.operation.name?.value.replace(/__[a-z0-9_]+__\d+$/, '') ?? null,
+          returnedType: getNamedType(info.returnType).name,
+          declared: (result) => declaredResource(info, args, result),
+        },
+        async () => (await resolve(parent, args, context, info)) as unknown,
+      );
+    } catch (error) {
+      forgetLoadedRows(context);
+      throw error;
+    }
+  };
 }
 
 /** The subgraph's resolvers with every public Mutation field audited (see above). */
