@@ -321,16 +321,15 @@ export async function runAudited<T>(
 
 /**
  * A failed mutation rolled back, but its request's DataLoaders may still hold rows they read
- * inside that transaction; later fields of the same operation must not see them. Loaders sit
- * on the context or one level down (`context.loaders.*`).
+ * inside that transaction; later fields of the same operation must not see them. Loaders sit on
+ * the context or in plain objects below it (`context.loaders.*`, `context.socConfig.loaders.*`);
+ * class instances (services) are not searched.
  */
-function forgetLoadedRows(context: object): void {
-  for (const value of Object.values(context)) {
+function forgetLoadedRows(holder: object, depth = 0): void {
+  for (const value of Object.values(holder)) {
     if (value instanceof DataLoader) value.clearAll();
-    else if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-      for (const inner of Object.values(value as Record<string, unknown>)) {
-        if (inner instanceof DataLoader) inner.clearAll();
-      }
+    else if (depth < 3 && value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      forgetLoadedRows(value as object, depth + 1);
     }
   }
 }
