@@ -17,6 +17,7 @@ import {
   type AuthEventInput,
   type AuthEventPayload,
   type OutboxMessage,
+  type Queryable,
 } from './outbox';
 
 /**
@@ -28,11 +29,6 @@ import {
  * `failure` and the error code. Internal `_`-prefixed mutations (service-to-service deliveries
  * such as `_recordAuditEntries`) are not audited: they are the trail's own plumbing.
  */
-
-/** Anything with `query` (DataSource, EntityManager, QueryRunner). */
-interface Queryable {
-  query(sql: string, parameters?: unknown[]): Promise<unknown>;
-}
 
 /**
  * Runs bulk work (a retention prune, an import) inside an audited change without capturing its

@@ -3,7 +3,13 @@ import type { DataSource } from 'typeorm';
 import { requestTransaction } from '../db/request-transaction';
 import type { Logger } from '../logger';
 import { ServiceCallError, type ServiceClient } from '../server/service-client';
-import { outboxTable, type AuditEntryPayload, type AuthEventPayload, type OutboxMessage } from './outbox';
+import {
+  outboxTable,
+  type AuditEntryPayload,
+  type AuthEventPayload,
+  type OutboxMessage,
+  type Queryable,
+} from './outbox';
 
 /**
  * Delivers a subgraph's audit outbox to the audit subgraph: at least once (a row is deleted
@@ -202,7 +208,7 @@ export class OutboxRelay {
   }
 
   private async deliverOneByOne(
-    tx: { query(sql: string, parameters?: unknown[]): Promise<unknown> },
+    tx: Queryable,
     delivery: AuditDelivery,
     rows: readonly OutboxRow[],
     table: string,

@@ -57,7 +57,7 @@ export function authEventPayload(event: AuthEventInput, source: string): AuthEve
 }
 
 /** Anything with `query` (DataSource, EntityManager, QueryRunner). */
-interface Queryable {
+export interface Queryable {
   query(sql: string, parameters?: unknown[]): Promise<unknown>;
 }
 
