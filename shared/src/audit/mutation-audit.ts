@@ -271,7 +271,8 @@ async function takeCapturedChanges(runner: QueryRunner, schema: string): Promise
 /**
  * Runs one change (a mutation, or a background job's run) in a request transaction with
  * change capture on, and writes its one audit entry: in the same transaction when it commits,
- * on its own after the rollback when it fails.
+ * on its own after the rollback when it fails. A run started inside another joins it: the
+ * outermost change is the one entry, with every row changed inside it.
  */
 export async function runAudited<T>(
   options: MutationAuditOptions,
