@@ -167,6 +167,20 @@ describe('runAudited', () => {
     expect(messages[1]?.payload).toMatchObject({ eventType: 'LOGIN', status: 'FAILURE', source: SCHEMA });
   });
 
+  it('joins a run started inside another: one entry, every row, the inner annotations', async () => {
+    await runAudited(options, facts('outerChange'), async () => {
+      await dataSource.query(`INSERT INTO ${SCHEMA}.things (name) VALUES ('outer')`);
+      await runAudited(options, facts('innerChange'), async () => {
+        await dataSource.query(`INSERT INTO ${SCHEMA}.things (name) VALUES ('inner')`);
+        describeAuditEntry({ details: { from: 'inner' } });
+      });
+    });
+    const all = await entries();
+    expect(all.map((e) => e.action)).toEqual(['outerChange']);
+    expect(all[0]?.after).toMatchObject({ things: [{ name: 'outer' }, { name: 'inner' }] });
+    expect(all[0]?.details).toMatchObject({ from: 'inner' });
+  });
+
   it('leaves no trace of changes made outside an audited run', async () => {
     await dataSource.query(`INSERT INTO ${SCHEMA}.things (name) VALUES ('seeded')`);
     const captured = (await dataSource.query(`SELECT count(*)::int AS n FROM ${SCHEMA}.audit_capture`)) as {

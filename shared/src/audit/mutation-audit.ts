@@ -280,6 +280,8 @@ export async function runAudited<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   const { dataSource, subgraph } = options;
+  const outer = storage.getStore();
+  if (outer?.dataSource === dataSource && requestTransaction.runnerFor(dataSource)) return work();
   const resources = options.resources ?? {};
   const state: MutationState = { dataSource, subgraph, annotation: {}, authEvents: [] };
   const occurredAt = new Date();
