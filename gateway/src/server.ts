@@ -109,11 +109,20 @@ export interface RunningGateway {
   stop: () => Promise<void>;
 }
 
+/**
+ * The gateway is ready when it can serve: its supergraph is loaded and it is not draining. A
+ * subgraph that is down costs only its own fields, so it makes the gateway `degraded`, not
+ * unready: taking every gateway out of the load balancer because audit (say) is down would turn
+ * one subgraph's outage into everyone's. `/ready/subgraphs` is the strict view, for monitors.
+ */
 export interface Readiness {
   ready: boolean;
   supergraphLoaded: boolean;
   subgraphs: Record<string, 'ok' | string>;
+  /** What keeps the gateway itself from serving (`supergraph`, `draining`). */
   failed: string[];
+  /** Subgraphs not answering their health check. */
+  degraded: string[];
 }
 
 // Extension keys the gateway adds to downstream errors that name internal URLs or services.
@@ -299,10 +308,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       subgraphNames.map(async (name) => [name, await checkHealth(urlOf(name) ?? '')] as const),
     );
     const subgraphs = Object.fromEntries(checks);
-    const failed = checks.filter(([, status]) => status !== 'ok').map(([name]) => name);
-    if (!supergraphLoaded) failed.unshift('supergraph');
+    const degraded = checks.filter(([, status]) => status !== 'ok').map(([name]) => name);
+    const failed: string[] = [];
+    if (!supergraphLoaded) failed.push('supergraph');
     if (draining) failed.unshift('draining');
-    return { ready: failed.length === 0, supergraphLoaded, subgraphs, failed };
+    return { ready: failed.length === 0, supergraphLoaded, subgraphs, failed, degraded };
   };
 
   const early = new WeakMap<IncomingMessage, GatewayContext>();
@@ -356,6 +366,10 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       '/ready': async (_req, res) => {
         const state = await readiness();
         sendJson(res, state.ready ? 200 : 503, state);
+      },
+      '/ready/subgraphs': async (_req, res) => {
+        const state = await readiness();
+        sendJson(res, state.ready && state.degraded.length === 0 ? 200 : 503, state);
       },
       '/metrics': async (req, res) => {
         if (config.METRICS_TOKEN && req.headers.authorization !== `Bearer ${config.METRICS_TOKEN}`) {

@@ -24,7 +24,9 @@ describe('health and readiness', () => {
       supergraphLoaded: true,
       subgraphs: { identity: 'ok' },
       failed: [],
+      degraded: [],
     });
+    expect((await fetch(`${graph.url}/ready/subgraphs`)).status).toBe(200);
   });
 
   describe('with a subgraph down', () => {
@@ -45,12 +47,20 @@ describe('health and readiness', () => {
     });
     afterAll(async () => lonely?.stop());
 
-    it('answers 503 naming the subgraph', async () => {
+    it('stays ready but degraded, naming the subgraphs; the strict view answers 503', async () => {
       const response = await fetch(`${lonely.url}/ready`);
-      expect(response.status).toBe(503);
-      const body = (await response.json()) as { ready: boolean; failed: string[] };
-      expect(body.ready).toBe(false);
-      expect([...body.failed].sort()).toEqual(['audit', 'identity', 'incidents']);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { ready: boolean; failed: string[]; degraded: string[] };
+      expect(body.ready).toBe(true);
+      expect(body.failed).toEqual([]);
+      expect([...body.degraded].sort()).toEqual(['audit', 'identity', 'incidents']);
+      const strict = await fetch(`${lonely.url}/ready/subgraphs`);
+      expect(strict.status).toBe(503);
+      expect([...((await strict.json()) as { degraded: string[] }).degraded].sort()).toEqual([
+        'audit',
+        'identity',
+        'incidents',
+      ]);
       expect((await fetch(`${lonely.url}/health`)).status).toBe(200);
     });
 

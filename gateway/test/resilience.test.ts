@@ -16,9 +16,9 @@ beforeAll(async () => {
 afterAll(async () => probeGraph?.stop());
 
 const BOTH = `query Both { me { username } probeStatus { value } }`;
-const ready = async () => {
-  const response = await fetch(`${probeGraph.graph.url}/ready`);
-  return { status: response.status, body: (await response.json()) as { failed: string[] } };
+const ready = async (path = '/ready') => {
+  const response = await fetch(`${probeGraph.graph.url}${path}`);
+  return { status: response.status, body: (await response.json()) as { failed: string[]; degraded: string[] } };
 };
 
 describe('one subgraph down', () => {
@@ -45,14 +45,16 @@ describe('one subgraph down', () => {
     });
     expect(JSON.stringify(partial.body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
 
+    // The gateway still serves, so it stays in the load balancer; the strict view tells monitors.
     const down = await ready();
-    expect(down.status).toBe(503);
-    expect(down.body.failed).toEqual(['probe']);
+    expect(down.status).toBe(200);
+    expect(down.body).toMatchObject({ failed: [], degraded: ['probe'] });
+    expect((await ready('/ready/subgraphs')).status).toBe(503);
 
     await probeGraph.probe.restart();
     const again = await probeGraph.graph.gql(BOTH, {}, auth);
     expect(again.body).toEqual({ data: { me: { username: 'admin' }, probeStatus: { value: 'up' } } });
-    expect((await ready()).status).toBe(200);
+    expect((await ready('/ready/subgraphs')).status).toBe(200);
   });
 
   it('times a slow subgraph out (per-subgraph timeout) and still answers the rest', async () => {
