@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { CommonConfig } from '../config';
 import { createLogger, type DestinationStream, type Level, type Logger, type LogTap } from '../logger';
 import type { ServiceClient } from '../server/service-client';
-import { BatchReporter, type DropReason } from './batch-reporter';
+import { BatchReporter, type BatchReporterOptions, type DropReason } from './batch-reporter';
 import type { ReporterMetrics } from './reporter-metrics';
 
 /**
@@ -181,20 +181,16 @@ const delivering = new AsyncLocalStorage<true>();
 /** Why a line never reached audit (`report_dropped_total{reporter="logs",reason}`). */
 export type LogDropReason = DropReason | 'unreadable';
 
-export interface LogShipperOptions {
+/** The reporter's buffer and retry settings, plus what is logs-specific. */
+export interface LogShipperOptions extends Pick<
+  BatchReporterOptions<LogEntryPayload>,
+  'maxBuffer' | 'batchSize' | 'flushIntervalMs' | 'maxRetries' | 'retryBaseMs' | 'maxRetryDelayMs'
+> {
   /** The service: every entry's component. */
   service: string;
   /** Lines at or above it ship. */
   level: Level;
   deliver: LogDelivery;
-  /** Lines held at most (buffered plus in flight); more are dropped and counted. */
-  maxBuffer: number;
-  batchSize: number;
-  flushIntervalMs: number;
-  /** Retries per batch; the defaults ride out about a minute of outage before a batch is dropped. */
-  maxRetries?: number;
-  retryBaseMs?: number;
-  maxRetryDelayMs?: number;
   /** Where delivery trouble is told, once per outage. Must not ship: a plain stdout logger. */
   logger?: Logger;
 }
