@@ -72,10 +72,11 @@ export async function playDemoActivity(graphqlUrl: string, password: string): Pr
   }
   await run(`mutation DemoLogout { logout }`, {}, analyst);
 
-  // Someone guesses a password: ten failures within the window raise a BRUTE_FORCE security event.
+  // Someone guesses passwords for a username that does not exist: ten failures within the window
+  // raise a BRUTE_FORCE security event. Not a real login, which the guesses would lock.
   for (let i = 0; i < 10; i += 1) {
     operations += 1;
-    await post(graphqlUrl, LOGIN, { username: 'admin', password: `guess-${i}` });
+    await post(graphqlUrl, LOGIN, { username: 'root', password: `guess-${i}` });
   }
 
   // The admin sets a retention policy for the access log.

@@ -1,5 +1,10 @@
 import { IdentityInitial1763800000000 } from './1763800000000-IdentityInitial';
 import { IdentityAuditOutbox1764200000000 } from './1764200000000-IdentityAuditOutbox';
+import { IdentityLoginLockout1764500000000 } from './1764500000000-IdentityLoginLockout';
 
 /** identity's migrations, oldest first. */
-export const identityMigrations = [IdentityInitial1763800000000, IdentityAuditOutbox1764200000000];
+export const identityMigrations = [
+  IdentityInitial1763800000000,
+  IdentityAuditOutbox1764200000000,
+  IdentityLoginLockout1764500000000,
+];

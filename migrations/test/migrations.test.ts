@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@socgraph/shared/testing';
 import { Client } from 'pg';
-import { migrate, SUBGRAPH_SCHEMAS } from '../src';
+import { migrate, migrationsBySubgraph, SUBGRAPH_SCHEMAS } from '../src';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -46,8 +46,8 @@ describe('migration runner', () => {
     expect(again.every((r) => r.applied.length === 0)).toBe(true);
 
     const down = await migrate({ urlFor: () => db.url, subgraphs: ['identity'], direction: 'down' });
-    expect(down[0]?.reverted).toHaveLength(1);
-    expect(await tablesIn('identity')).not.toContain('audit_outbox');
+    // One step reverts the newest migration only (whichever that is).
+    expect(down[0]?.reverted).toEqual([migrationsBySubgraph.identity?.at(-1)?.name]);
     const applied = 1 + (await revertAll('identity'));
     expect(await tablesIn('identity')).toEqual(['migrations']);
 

@@ -7,6 +7,12 @@ export const identityConfigSchema = commonConfigSchema.extend({
   SESSION_TTL_SECONDS: configFields.seconds(8 * 3600),
   /** scrypt cost (N); stored with each hash, so raising it later only affects new hashes. */
   PASSWORD_SCRYPT_COST: z.coerce.number().int().min(1024).max(1_048_576).default(32_768),
+  /** Failed logins within the window that lock an account; 0 turns lockout off. */
+  LOGIN_LOCKOUT_THRESHOLD: z.coerce.number().int().min(0).max(1000).default(10),
+  /** A failure more than this after the previous one starts a new count (so older ones no longer count). */
+  LOGIN_LOCKOUT_WINDOW_SECONDS: configFields.seconds(900),
+  /** How long a lock lasts (an admin may lift it earlier with unlockUser). */
+  LOGIN_LOCKOUT_SECONDS: configFields.seconds(900),
 });
 export type IdentityConfig = z.infer<typeof identityConfigSchema>;
 

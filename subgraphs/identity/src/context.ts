@@ -2,10 +2,12 @@ import type { SubgraphContext } from '@socgraph/shared';
 import type { DataSource } from 'typeorm';
 import type { IdentityConfig } from './config';
 import { createIdentityLoaders, type IdentityLoaders } from './loaders';
+import { failureCounterFor } from './failure-counter';
 import { ApiKeyService } from './services/api-key.service';
 import { AuthService } from './services/auth.service';
 import { BillingService } from './services/billing.service';
 import { CustomerService } from './services/customer.service';
+import { LoginLockout } from './services/lockout';
 import { RoleService } from './services/role.service';
 import { UserService } from './services/user.service';
 
@@ -19,6 +21,7 @@ export interface IdentityDeps {
 export interface RequestScope extends SubgraphContext {
   deps: IdentityDeps;
   loaders: IdentityLoaders;
+  lockout: LoginLockout;
 }
 
 export interface IdentityContext extends RequestScope {
@@ -32,7 +35,12 @@ export interface IdentityContext extends RequestScope {
 
 /** One object per request: services hold it, so a change of principal (login) is seen by all. */
 export function createIdentityContext(deps: IdentityDeps, base: SubgraphContext): IdentityContext {
-  const context = { ...base, deps, loaders: createIdentityLoaders(deps.dataSource) } as IdentityContext;
+  const context = {
+    ...base,
+    deps,
+    loaders: createIdentityLoaders(deps.dataSource),
+    lockout: new LoginLockout(deps.config, failureCounterFor(deps.dataSource)),
+  } as IdentityContext;
   context.auth = new AuthService(context);
   context.users = new UserService(context);
   context.roles = new RoleService(context);

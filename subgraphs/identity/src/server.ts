@@ -3,6 +3,7 @@ import { defineSubgraph } from '@socgraph/shared';
 import { identityConfigFrom } from './config';
 import { createIdentityContext } from './context';
 import { identityEntities } from './entities';
+import { failureCounterJob } from './failure-counter';
 import { resolvers } from './resolvers';
 import { seedIdentityDemo } from './seed';
 
@@ -16,6 +17,7 @@ export const identitySubgraph = defineSubgraph({
   config: identityConfigFrom,
   createContext: createIdentityContext,
   seedDemo: seedIdentityDemo,
+  jobs: ({ dataSource }) => [failureCounterJob(dataSource)],
   audit: {
     resources: {
       users: 'User',

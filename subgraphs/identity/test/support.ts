@@ -6,10 +6,14 @@ import { identitySubgraph } from '../src';
 export const ADMIN = testPrincipal();
 export const SERVICE = servicePrincipal('test');
 
-export async function startIdentity(): Promise<TestSubgraph> {
-  return startTestSubgraph(identitySubgraph, async (url) => {
-    await migrate({ urlFor: () => url, subgraphs: ['identity'] });
-  });
+export async function startIdentity(env: NodeJS.ProcessEnv = {}): Promise<TestSubgraph> {
+  return startTestSubgraph(
+    identitySubgraph,
+    async (url) => {
+      await migrate({ urlFor: () => url, subgraphs: ['identity'] });
+    },
+    env,
+  );
 }
 
 export interface CreatedUser {

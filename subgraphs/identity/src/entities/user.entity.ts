@@ -10,6 +10,11 @@ export interface UserRow {
   creditBalanceCents: number;
   createdAt: Date;
   lastLoginAt: Date | null;
+  /** Failed logins counting towards a lock (see services/lockout.ts). */
+  failedLoginCount: number;
+  lastFailedLoginAt: Date | null;
+  /** Locked while in the future; a past value is a lock that expired. */
+  lockedUntil: Date | null;
 }
 
 export const UserEntity = new EntitySchema<UserRow>({
@@ -24,5 +29,8 @@ export const UserEntity = new EntitySchema<UserRow>({
     creditBalanceCents: { name: 'credit_balance_cents', type: 'int', default: 1000 },
     createdAt: { name: 'created_at', type: 'timestamptz', createDate: true },
     lastLoginAt: { name: 'last_login_at', type: 'timestamptz', nullable: true },
+    failedLoginCount: { name: 'failed_login_count', type: 'int', default: 0 },
+    lastFailedLoginAt: { name: 'last_failed_login_at', type: 'timestamptz', nullable: true },
+    lockedUntil: { name: 'locked_until', type: 'timestamptz', nullable: true },
   },
 });

@@ -22,6 +22,7 @@ export const userResolvers: GraphQLResolverMap<IdentityContext> = {
       ctx.users.setTagAccess(args.userId, args.tagIds),
     setUserCustomerAccess: (_: unknown, args: { userId: string; customerCodes: string[] }, ctx: IdentityContext) =>
       ctx.users.setCustomerAccess(args.userId, args.customerCodes),
+    unlockUser: (_: unknown, args: { id: string }, ctx: IdentityContext) => ctx.users.unlock(args.id),
   },
   User: {
     __resolveReference: (ref: { id?: string; username?: string }, ctx: IdentityContext) =>
@@ -48,6 +49,8 @@ export const userResolvers: GraphQLResolverMap<IdentityContext> = {
       ctx.users.requirePrivateAccess(user.id, 'mandates');
       return ctx.loaders.mandatesByUserId.load(user.id);
     },
+    failedLoginCount: (user: UserRow, _: unknown, ctx: IdentityContext) => ctx.users.lockoutOf(user).failedLoginCount,
+    lockedUntil: (user: UserRow, _: unknown, ctx: IdentityContext) => ctx.users.lockoutOf(user).lockedUntil,
     apiKeys: (user: UserRow, _: unknown, ctx: IdentityContext) => {
       ctx.users.requirePrivateAccess(user.id, 'API keys');
       return ctx.loaders.apiKeysByUserId.load(user.id);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { GraphQLError } from 'graphql';
 import {
   anonymousPrincipal,
   describeAuditEntry,
@@ -62,20 +63,11 @@ export class AuthService extends ScopedService<RequestScope> {
             .where('lower(u.username) = lower(:username)', { username })
             .getOne()
         : null;
-    // Verify against a decoy when the user is unknown: same work, same answer.
+    // Verify against a decoy when the user is unknown: same work, same answer. A locked account
+    // is verified too, so the answer's timing does not tell that it is locked (or exists).
     const valid = await verifyPassword(password, user?.passwordHash ?? (await decoyHash(config.PASSWORD_SCRYPT_COST)));
-    if (!user || !valid) {
-      // Kept although the login fails (the mutation's outbox write survives its rollback).
-      await this.authEvent({
-        eventType: 'LOGIN',
-        status: 'FAILURE',
-        userId: user ? String(user.id) : null,
-        username: attempted,
-        sessionId: null,
-        details: { reason: user ? 'wrong_password' : 'unknown_user' },
-      });
-      throw unauthenticated(LOGIN_FAILED);
-    }
+    const locked = user !== null && this.scope.lockout.isLocked(user);
+    if (!user || !valid || locked) throw await this.failedLogin(attempted, user, locked);
     describeAuditEntry({ actor: user.username });
 
     const expiresAt = new Date(Date.now() + config.SESSION_TTL_SECONDS * 1000);
@@ -88,7 +80,10 @@ export class AuthService extends ScopedService<RequestScope> {
         userAgent: this.scope.userAgent,
         expiresAt,
       });
-      await tx.getRepository(UserEntity).update({ id: user.id }, { lastLoginAt: new Date() });
+      // A successful login starts the failure count afresh.
+      await tx
+        .getRepository(UserEntity)
+        .update({ id: user.id }, { lastLoginAt: new Date(), failedLoginCount: 0, lockedUntil: null });
     });
     await this.authEvent({
       eventType: 'LOGIN',
@@ -110,7 +105,37 @@ export class AuthService extends ScopedService<RequestScope> {
       sessionId,
     };
     const { passwordHash: _hash, ...publicUser } = user;
-    return { token, expiresAt, user: publicUser as UserRow };
+    return { token, expiresAt, user: { ...publicUser, failedLoginCount: 0, lockedUntil: null } as UserRow };
+  }
+
+  /**
+   * Counts a failed login towards its account's lock, records the auth event, and returns the
+   * one error every failed login gets, locked or not.
+   */
+  private async failedLogin(attempted: string, user: UserRow | null, locked: boolean): Promise<GraphQLError> {
+    const { lockout } = this.scope;
+    // Every failure runs the counting statement (counting nothing for an unknown user or a
+    // locked account), so the answer costs the same whoever was named.
+    const counted = await lockout.recordFailure(user && !locked ? user.id : null);
+    // Not counted for an existing user: locked, before this attempt or by a concurrent failure.
+    const refused = user !== null && lockout.enabled && (locked || counted === null);
+    const state = counted ?? (user && locked ? lockout.stateOf(user) : null);
+    const lock = state && {
+      failedLoginCount: state.failedLoginCount,
+      lockedUntil: state.lockedUntil?.toISOString() ?? null,
+    };
+    // The count is written outside this (rolled back) transaction: the entry says what it became.
+    if (lock) describeAuditEntry({ details: { lockout: lock } });
+    // Kept although the login fails (the mutation's outbox write survives its rollback).
+    await this.authEvent({
+      eventType: 'LOGIN',
+      status: 'FAILURE',
+      userId: user ? String(user.id) : null,
+      username: attempted,
+      sessionId: null,
+      details: { reason: !user ? 'unknown_user' : refused ? 'locked' : 'wrong_password', ...lock },
+    });
+    return unauthenticated(LOGIN_FAILED);
   }
 
   /** Ends the caller's session. API-key callers have no session to end. */

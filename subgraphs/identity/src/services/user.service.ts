@@ -2,7 +2,9 @@ import {
   badUserInput,
   conflict,
   escapeLike,
+  forbidden,
   intIds,
+  isAdmin,
   isUniqueViolation,
   notFound,
   paginate,
@@ -23,6 +25,7 @@ import {
   UserTagAccessEntity,
   type UserRow,
 } from '../entities';
+import type { LockoutState } from './lockout';
 import { hashPassword } from './password';
 import { canSeeUser, requireSelfOrAdmin } from './visibility';
 
@@ -58,6 +61,26 @@ export class UserService extends ScopedService<RequestScope> {
   /** Access lists, credit and keys are for the user itself and admins (the service too). */
   requirePrivateAccess(userId: number, what: string): void {
     requireSelfOrAdmin(this.principal, userId, what);
+  }
+
+  /** An account's lock: admins only, not even the user itself (it tells who is being guessed at). */
+  lockoutOf(user: UserRow): LockoutState {
+    if (!isAdmin(this.principal)) throw forbidden('Only an admin may read the lockout state');
+    return this.scope.lockout.stateOf(user);
+  }
+
+  /** Lifts a lock and clears the failure count. Admins only; an unlocked account is left as it is. */
+  async unlock(userId: string): Promise<UserRow> {
+    requireAdmin(this.principal);
+    const id = parseIntId(userId);
+    if (id === null) throw badUserInput('id is not a user id', 'id');
+    const result = await this.scope.deps.dataSource
+      .getRepository(UserEntity)
+      .update({ id }, { failedLoginCount: 0, lockedUntil: null });
+    if (!result.affected) throw notFound('User', userId);
+    const user = await this.scope.loaders.userById.clear(id).load(id);
+    if (!user) throw notFound('User', userId);
+    return user;
   }
 
   async me(): Promise<UserRow | null> {
