@@ -72,7 +72,13 @@ export const requestTransaction = {
     return state?.open && state.dataSource === dataSource ? state.shared : undefined;
   },
 
-  /** Runs `fn` outside any request transaction (background work started from inside a request). */
+  /**
+   * Runs `fn` outside any request transaction (background work started from inside a request).
+   * Do not await the DataSource's pool from inside a request transaction this way: the request
+   * already holds one connection, and as many such requests as the pool has connections would
+   * wait for each other forever. A write that must outlive the request's rollback belongs on a
+   * pool of its own (identity's failed-login counter) or after the transaction (`runAudited`).
+   */
   detached<T>(fn: () => T): T {
     return storage.exit(fn);
   },
