@@ -3,6 +3,8 @@ import { buildSchema, graphql } from 'graphql';
 import type { DataSource } from 'typeorm';
 import {
   auditMutations,
+  BatchReporter,
+  requestTransaction,
   auditOutboxMigrationSql,
   createSubgraphDataSource,
   describeAuditEntry,
@@ -188,6 +190,35 @@ describe('runAudited', () => {
     }[];
     expect(captured[0]?.n).toBe(0);
     expect(await outbox()).toEqual([]);
+  });
+});
+
+describe('the request transaction', () => {
+  it('does not lend its connection to reports sent while it is open', async () => {
+    const pid = async (): Promise<number> =>
+      ((await dataSource.query('SELECT pg_backend_pid() AS pid')) as { pid: number }[])[0]!.pid;
+    let sentOn: number | null = null;
+    let markSent: () => void = () => undefined;
+    const sent = new Promise<void>((resolve) => (markSent = resolve));
+    const reporter = new BatchReporter<number>({
+      name: 'test',
+      maxBuffer: 10,
+      batchSize: 1,
+      flushIntervalMs: 1000,
+      send: async () => {
+        sentOn = await pid();
+        markSent();
+      },
+    });
+    let requestOn: number | null = null;
+    await requestTransaction.run(dataSource, async () => {
+      requestOn = await pid();
+      reporter.add(1);
+      await sent; // the transaction is still open while the report goes out
+    });
+    await reporter.stop();
+    expect(sentOn).not.toBeNull();
+    expect(sentOn).not.toBe(requestOn);
   });
 });
 

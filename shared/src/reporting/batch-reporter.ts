@@ -1,4 +1,5 @@
 import type { Logger } from '../logger';
+import { requestTransaction } from '../db/request-transaction';
 
 /**
  * Delivers records in batches off the request path: `add` only appends to a bounded buffer;
@@ -111,12 +112,16 @@ export class BatchReporter<T> {
     if (this.stopped || this.sending) return;
     if (this.timer && delayMs > 0) return;
     this.clearTimer();
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.run().then(() => {
-        if (this.buffer.length) this.schedule(this.options.flushIntervalMs);
-      });
-    }, delayMs);
+    // Sending is never part of the request that happened to add the record: outside its
+    // transaction (audit stores its own logs in-process, on its own connections).
+    this.timer = requestTransaction.detached(() =>
+      setTimeout(() => {
+        this.timer = null;
+        void this.run().then(() => {
+          if (this.buffer.length) this.schedule(this.options.flushIntervalMs);
+        });
+      }, delayMs),
+    );
     // Reporting never keeps the process alive by itself; shutdown flushes explicitly.
     this.timer.unref();
   }
