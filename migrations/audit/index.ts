@@ -2,6 +2,7 @@ import { AuditInitial1764000000000 } from './1764000000000-AuditInitial';
 import { AuditAuditOutbox1764200000000 } from './1764200000000-AuditAuditOutbox';
 import { AuditRetentionArchive1764300000000 } from './1764300000000-AuditRetentionArchive';
 import { AuditLogRequestIndex1764400000000 } from './1764400000000-AuditLogRequestIndex';
+import { AuditUserHistoryIndexes1764500000000 } from './1764500000000-AuditUserHistoryIndexes';
 
 /** audit's migrations, oldest first. */
 export const auditMigrations = [
@@ -9,4 +10,5 @@ export const auditMigrations = [
   AuditAuditOutbox1764200000000,
   AuditRetentionArchive1764300000000,
   AuditLogRequestIndex1764400000000,
+  AuditUserHistoryIndexes1764500000000,
 ];

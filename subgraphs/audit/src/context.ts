@@ -1,6 +1,7 @@
 import type { SubgraphContext } from '@socgraph/shared';
 import type { DataSource } from 'typeorm';
 import type { AuditConfig } from './config';
+import { createAuditLoaders, type AuditLoaders } from './loaders';
 import { AccessService } from './services/access.service';
 import { AuditEntryService } from './services/audit-entry.service';
 import { AuthEventService } from './services/auth-event.service';
@@ -19,6 +20,7 @@ export interface AuditDeps {
 /** The per-request view services work in. Services read the principal from here, never resolvers. */
 export interface AuditScope extends SubgraphContext {
   deps: AuditDeps;
+  loaders: AuditLoaders;
 }
 
 export interface AuditContext extends AuditScope {
@@ -33,9 +35,9 @@ export interface AuditContext extends AuditScope {
   github: GithubAuditService;
 }
 
-// No DataLoaders yet: nothing references audit rows by key (no entity references into audit).
 export function createAuditContext(deps: AuditDeps, base: SubgraphContext): AuditContext {
   const context = { ...base, deps } as AuditContext;
+  context.loaders = createAuditLoaders(deps.dataSource);
   context.entries = new AuditEntryService(context);
   context.authEvents = new AuthEventService(context);
   context.access = new AccessService(context);

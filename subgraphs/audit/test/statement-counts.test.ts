@@ -57,6 +57,10 @@ function listElement(field: QueryField): GraphQLObjectType | null {
 }
 
 const connections = queryFields.filter((f) => connectionNode(f) !== null);
+/** Other subgraphs' entities audit adds fields to (a `@key` here), e.g. identity's User. */
+const entityTypes = Object.values(schema.getTypeMap()).filter(
+  (t): t is GraphQLObjectType => isObjectType(t) && (t.astNode?.directives ?? []).some((d) => d.name.value === 'key'),
+);
 const objectLists = queryFields.filter((f) => listElement(f) !== null);
 
 /**
@@ -338,6 +342,43 @@ const seedObjectList: Record<string, (n: number) => Promise<void>> = {
   },
 };
 
+/** Parents per entity type, each with more rows behind every connection than one nested page. */
+const PARENTS = LARGE;
+const PER_PARENT = 4;
+const NESTED_PAGE = 3;
+
+/** Parent `i` of each entity type, as the gateway's representation of it. */
+const representationOf: Record<string, (i: number) => Record<string, unknown>> = {
+  User: (i) => ({ __typename: 'User', id: `nested-${i}`, username: `nested${i}` }),
+};
+
+/** Adds PER_PARENT rows behind each of the entity's connections for every parent. */
+const seedEntity: Record<string, () => Promise<void>> = {
+  User: async () => {
+    const pairs = series(PARENTS).flatMap((i) => series(PER_PARENT).map((j) => ({ i, j })));
+    await ok(
+      audit,
+      RECORD_AUTH,
+      {
+        entries: pairs.map(({ i, j }) => ({
+          id: randomUUID(),
+          occurredAt: minutesAgo(j),
+          eventType: j % 2 ? 'LOGOUT' : 'LOGIN',
+          status: 'SUCCESS',
+          userId: `nested-${i}`,
+          username: `nested${i}`,
+          source: 'identity',
+        })),
+      },
+      SERVICE,
+    );
+    await recordEntries(
+      audit,
+      pairs.map(({ i, j }) => auditEntry({ actor: `nested${i}`, occurredAt: minutesAgo(j), resourceId: String(j) })),
+    );
+  },
+};
+
 /** Runs an operation as an admin; returns its data and how many SQL statements it cost. */
 async function measure<T>(query: string, variables: Record<string, unknown>): Promise<{ data: T; statements: number }> {
   const result = await audit.query<T>(query, variables, ADMIN);
@@ -448,6 +489,66 @@ describe('audit lists cost a constant number of SQL statements', () => {
       expect([field.name, large.rows >= SMALL + ROWS]).toEqual([field.name, true]);
       expect(small.statements).toBeGreaterThan(0);
       expect([field.name, large.statements]).toEqual([field.name, small.statements]);
+    }
+  });
+});
+
+describe("connections audit adds to other subgraphs' entities cost the same under 5 parents and under 50", () => {
+  beforeAll(async () => {
+    for (const seed of Object.values(seedEntity)) await seed();
+  });
+
+  it('measures every entity audit extends', () => {
+    expect(entityTypes.map((t) => t.name).sort()).toEqual(Object.keys(representationOf).sort());
+    expect(Object.keys(seedEntity).sort()).toEqual(Object.keys(representationOf).sort());
+  });
+
+  it.each(entityTypes.map((t) => [t.name, t] as const))('%s: every connection, batched', async (_, type) => {
+    const fields = Object.values(type.getFields()).filter((f) => connectionNode(f) !== null);
+    expect(fields.length).toBeGreaterThan(0);
+    // Each filter is a variable: once absent, once matching every seeded row.
+    const filtered = fields.filter((f) => matchAllFilter(f) !== null);
+    const declared = [
+      '$r: [_Any!]!',
+      ...filtered.map((f) => `$${f.name}Filter: ${String(f.args.find((a) => a.name === 'filter')?.type)}`),
+    ];
+    const selection = fields
+      .map((f) => {
+        const filter = filtered.includes(f) ? `, filter: $${f.name}Filter` : '';
+        const node = connectionNode(f);
+        if (!node) throw new Error(`${f.name} is not a connection`);
+        return `${f.name}(first: ${NESTED_PAGE}${filter}) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { ${selectionOf(node, NESTING)} } } }`;
+      })
+      .join(' ');
+    const query = `query (${declared.join(', ')}) { _entities(representations: $r) { ... on ${type.name} { ${selection} } } }`;
+    const represent = representationOf[type.name];
+    if (!represent) throw new Error(`say how to represent ${type.name}`);
+
+    for (const withFilter of [false, true]) {
+      const filters = Object.fromEntries(
+        filtered.map((f) => [`${f.name}Filter`, withFilter ? matchAllFilter(f) : null]),
+      );
+      const run = async (parents: number) => {
+        const r = series(parents).map(represent);
+        const { data, statements } = await measure<{ _entities: Record<string, Page>[] }>(query, { r, ...filters });
+        expect(data._entities).toHaveLength(parents);
+        for (const entity of data._entities) {
+          for (const f of fields) {
+            const page = entity[f.name];
+            expect([f.name, page?.edges.length, page?.pageInfo.hasNextPage, page?.totalCount]).toEqual([
+              f.name,
+              NESTED_PAGE,
+              true,
+              PER_PARENT,
+            ]);
+          }
+        }
+        return statements;
+      };
+      const small = await run(SMALL);
+      const large = await run(PARENTS);
+      expect(small).toBeGreaterThan(0);
+      expect({ withFilter, large }).toEqual({ withFilter, large: small });
     }
   });
 });

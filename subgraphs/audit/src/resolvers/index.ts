@@ -5,6 +5,7 @@ import { auditEntryResolvers } from './audit-entry.resolvers';
 import { findingResolvers } from './finding.resolvers';
 import { githubResolvers } from './github.resolvers';
 import { reportResolvers } from './report.resolvers';
+import { userResolvers } from './user.resolvers';
 
 export const resolvers = mergeResolvers<AuditContext>(
   auditEntryResolvers,
@@ -12,4 +13,5 @@ export const resolvers = mergeResolvers<AuditContext>(
   reportResolvers,
   findingResolvers,
   githubResolvers,
+  userResolvers,
 );

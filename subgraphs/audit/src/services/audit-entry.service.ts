@@ -5,11 +5,13 @@ import {
   ScopedService,
   text,
   optionalText,
+  TRUE_CONDITION,
   type Connection,
   type ConnectionArgs,
 } from '@socgraph/shared';
 import type { AuditScope } from '../context';
 import { AuditEntryEntity, type AuditEntryRow } from '../entities';
+import { checkedPageArgs, loadPage } from '../loaders';
 import { appendToChain, verifyChain, type ChainName, type ChainVerification } from './chain';
 import { ConditionBuilder } from './filters';
 import { AGENT, batch, instant, ip, json, LONG, requireAuditReader, SHORT, uuid } from './input';
@@ -109,6 +111,20 @@ export class AuditEntryService extends ScopedService<AuditScope> {
       .createQueryBuilder('a')
       .where(condition.sql, condition.params);
     return paginate(query, args, [{ column: 'a.seq', direction: 'DESC', value: (r) => r.seq }]);
+  }
+
+  /**
+   * `User.auditEntries`: the entries a username is the actor of, loaded with every other user's
+   * of the same request. The username comes from identity (`@requires`).
+   */
+  async byActor(username: string | undefined, args: ConnectionArgs): Promise<Connection<AuditEntryRow>> {
+    requireAuditReader(this.principal);
+    if (username === undefined) throw badUserInput('The User representation lacks its username', 'username');
+    return loadPage(this.scope.loaders.auditEntriesByActor, {
+      parent: username,
+      args: checkedPageArgs(args),
+      where: TRUE_CONDITION,
+    });
   }
 
   async verify(chain: ChainName): Promise<ChainVerification> {

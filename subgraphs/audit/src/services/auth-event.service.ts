@@ -7,10 +7,12 @@ import {
   text,
   type Connection,
   type ConnectionArgs,
+  type SqlCondition,
 } from '@socgraph/shared';
 import type { EntityManager } from 'typeorm';
 import type { AuditScope } from '../context';
 import { AuthEventEntity, type AuthEventRow } from '../entities';
+import { checkedPageArgs, loadPage } from '../loaders';
 import { appendToChain, type ChainRow } from './chain';
 import { ConditionBuilder } from './filters';
 import { AGENT, batch, instant, ip, json, LONG, NAME, nonNegativeInt, requireAuditReader, uuid } from './input';
@@ -33,6 +35,9 @@ export interface AuthEventInput {
   details?: Record<string, unknown> | null;
   source: string;
 }
+
+/** `User.authEvents`' filter: the user is given, so only what narrows one user's events. */
+export type UserAuthEventFilter = Pick<AuthEventFilter, 'eventType' | 'status' | 'from' | 'to'>;
 
 export interface AuthEventFilter {
   username?: string | null;
@@ -149,18 +154,37 @@ export class AuthEventService extends ScopedService<AuditScope> {
 
   async list(args: ConnectionArgs, filter?: AuthEventFilter | null): Promise<Connection<AuthEventRow>> {
     requireAuditReader(this.principal);
-    const condition = new ConditionBuilder('e')
-      .equals('username', filter?.username, 'filter.username', 150)
-      .equals('user_id', filter?.userId, 'filter.userId', 64)
-      .equals('event_type', filter?.eventType, 'filter.eventType', 50)
-      .equals('event_status', filter?.status, 'filter.status', 20)
-      .ip('ip_address', filter?.ipAddress, 'filter.ipAddress')
-      .period('created_at', filter?.from, filter?.to)
-      .build();
+    const condition = authEventCondition(filter);
     const query = this.dataSource
       .getRepository(AuthEventEntity)
       .createQueryBuilder('e')
       .where(condition.sql, condition.params);
     return paginate(query, args, [{ column: 'e.seq', direction: 'DESC', value: (r) => r.seq }]);
   }
+
+  /** `User.authEvents`: one user's events, loaded with every other user's of the same request. */
+  async forUser(
+    userId: string,
+    args: ConnectionArgs,
+    filter?: UserAuthEventFilter | null,
+  ): Promise<Connection<AuthEventRow>> {
+    requireAuditReader(this.principal);
+    return loadPage(this.scope.loaders.authEventsByUserId, {
+      parent: userId,
+      args: checkedPageArgs(args),
+      where: authEventCondition(filter),
+    });
+  }
+}
+
+/** The filter as SQL on alias `e`: the Query list and the per-user lists share it. */
+function authEventCondition(filter: AuthEventFilter | null | undefined): SqlCondition {
+  return new ConditionBuilder('e')
+    .equals('username', filter?.username, 'filter.username', 150)
+    .equals('user_id', filter?.userId, 'filter.userId', 64)
+    .equals('event_type', filter?.eventType, 'filter.eventType', 50)
+    .equals('event_status', filter?.status, 'filter.status', 20)
+    .ip('ip_address', filter?.ipAddress, 'filter.ipAddress')
+    .period('created_at', filter?.from, filter?.to)
+    .build();
 }
