@@ -9,7 +9,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import type { PrincipalResolver } from './principal-resolver';
+import type { PrincipalEvictions } from './principal-resolver';
 
 /** The part of the gateway context these plugins read. */
 export interface PrincipalContext {
@@ -88,10 +88,11 @@ export function anonymousAccessPlugin<TContext extends PrincipalContext>(
  * Drops cached principals as soon as this gateway sees them end: after `logout` (the session)
  * and `revokeApiKey` (the key), so the old credential is refused on its very next request
  * instead of after the cache window; and the tag-access settings after `updateTagAccessSettings`.
- * Evicting after a failed mutation only costs a cache miss.
+ * Evicting after a failed mutation only costs a cache miss. With REDIS_URL, `principals` also
+ * tells the other replicas (redis.ts `shareEvictions`).
  */
 export function principalEvictionPlugin<TContext extends PrincipalContext>(
-  principals: Pick<PrincipalResolver, 'evictSession' | 'evictApiKey' | 'evictTagAccessSettings'>,
+  principals: PrincipalEvictions,
 ): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {

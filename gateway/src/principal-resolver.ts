@@ -157,6 +157,9 @@ export interface PrincipalResolver {
   evictTagAccessSettings(): void;
 }
 
+/** What a gateway forgets when a credential ends or access settings change. */
+export type PrincipalEvictions = Pick<PrincipalResolver, 'evictSession' | 'evictApiKey' | 'evictTagAccessSettings'>;
+
 const sessionKey = (sessionId: string): string => `session:${sessionId}`;
 // The secret itself never becomes a map key or a log line; its hash does.
 const apiKeyKey = (secret: string): string => `apikey:${createHash('sha256').update(secret, 'utf8').digest('hex')}`;
@@ -214,7 +217,7 @@ export function createPrincipalResolver(options: PrincipalResolverOptions): Prin
   // Concurrent requests with the same credential share one identity call.
   const inFlight = new Map<string, Promise<InternalPrincipal | null>>();
   // Cache keys of API keys by key id, so a revocation can evict without knowing the secret.
-  // Local to this replica: other replicas drop the key when their cache entry expires.
+  // Local to this replica: others evict by id from their own map (shared evictions, redis.ts).
   const apiKeyCacheKeys = new Map<string, string>();
   // Insertion-ordered, so the oldest goes first when full: a client retrying an expired token
   // is reported once, and a flood of sessions cannot grow it without limit.

@@ -53,7 +53,7 @@ import {
   type TagAccessSettingsSource,
 } from './principal-resolver';
 import { createRateLimiter, MemoryBucketStore, RedisBucketStore } from './rate-limit';
-import { connectRedis, RedisKeyValueCache } from './redis';
+import { connectRedis, RedisKeyValueCache, shareEvictions } from './redis';
 import { clientIpOf, contextBuilder, userAgentOf, type GatewayContext } from './request-context';
 import { createSubgraphAgent, SubgraphDataSource } from './subgraph-client';
 import { readSupergraph, subgraphNamesOf } from './supergraph';
@@ -225,6 +225,10 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
 
   const redis: Redis | null = config.REDIS_URL ? connectRedis(config.REDIS_URL) : null;
   redis?.on('error', (error: Error) => logger.warn({ err: error }, 'redis error'));
+  // Logout, key revocation and tag-settings changes reach every replica's cache, not just this one's.
+  const shared = redis
+    ? shareEvictions({ redis, channel: `${config.REDIS_KEY_PREFIX}evictions`, local: principals, logger })
+    : null;
 
   const agent = createSubgraphAgent({ maxSockets: config.SUBGRAPH_MAX_SOCKETS });
   const gateway = new ApolloGateway({
@@ -254,7 +258,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     anonymousAccessPlugin<GatewayContext>({ allowIntrospection: config.ALLOW_ANONYMOUS_INTROSPECTION }),
     apiKeyIntrospectionPlugin<GatewayContext>({ allowed: config.API_KEY_INTROSPECTION }),
     costLimitPlugin<GatewayContext>(limits),
-    principalEvictionPlugin<GatewayContext>(principals),
+    principalEvictionPlugin<GatewayContext>(shared?.evictions ?? principals),
   ];
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -391,6 +395,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
 
   const closeClients = async (): Promise<void> => {
     await agent.close();
+    shared?.close();
     if (redis) await redis.quit().catch(() => redis.disconnect());
   };
   let running;
