@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import {
   HttpError,
   rateLimited,
@@ -55,8 +56,9 @@ export function clientIpOf(req: IncomingMessage, trustedProxies = 0): string | n
     .map((part) => part.trim())
     .filter(Boolean);
   const chain = [...forwarded, peer];
-  const client = chain[Math.max(0, chain.length - 1 - trustedProxies)] ?? peer;
-  return unmapped(client).slice(0, 64);
+  const client = unmapped(chain[Math.max(0, chain.length - 1 - trustedProxies)] ?? peer);
+  // Only an address goes on: rate-limit buckets, sessions and audit's inet columns rely on it.
+  return isIP(client) !== 0 ? client : unmapped(peer);
 }
 
 export function userAgentOf(req: IncomingMessage): string | null {

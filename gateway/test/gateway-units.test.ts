@@ -180,4 +180,9 @@ describe('clientIpOf', () => {
     expect(clientIpOf(request('10.0.0.9', '203.0.113.7, 10.0.0.5'), 2)).toBe('203.0.113.7');
     expect(clientIpOf(request('10.0.0.9'), 1)).toBe('10.0.0.9');
   });
+
+  it('is always an address: a garbled forwarded entry falls back to the peer', () => {
+    expect(clientIpOf(request('10.0.0.9', 'not-an-ip'), 1)).toBe('10.0.0.9');
+    expect(clientIpOf(request('10.0.0.9', `${'9'.repeat(80)}`), 1)).toBe('10.0.0.9');
+  });
 });
