@@ -25,16 +25,17 @@ export interface CapturedTableOptions {
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
-function identifier(name: string): string {
-  if (!IDENTIFIER.test(name)) throw new Error(`audit capture: not a plain identifier: ${name}`);
+/** A schema, table or column name that needs no quoting (these names are spliced into SQL). */
+export function sqlIdentifier(name: string): string {
+  if (!IDENTIFIER.test(name)) throw new Error(`audit: not a plain identifier: ${name}`);
   return name;
 }
 
-const literalList = (names: readonly string[] = []): string => `'${names.map(identifier).join(',')}'`;
+const literalList = (names: readonly string[] = []): string => `'${names.map(sqlIdentifier).join(',')}'`;
 
 /** Statements that create the capture and outbox tables and the trigger function in `schema`. */
 export function auditOutboxTablesSql(schema: string): string[] {
-  const s = identifier(schema);
+  const s = sqlIdentifier(schema);
   return [
     `CREATE UNLOGGED TABLE ${s}.audit_capture (
        seq bigserial PRIMARY KEY,
@@ -105,8 +106,8 @@ export function auditOutboxTablesSql(schema: string): string[] {
 
 /** The capture trigger on one table. */
 export function auditCaptureTriggerSql(schema: string, table: string, options: CapturedTableOptions = {}): string {
-  const s = identifier(schema);
-  const t = identifier(table);
+  const s = sqlIdentifier(schema);
+  const t = sqlIdentifier(table);
   return `CREATE TRIGGER audit_capture AFTER INSERT OR UPDATE OR DELETE ON ${s}.${t}
           FOR EACH ROW EXECUTE FUNCTION ${s}.audit_capture_row(${literalList(options.redact)}, ${literalList(options.omit)})`;
 }
@@ -121,7 +122,7 @@ export function auditOutboxMigrationSql(schema: string, tables: Record<string, C
 
 /** The reverse of `auditOutboxMigrationSql` (triggers go with the function, CASCADE). */
 export function dropAuditOutboxSql(schema: string): string[] {
-  const s = identifier(schema);
+  const s = sqlIdentifier(schema);
   return [
     `DROP FUNCTION ${s}.audit_capture_row() CASCADE`,
     `DROP TABLE ${s}.audit_outbox`,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sqlIdentifier } from './capture-sql';
 
 /**
  * What a subgraph's outbox holds and the relay delivers: the inputs of the audit subgraph's
@@ -61,11 +62,8 @@ export interface Queryable {
   query(sql: string, parameters?: unknown[]): Promise<unknown>;
 }
 
-const SCHEMA = /^[a-z_][a-z0-9_]*$/;
-
 export function outboxTable(schema: string): string {
-  if (!SCHEMA.test(schema)) throw new Error(`audit outbox: not a plain schema name: ${schema}`);
-  return `${schema}.audit_outbox`;
+  return `${sqlIdentifier(schema)}.audit_outbox`;
 }
 
 /** Adds messages to the schema's outbox in one statement (inside the caller's transaction, if any). */
