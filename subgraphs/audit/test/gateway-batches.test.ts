@@ -118,6 +118,19 @@ describe('bad input', () => {
     }
   });
 
+  it('refuses oversized filter values naming the field', async () => {
+    const QUERY = `query ($filter: AuditFilter) { auditLog(filter: $filter) { totalCount } }`;
+    for (const [field, value] of [
+      ['requestId', 'r'.repeat(65)],
+      ['source', 's'.repeat(51)],
+      ['status', 'x'.repeat(21)],
+    ] as const) {
+      const result = await audit.query(QUERY, { filter: { [field]: value } }, ADMIN);
+      expect(result.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+      expect(result.body.errors?.[0]?.message).toContain(`filter.${field}`);
+    }
+  });
+
   it('refuses oversized strings, bad ids and bad addresses, writing nothing of the batch', async () => {
     const before = await count();
     const cases: Record<string, unknown>[][] = [
