@@ -6,13 +6,13 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../src/compose';
 import { DEFAULT_MANIFEST_PATH, DEFAULT_SUPERGRAPH_PATH } from '../src/config';
 import { buildManifest, manifestJson, validateManifest } from '../src/persisted';
 
+const GATEWAY_ROOT = path.resolve(__dirname, '..');
 const check = process.argv.includes('--check');
-const operationsDir = path.join(REPO_ROOT, 'gateway', 'operations');
-const shown = path.relative(REPO_ROOT, DEFAULT_MANIFEST_PATH);
+const operationsDir = path.join(GATEWAY_ROOT, 'operations');
+const shown = path.relative(process.cwd(), DEFAULT_MANIFEST_PATH);
 
 const { manifest, errors } = buildManifest(operationsDir);
 errors.push(...validateManifest(manifest, readFileSync(DEFAULT_SUPERGRAPH_PATH, 'utf8')));

@@ -1,22 +1,11 @@
 import path from 'node:path';
-import { commonConfigSchema, configFields, loadConfig } from '@socgraph/shared';
+import { commonConfigSchema, ConfigError, configFields, loadConfig } from '@socgraph/shared';
 import { z } from 'zod';
 
 /**
  * The gateway's settings, validated once at start with every problem reported together
  * (shared `loadConfig`). Keys keep their environment names, like every other service's config.
  */
-
-/** The subgraphs of the design, in start order; a subgraph's default port is PORT + 1 + its index. */
-export const SUBGRAPH_NAMES = ['identity', 'incidents', 'surveillance', 'agents', 'audit'] as const;
-export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
-
-export const isSubgraphName = (name: string): name is SubgraphName =>
-  (SUBGRAPH_NAMES as readonly string[]).includes(name);
-
-/** `identity` → `IDENTITY_URL`. */
-export const subgraphUrlVariable = (name: SubgraphName): `${Uppercase<SubgraphName>}_URL` =>
-  `${name.toUpperCase() as Uppercase<SubgraphName>}_URL`;
 
 export const DEFAULT_SUPERGRAPH_PATH = path.resolve(__dirname, '..', 'supergraph.graphql');
 export const DEFAULT_MANIFEST_PATH = path.resolve(__dirname, '..', 'persisted-queries.json');
@@ -97,12 +86,6 @@ const host = z
 export const gatewayConfigSchema = commonConfigSchema.extend({
   PORT: configFields.port(4000),
   HOST: host,
-  // Optional here: their defaults depend on PORT, so they are filled in after parsing.
-  IDENTITY_URL: configFields.url().optional(),
-  INCIDENTS_URL: configFields.url().optional(),
-  SURVEILLANCE_URL: configFields.url().optional(),
-  AGENTS_URL: configFields.url().optional(),
-  AUDIT_URL: configFields.url().optional(),
   JWT_SECRET: configFields.secret(),
   PRINCIPAL_CACHE_SECONDS: z.coerce.number().int().min(0).default(5),
   INTROSPECTION: configFields.bool(true),
@@ -164,26 +147,46 @@ export const gatewayConfigSchema = commonConfigSchema.extend({
 
 type ParsedGatewayConfig = z.infer<typeof gatewayConfigSchema>;
 
-export type GatewayConfig = Omit<
-  ParsedGatewayConfig,
-  `${Uppercase<SubgraphName>}_URL` | 'ALLOW_ANONYMOUS_INTROSPECTION' | 'API_KEY_INTROSPECTION'
-> &
-  Record<`${Uppercase<SubgraphName>}_URL`, string> & {
-    ALLOW_ANONYMOUS_INTROSPECTION: boolean;
-    API_KEY_INTROSPECTION: boolean;
-  };
+export type GatewayConfig = Omit<ParsedGatewayConfig, 'ALLOW_ANONYMOUS_INTROSPECTION' | 'API_KEY_INTROSPECTION'> & {
+  ALLOW_ANONYMOUS_INTROSPECTION: boolean;
+  API_KEY_INTROSPECTION: boolean;
+  /**
+   * Subgraph URLs given as `<NAME>_URL` (IDENTITY_URL, AUDIT_URL, ...), by subgraph name. The
+   * gateway knows no subgraph: it calls the ones its supergraph joins, each at its URL here or,
+   * when not given, at the URL the supergraph was composed with.
+   */
+  SUBGRAPH_URLS: Record<string, string>;
+};
+
+// `<NAME>_URL` with a one-word name; REDIS_URL and DATABASE_URL are not subgraphs.
+const SUBGRAPH_URL_SETTING = /^([A-Z][A-Z0-9]*)_URL$/;
+const NOT_SUBGRAPHS = new Set(['REDIS', 'DATABASE']);
+
+function subgraphUrlsFrom(env: NodeJS.ProcessEnv): { urls: Record<string, string>; problems: string[] } {
+  const urls: Record<string, string> = {};
+  const problems: string[] = [];
+  const url = configFields.url();
+  for (const [key, value] of Object.entries(env)) {
+    const name = SUBGRAPH_URL_SETTING.exec(key)?.[1];
+    if (!name || NOT_SUBGRAPHS.has(name) || !value) continue;
+    const checked = url.safeParse(value);
+    if (checked.success) urls[name.toLowerCase()] = checked.data;
+    else problems.push(`${key}: ${checked.error.issues[0]?.message ?? 'must be an http(s) URL'}`);
+  }
+  return { urls, problems };
+}
 
 /** Throws `ConfigError` listing every problem. */
 export function gatewayConfigFrom(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const parsed = loadConfig(gatewayConfigSchema, env);
-  const urlFor = (name: SubgraphName): string => {
-    const given = parsed[subgraphUrlVariable(name)];
-    if (given) return given;
-    // PORT 0 means "any free port": the neighbours cannot be derived, so they stay unset
-    // unless given (startStack always passes the real URLs).
-    const port = parsed.PORT === 0 ? 0 : parsed.PORT + 1 + SUBGRAPH_NAMES.indexOf(name);
-    return `http://127.0.0.1:${port}/graphql`;
-  };
+  const { urls, problems } = subgraphUrlsFrom(env);
+  let parsed: ParsedGatewayConfig;
+  try {
+    parsed = loadConfig(gatewayConfigSchema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError([...error.problems, ...problems]);
+    throw error;
+  }
+  if (problems.length) throw new ConfigError(problems);
   const development = parsed.NODE_ENV !== 'production';
   return {
     ...parsed,
@@ -191,12 +194,6 @@ export function gatewayConfigFrom(env: NodeJS.ProcessEnv = process.env): Gateway
     API_KEY_INTROSPECTION: parsed.API_KEY_INTROSPECTION ?? development,
     SUPERGRAPH_PATH: path.resolve(parsed.SUPERGRAPH_PATH),
     PERSISTED_QUERIES_PATH: path.resolve(parsed.PERSISTED_QUERIES_PATH),
-    IDENTITY_URL: urlFor('identity'),
-    INCIDENTS_URL: urlFor('incidents'),
-    SURVEILLANCE_URL: urlFor('surveillance'),
-    AGENTS_URL: urlFor('agents'),
-    AUDIT_URL: urlFor('audit'),
+    SUBGRAPH_URLS: urls,
   };
 }
-
-export const subgraphUrlOf = (config: GatewayConfig, name: SubgraphName): string => config[subgraphUrlVariable(name)];

@@ -1,9 +1,10 @@
-export * from './compose';
 export * from './config';
 export * from './operation-access';
 export * from './principal-cache';
 export * from './principal-resolver';
 export * from './server';
-export * from './stack';
-export * from './subgraphs';
 export * from './supergraph';
+export * from './audit/sink';
+export * from './persisted';
+export * from './rate-limit';
+export { EXPLORER_CSP } from './landing-page';

@@ -19,6 +19,7 @@ import {
   sendJson,
   servicePrincipal,
   signInternalToken,
+  subgraphUrlVariable,
   type BatchReporter,
   type Logger,
   type LogShipper,
@@ -28,7 +29,7 @@ import type { Redis } from 'ioredis';
 import { authEventRecorder } from './audit/auth-events';
 import { auditReporting, auditSinkOf } from './audit/reporting';
 import type { ApiAccessEntry, AuditSink, AuthEventEntry, RateLimitViolationEntry } from './audit/sink';
-import { isSubgraphName, subgraphUrlOf, type GatewayConfig } from './config';
+import type { GatewayConfig } from './config';
 import { httpPolicy } from './http-policy';
 import { apiKeyIntrospectionPlugin } from './introspection-policy';
 import { explorerRoutes, landingPagePlugin } from './landing-page';
@@ -56,7 +57,7 @@ import { createRateLimiter, MemoryBucketStore, RedisBucketStore } from './rate-l
 import { connectRedis, RedisKeyValueCache, shareEvictions } from './redis';
 import { clientIpOf, contextBuilder, userAgentOf, type GatewayContext } from './request-context';
 import { createSubgraphAgent, SubgraphDataSource } from './subgraph-client';
-import { readSupergraph, subgraphNamesOf } from './supergraph';
+import { joinedSubgraphsOf, readSupergraph } from './supergraph';
 import { incidentsSettingsSource } from './tag-access-settings';
 
 export type { GatewayContext } from './request-context';
@@ -174,17 +175,27 @@ const limitOptionsOf = (config: GatewayConfig): LimitOptions => ({
 });
 
 export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}): Promise<RunningGateway> {
-  const sink = auditSinkOf(config, options.auditSink);
+  const supergraphSdl = options.supergraphSdl ?? readSupergraph(config.SUPERGRAPH_PATH);
+  const joined = joinedSubgraphsOf(supergraphSdl);
+  const subgraphNames = joined.map((s) => s.name);
+  // A subgraph's URL: given by the caller, else `<NAME>_URL`, else the one the supergraph was composed with.
+  const urlOf = (name: string): string | undefined =>
+    options.subgraphUrls?.[name] ?? config.SUBGRAPH_URLS[name] ?? joined.find((s) => s.name === name)?.url ?? undefined;
+  const unknown = subgraphNames.filter((name) => !urlOf(name));
+  if (unknown.length)
+    throw new Error(`No URL for subgraph(s) ${unknown.join(', ')}: set ${unknown.map(subgraphUrlVariable).join(', ')}`);
+  // The services the gateway itself calls: identity (principals), incidents (tag-access settings), audit (reports).
+  const serviceUrl = (name: string): string => {
+    const url = urlOf(name);
+    if (!url) throw new Error(`The gateway needs ${subgraphUrlVariable(name)} (the supergraph does not join ${name})`);
+    return url;
+  };
+
+  const sink = auditSinkOf(config, urlOf('audit'), options.auditSink);
   // A logger of its own also ships its warnings where the reports go; a caller's logger is the caller's business.
   const { logger, shipper: logShipper } = options.logger
     ? { logger: options.logger, shipper: null }
     : createShippingLogger('gateway', config, sink.recordLogs?.bind(sink) ?? null);
-  const supergraphSdl = options.supergraphSdl ?? readSupergraph(config.SUPERGRAPH_PATH);
-  const subgraphNames = subgraphNamesOf(supergraphSdl);
-  const urlOf = (name: string): string | undefined =>
-    options.subgraphUrls?.[name] ?? (isSubgraphName(name) ? subgraphUrlOf(config, name) : undefined);
-  const unknown = subgraphNames.filter((name) => !urlOf(name));
-  if (unknown.length) throw new Error(`The supergraph joins unknown subgraph(s): ${unknown.join(', ')}`);
 
   // @apollo/gateway otherwise starts an OpenTelemetry exporter that reports to Apollo: we run
   // offline and send nothing to third parties. Must be set before the gateway is constructed.
@@ -204,7 +215,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     lookup:
       options.principalLookup ??
       identityPrincipalLookup({
-        identityUrl: config.IDENTITY_URL,
+        identityUrl: serviceUrl('identity'),
         internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
         tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
       }),
@@ -212,7 +223,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     settings:
       options.tagAccessSettings ??
       incidentsSettingsSource({
-        incidentsUrl: config.INCIDENTS_URL,
+        incidentsUrl: serviceUrl('incidents'),
         internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
         tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
         cacheSeconds: config.PRINCIPAL_CACHE_SECONDS,

@@ -10,22 +10,36 @@ export function readSupergraph(filePath: string): string {
   }
 }
 
+export interface JoinedSubgraph {
+  name: string;
+  /** The URL the supergraph was composed with: the default when `<NAME>_URL` is not set. */
+  url: string | null;
+}
+
 /**
- * The subgraph names a supergraph joins (`enum join__Graph { IDENTITY @join__graph(name: "identity", ...) }`).
- * Read from the SDL rather than configured, so readiness checks exactly what the gateway will call.
+ * The subgraphs a supergraph joins (`enum join__Graph { IDENTITY @join__graph(name: "identity", url: ...) }`).
+ * Read from the SDL rather than configured: the gateway knows no subgraph by name, and readiness
+ * checks exactly what it will call.
  */
-export function subgraphNamesOf(supergraphSdl: string): string[] {
-  const names: string[] = [];
+export function joinedSubgraphsOf(supergraphSdl: string): JoinedSubgraph[] {
+  const joined: JoinedSubgraph[] = [];
   for (const definition of parse(supergraphSdl).definitions) {
     if (definition.kind !== Kind.ENUM_TYPE_DEFINITION || definition.name.value !== 'join__Graph') continue;
     for (const value of definition.values ?? []) {
       const directive = value.directives?.find((d) => d.name.value === 'join__graph');
-      const name = directive?.arguments?.find((a) => a.name.value === 'name')?.value;
-      names.push(isString(name) ? name.value : value.name.value.toLowerCase());
+      const argument = (name: string) => directive?.arguments?.find((a) => a.name.value === name)?.value;
+      const name = argument('name');
+      const url = argument('url');
+      joined.push({
+        name: isString(name) ? name.value : value.name.value.toLowerCase(),
+        url: isString(url) ? url.value : null,
+      });
     }
   }
-  return names;
+  return joined;
 }
+
+export const subgraphNamesOf = (supergraphSdl: string): string[] => joinedSubgraphsOf(supergraphSdl).map((s) => s.name);
 
 function isString(value: ConstValueNode | undefined): value is ConstValueNode & { kind: Kind.STRING; value: string } {
   return value?.kind === Kind.STRING;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { anonymousPrincipal, HttpError, operationLabeler } from '@socgraph/shared';
-import { testPrincipal } from '@socgraph/shared/testing';
+import { testPrincipal } from '@socgraph/testkit';
 import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
 import { gatewayConfigFrom } from '../src/config';
 import { operationCost } from '../src/limits';

@@ -1,10 +1,19 @@
-import { DataSource } from 'typeorm';
-import { migrationsBySubgraph, SUBGRAPH_SCHEMAS } from './registry';
+import { DataSource, type MigrationInterface } from 'typeorm';
+
+export type MigrationClass = new () => MigrationInterface;
+
+/** One subgraph's schema and its migrations, oldest first (`@socgraph/migrations/<name>`). */
+export interface SchemaMigrations {
+  name: string;
+  migrations: readonly MigrationClass[];
+}
 
 export interface MigrateOptions {
   /** Connection URL for a subgraph's schema (`<NAME>_DATABASE_URL` or `DATABASE_URL`). */
   urlFor: (subgraph: string) => string;
-  /** Defaults to every subgraph. */
+  /** The schemas this run knows, in order (the stack passes its registry's). */
+  schemas: readonly SchemaMigrations[];
+  /** Only these of `schemas`; default all. */
   subgraphs?: string[];
   direction?: 'up' | 'down';
   /** For `down`: how many migrations to revert per subgraph (default 1). */
@@ -24,10 +33,11 @@ export interface MigrationReport {
  * advisory lock so two processes starting at once do not both migrate.
  */
 export async function migrate(options: MigrateOptions): Promise<MigrationReport[]> {
-  const subgraphs = options.subgraphs ?? SUBGRAPH_SCHEMAS;
-  const unknown = subgraphs.filter((s) => !migrationsBySubgraph[s]);
+  const known = new Map(options.schemas.map((schema) => [schema.name, schema.migrations]));
+  const subgraphs = options.subgraphs ?? [...known.keys()];
+  const unknown = subgraphs.filter((s) => !known.has(s));
   if (unknown.length)
-    throw new Error(`Unknown subgraph schema(s): ${unknown.join(', ')} (known: ${SUBGRAPH_SCHEMAS.join(', ')})`);
+    throw new Error(`Unknown subgraph schema(s): ${unknown.join(', ')} (known: ${[...known.keys()].join(', ')})`);
 
   const reports: MigrationReport[] = [];
   for (const subgraph of subgraphs) {
@@ -35,7 +45,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport[
       type: 'postgres',
       url: options.urlFor(subgraph),
       schema: subgraph,
-      migrations: migrationsBySubgraph[subgraph],
+      migrations: [...(known.get(subgraph) ?? [])],
       migrationsTableName: 'migrations',
       migrationsTransactionMode: 'each',
       synchronize: false,

@@ -24,6 +24,9 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
   return result.data;
 }
 
+/** `identity` → `IDENTITY_URL`: the setting that says where a subgraph's /graphql listens. */
+export const subgraphUrlVariable = (name: string): string => `${name.toUpperCase()}_URL`;
+
 /** Reusable field schemas, so every service spells its settings the same way. */
 export const configFields = {
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),

@@ -8,7 +8,7 @@ import {
   type TagAccessSettings,
   type UntaggedAlertBehavior,
 } from '../src';
-import { createTestDatabase, testPrincipal, type TestDatabase } from '../src/testing';
+import { createTestDatabase, testPrincipal, type TestDatabase } from '@socgraph/testkit';
 
 /**
  * The pure policy and its SQL form must agree on every combination: rows of a scratch table

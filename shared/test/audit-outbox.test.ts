@@ -20,7 +20,7 @@ import {
   type GraphQLResolverMap,
   type SubgraphContext,
 } from '../src';
-import { createTestDatabase, testPrincipal, type TestDatabase } from '../src/testing';
+import { createTestDatabase, testPrincipal, type TestDatabase } from '@socgraph/testkit';
 
 /**
  * The audit outbox's parts on a real database: a schema of its own with the capture triggers,

@@ -16,12 +16,12 @@ export interface AuditReporting {
   authEvents: BatchReporter<AuthEventEntry>;
 }
 
-/** The sink AUDIT_REPORTING chooses, or the one given (tests). Its log lines go there too. */
-export function auditSinkOf(config: GatewayConfig, given?: AuditSink): AuditSink {
+/** The sink AUDIT_REPORTING chooses (audit's /graphql at `auditUrl`), or the one given (tests). Its log lines go there too. */
+export function auditSinkOf(config: GatewayConfig, auditUrl: string | undefined, given?: AuditSink): AuditSink {
   if (given) return given;
-  if (config.AUDIT_REPORTING !== 'audit') return noopAuditSink;
+  if (config.AUDIT_REPORTING !== 'audit' || !auditUrl) return noopAuditSink;
   return graphqlAuditSink({
-    auditUrl: config.AUDIT_URL,
+    auditUrl,
     client: createServiceClient({
       caller: 'gateway',
       internalTokenSecret: config.INTERNAL_TOKEN_SECRET,

@@ -22,8 +22,16 @@ import type { SubgraphService, SubgraphStartOptions } from './subgraph-service';
  */
 export interface SubgraphDefinition<TConfig extends CommonConfig, TContext extends SubgraphContext> {
   name: string;
-  /** Absolute path of the subgraph's SDL file. */
-  schemaPath: string;
+  /**
+   * Where it listens when run alone and no `<NAME>_PORT` is set; `pnpm start` keeps the same
+   * distance from the gateway's port (4000 → 4001 for 4001). Unique per subgraph.
+   */
+  defaultPort: number;
+  /**
+   * Absolute paths of the subgraph's SDL files, read in order as one document: `schema.graphql`
+   * first (its `@link`, Query and Mutation), then one file per area that `extend`s them.
+   */
+  schemaPaths: readonly string[];
   resolvers: GraphQLResolverMap<TContext>;
   entities: MixedList<EntitySchema>;
   /** Validates the subgraph's settings (env plus the secrets the caller passes). */
@@ -63,16 +71,18 @@ export interface JobDeps<TConfig> {
 
 export interface DefinedSubgraph extends SubgraphService {
   typeDefs: DocumentNode;
+  defaultPort: number;
 }
 
 export function defineSubgraph<TConfig extends CommonConfig, TContext extends SubgraphContext>(
   definition: SubgraphDefinition<TConfig, TContext>,
 ): DefinedSubgraph {
-  // The SDL file is the schema: read it, do not restate it in code.
-  const typeDefs = gql(readFileSync(definition.schemaPath, 'utf8'));
+  // The SDL files are the schema: read them, do not restate it in code.
+  const typeDefs = gql(definition.schemaPaths.map((file) => readFileSync(file, 'utf8')).join('\n'));
   return {
     name: definition.name,
     typeDefs,
+    defaultPort: definition.defaultPort,
     ...(definition.seedDemo ? { seedDemo: definition.seedDemo } : {}),
     async start(options: SubgraphStartOptions) {
       const config = definition.config({
@@ -180,13 +190,13 @@ function serviceClientOf(caller: string, config: CommonConfig) {
  * `<NAME>_PORT`, HOST, the secrets and `<NAME>_DATABASE_URL`/`DATABASE_URL`, starts it, and
  * stops it cleanly on SIGINT/SIGTERM.
  */
-export function runSubgraphMain(service: SubgraphService, defaultPort: number): void {
+export function runSubgraphMain(service: DefinedSubgraph): void {
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
   const upper = service.name.toUpperCase();
   const main = async (): Promise<void> => {
     const env = loadConfig(
       z.object({
-        [`${upper}_PORT`]: configFields.port(defaultPort),
+        [`${upper}_PORT`]: configFields.port(service.defaultPort),
         HOST: z.string().default('127.0.0.1'),
         INTERNAL_TOKEN_SECRET: configFields.secret(),
         JWT_SECRET: configFields.secret(),

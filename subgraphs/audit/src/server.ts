@@ -50,7 +50,12 @@ function inProcessLogDelivery(deps: Deps): LogDelivery {
 
 export const auditSubgraph = defineSubgraph({
   name: SUBGRAPH_NAME,
-  schemaPath: path.join(__dirname, 'schema.graphql'),
+  defaultPort: 4005,
+  schemaPaths: [
+    path.join(__dirname, 'schema.graphql'),
+    path.join(__dirname, 'security.graphql'),
+    path.join(__dirname, 'compliance.graphql'),
+  ],
   resolvers,
   entities: auditEntities,
   config: auditConfigFrom,

@@ -1,4 +1,4 @@
-import type { TestSubgraph } from '@socgraph/shared/testing';
+import type { TestSubgraph } from '@socgraph/testkit';
 import { ADMIN, auditEntry, ok, RECORD_AUTH, recordEntries, SERVICE, startAudit, verify } from './support';
 import { randomUUID } from 'node:crypto';
 

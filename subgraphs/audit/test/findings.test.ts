@@ -1,4 +1,4 @@
-import type { TestSubgraph } from '@socgraph/shared/testing';
+import type { TestSubgraph } from '@socgraph/testkit';
 import { ANALYST, AUDITOR, CUSTOMER_USER, ok, SERVICE, startAudit } from './support';
 
 let audit: TestSubgraph;

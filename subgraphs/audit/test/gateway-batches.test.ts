@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TestSubgraph } from '@socgraph/shared/testing';
+import type { TestSubgraph } from '@socgraph/testkit';
 import { ADMIN, auditEntry, AUDITOR, ok, RECORD_ENTRIES, SERVICE, startAudit } from './support';
 
 // The exact operations the gateway's sink sends (gateway/src/audit/sink.ts).

@@ -1,4 +1,4 @@
-import type { TestSubgraph } from '@socgraph/shared/testing';
+import type { TestSubgraph } from '@socgraph/testkit';
 import { ADMIN, ANALYST, AUDITOR, ok, SERVICE, startAudit } from './support';
 
 let audit: TestSubgraph;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TestSubgraph } from '@socgraph/shared/testing';
+import type { TestSubgraph } from '@socgraph/testkit';
 import { ADMIN, auditEntry, AUDITOR, ok, RECORD_AUTH, recordEntries, SERVICE, startAudit, verify } from './support';
 
 let audit: TestSubgraph;

@@ -1,6 +1,7 @@
 import { migrate } from '@socgraph/migrations';
+import { auditMigrations } from '@socgraph/migrations/audit';
 import { createLogger, type StartedSubgraph } from '@socgraph/shared';
-import { createTestDatabase, randomSecret, type TestDatabase, type TestSubgraph } from '@socgraph/shared/testing';
+import { createTestDatabase, randomSecret, type TestDatabase, type TestSubgraph } from '@socgraph/testkit';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { auditSubgraph } from '../src';
 import { auditConfigFrom } from '../src/config';
@@ -286,7 +287,7 @@ describe('scheduled retention', () => {
   let started: StartedSubgraph | undefined;
   beforeAll(async () => {
     database = await createTestDatabase('audit_retention');
-    await migrate({ urlFor: () => database.url, subgraphs: ['audit'] });
+    await migrate({ urlFor: () => database.url, schemas: [{ name: 'audit', migrations: auditMigrations }] });
   });
   afterAll(async () => {
     await started?.stop();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TestSubgraph } from '@socgraph/shared/testing';
+import type { TestSubgraph } from '@socgraph/testkit';
 import { ADMIN, ANALYST, AUDITOR, CUSTOMER_USER, ok, RECORD_AUTH, SERVICE, startAudit } from './support';
 
 let audit: TestSubgraph;

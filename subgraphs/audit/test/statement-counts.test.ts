@@ -14,7 +14,7 @@ import {
   type GraphQLField,
   type GraphQLObjectType,
 } from 'graphql';
-import type { TestSubgraph } from '@socgraph/shared/testing';
+import type { TestSubgraph } from '@socgraph/testkit';
 import { ADMIN, auditEntry, ok, RECORD_AUTH, recordEntries, SERVICE, startAudit } from './support';
 
 /**

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { migrate } from '@socgraph/migrations';
-import { servicePrincipal, type Principal } from '@socgraph/shared';
-import { randomSecret, startTestSubgraph, testPrincipal, type TestSubgraph } from '@socgraph/shared/testing';
+import { auditMigrations } from '@socgraph/migrations/audit';
+import type { Principal } from '@socgraph/shared';
+import { randomSecret, SERVICE, startTestSubgraph, testPrincipal, type TestSubgraph } from '@socgraph/testkit';
 import { auditSubgraph } from '../src';
 
-export const ADMIN = testPrincipal();
+export { ADMIN, SERVICE } from '@socgraph/testkit';
 export const AUDITOR = testPrincipal({ userId: '2', username: 'auditor', role: 'auditor' });
 export const ANALYST = testPrincipal({ userId: '3', username: 'analyst', role: 'analyst' });
 export const CUSTOMER_USER = testPrincipal({
@@ -13,16 +13,9 @@ export const CUSTOMER_USER = testPrincipal({
   role: 'customer_user',
   customerCodes: ['ACME'],
 });
-export const SERVICE = servicePrincipal('test');
 
 export async function startAudit(env: NodeJS.ProcessEnv = {}): Promise<TestSubgraph> {
-  return startTestSubgraph(
-    auditSubgraph,
-    async (url) => {
-      await migrate({ urlFor: () => url, subgraphs: ['audit'] });
-    },
-    { AUDIT_SIGNING_KEY: randomSecret(), ...env },
-  );
+  return startTestSubgraph(auditSubgraph, auditMigrations, { AUDIT_SIGNING_KEY: randomSecret(), ...env });
 }
 
 /** Runs an operation and fails the test on any error. */

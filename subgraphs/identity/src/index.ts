@@ -2,3 +2,4 @@ export { identitySubgraph, typeDefs, SUBGRAPH_NAME } from './server';
 export { identityConfigFrom, type IdentityConfig } from './config';
 export { identityEntities } from './entities';
 export { hashPassword } from './services/password';
+export { bootstrapUser, type BootstrapUser } from './bootstrap';

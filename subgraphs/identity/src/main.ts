@@ -2,4 +2,4 @@ import { runSubgraphMain } from '@socgraph/shared';
 import { identitySubgraph } from './server';
 
 /** Runs identity alone (production): `pnpm --filter @socgraph/identity start`. */
-runSubgraphMain(identitySubgraph, 4001);
+runSubgraphMain(identitySubgraph);

@@ -11,7 +11,8 @@ export const SUBGRAPH_NAME = 'identity';
 
 export const identitySubgraph = defineSubgraph({
   name: SUBGRAPH_NAME,
-  schemaPath: path.join(__dirname, 'schema.graphql'),
+  defaultPort: 4001,
+  schemaPaths: [path.join(__dirname, 'schema.graphql')],
   resolvers,
   entities: identityEntities,
   config: identityConfigFrom,

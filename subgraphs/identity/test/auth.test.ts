@@ -1,5 +1,5 @@
 import { Headers, signInternalToken } from '@socgraph/shared';
-import { randomSecret, type TestSubgraph } from '@socgraph/shared/testing';
+import { randomSecret, type TestSubgraph } from '@socgraph/testkit';
 import { ADMIN, createUser, errorCodes, SERVICE, startIdentity } from './support';
 
 let identity: TestSubgraph;

@@ -1,5 +1,5 @@
-import type { TestSubgraph } from '@socgraph/shared/testing';
-import { testPrincipal } from '@socgraph/shared/testing';
+import type { TestSubgraph } from '@socgraph/testkit';
+import { testPrincipal } from '@socgraph/testkit';
 import { ADMIN, createCustomers, errorCodes, startIdentity } from './support';
 
 let identity: TestSubgraph;

@@ -1,4 +1,4 @@
-import type { TestSubgraph } from '@socgraph/shared/testing';
+import type { TestSubgraph } from '@socgraph/testkit';
 import { identityConfigFrom } from '../src/config';
 import { LoginLockout } from '../src/services/lockout';
 import { ADMIN, createUser, errorCodes, startIdentity, type CreatedUser } from './support';

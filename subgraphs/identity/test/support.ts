@@ -1,19 +1,12 @@
-import { migrate } from '@socgraph/migrations';
-import { servicePrincipal, type Principal } from '@socgraph/shared';
-import { startTestSubgraph, testPrincipal, type TestSubgraph } from '@socgraph/shared/testing';
+import { identityMigrations } from '@socgraph/migrations/identity';
+import type { Principal } from '@socgraph/shared';
+import { ADMIN, startTestSubgraph, testPrincipal, type TestSubgraph } from '@socgraph/testkit';
 import { identitySubgraph } from '../src';
 
-export const ADMIN = testPrincipal();
-export const SERVICE = servicePrincipal('test');
+export { ADMIN, errorCodes, SERVICE } from '@socgraph/testkit';
 
 export async function startIdentity(env: NodeJS.ProcessEnv = {}): Promise<TestSubgraph> {
-  return startTestSubgraph(
-    identitySubgraph,
-    async (url) => {
-      await migrate({ urlFor: () => url, subgraphs: ['identity'] });
-    },
-    env,
-  );
+  return startTestSubgraph(identitySubgraph, identityMigrations, env);
 }
 
 export interface CreatedUser {
@@ -68,8 +61,4 @@ export async function createCustomers(identity: TestSubgraph, codes: string[]): 
     );
     if (result.body.errors) throw new Error(JSON.stringify(result.body.errors));
   }
-}
-
-export function errorCodes(result: { body: { errors?: { extensions?: Record<string, unknown> }[] } }): string[] {
-  return (result.body.errors ?? []).map((e) => String(e.extensions?.code));
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Headers, signInternalToken } from '@socgraph/shared';
-import type { TestSubgraph } from '@socgraph/shared/testing';
+import type { TestSubgraph } from '@socgraph/testkit';
 import { ADMIN, createCustomers, createUser, errorCodes, startIdentity, type CreatedUser } from './support';
 
 let identity: TestSubgraph;

@@ -4,7 +4,7 @@ import type { IncidentsConfig } from './config';
 import { createIncidentsLoaders, type IncidentsLoaders } from './loaders';
 import { AlertService } from './services/alert.service';
 import { CaseService } from './services/case.service';
-import { createConfigServices, type ConfigServices } from './services/config-services';
+import { createConfigServices, type ConfigServices } from './platform-config/services';
 import { TagService } from './services/tag.service';
 
 export interface IncidentsDeps {

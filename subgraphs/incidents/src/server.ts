@@ -10,7 +10,8 @@ export const SUBGRAPH_NAME = 'incidents';
 
 export const incidentsSubgraph = defineSubgraph({
   name: SUBGRAPH_NAME,
-  schemaPath: path.join(__dirname, 'schema.graphql'),
+  defaultPort: 4002,
+  schemaPaths: [path.join(__dirname, 'schema.graphql'), path.join(__dirname, 'platform-config', 'schema.graphql')],
   resolvers,
   entities: incidentsEntities,
   config: incidentsConfigFrom,

@@ -1,4 +1,4 @@
-import type { TestSubgraph } from '@socgraph/shared/testing';
+import type { TestSubgraph } from '@socgraph/testkit';
 import {
   ADMIN,
   ANALYST_ALL,
@@ -9,7 +9,7 @@ import {
   errorFields,
   ok,
   startIncidents,
-} from './config-support';
+} from './support';
 
 /** Platform configuration, part two: alert-creation settings, monitoring alerts, sigma queries, paging. */
 let incidents: TestSubgraph;

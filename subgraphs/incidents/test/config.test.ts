@@ -1,4 +1,4 @@
-import type { TestSubgraph } from '@socgraph/shared/testing';
+import type { TestSubgraph } from '@socgraph/testkit';
 import {
   ADMIN,
   ANALYST_ALL,
@@ -11,7 +11,7 @@ import {
   errorFields,
   ok,
   startIncidents,
-} from './config-support';
+} from './support';
 
 let incidents: TestSubgraph;
 

@@ -1,131 +1,68 @@
-import { startTestStack, type GraphQLResponse, type TestStack } from '@socgraph/gateway/testing';
+import { randomUUID } from 'node:crypto';
+import { incidentsMigrations } from '@socgraph/migrations/incidents';
 import { Headers, signInternalToken, type Principal } from '@socgraph/shared';
+import { ADMIN, startTestSubgraph, testPrincipal, type GraphQLResult, type TestSubgraph } from '@socgraph/testkit';
+import { incidentsSubgraph } from '../src';
 
-export const ADMIN_PASSWORD = 'admin password 1';
+/**
+ * The incidents subgraph's test harness: the subgraph alone, called with signed principals.
+ * (Tests that need identity or the gateway too live in stack/test/incidents/.)
+ */
 
-export interface Graph {
-  stack: TestStack;
-  adminToken: string;
-  /** Runs an operation through the gateway with a bearer token. */
-  as<TData = Record<string, unknown>>(
-    token: string,
-    query: string,
-    variables?: Record<string, unknown>,
-  ): Promise<GraphQLResponse<TData>>;
-  /** Runs an operation through the gateway as admin, failing the test on errors. */
-  admin<TData = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<TData>;
-  /** Posts straight to the incidents subgraph with a signed principal (what the gateway sends). */
-  subgraph<TData = Record<string, unknown>>(
-    principal: Principal,
-    query: string,
-    variables?: Record<string, unknown>,
-    requestId?: string,
-  ): Promise<GraphQLResponse<TData>>;
+export { ADMIN, errorCodes, errorFields, SERVICE } from '@socgraph/testkit';
+/** An analyst limited to customer C1. */
+export const ANALYST_C1 = testPrincipal({
+  userId: '2',
+  username: 'analyst.c1',
+  role: 'analyst',
+  customerCodes: ['C1'],
+});
+/** An analyst without customer rows: sees every customer. */
+export const ANALYST_ALL = testPrincipal({ userId: '3', username: 'analyst.all', role: 'analyst' });
+export const CUSTOMER_USER = testPrincipal({
+  userId: '4',
+  username: 'customer.c1',
+  role: 'customer_user',
+  customerCodes: ['C1'],
+});
+export const AUDITOR = testPrincipal({ userId: '5', username: 'auditor', role: 'auditor' });
+
+export async function startIncidents(): Promise<TestSubgraph> {
+  return startTestSubgraph(incidentsSubgraph, incidentsMigrations);
 }
 
-export async function startGraph(): Promise<Graph> {
-  const stack = await startTestStack();
-  await stack.seedAdmin(ADMIN_PASSWORD);
-  const adminToken = await stack.login('admin', ADMIN_PASSWORD);
-  const as = <TData>(token: string, query: string, variables: Record<string, unknown> = {}) =>
-    stack.gql<TData>(query, variables, { authorization: `Bearer ${token}` });
-  return {
-    stack,
-    adminToken,
-    as,
-    async admin<TData>(query: string, variables: Record<string, unknown> = {}) {
-      const result = await as<TData>(adminToken, query, variables);
-      if (result.body.errors?.length || !result.body.data)
-        throw new Error(`admin call failed: ${JSON.stringify(result.body.errors)}`);
-      return result.body.data;
-    },
-    async subgraph<TData>(
-      principal: Principal,
-      query: string,
-      variables: Record<string, unknown> = {},
-      requestId?: string,
-    ) {
-      const token = await signInternalToken(principal, stack.internalTokenSecret, 60);
-      const response = await fetch(stack.subgraphUrl('incidents'), {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [Headers.INTERNAL_TOKEN]: token,
-          ...(requestId ? { [Headers.REQUEST_ID]: requestId } : {}),
-        },
-        body: JSON.stringify({ query, variables }),
-      });
-      return {
-        status: response.status,
-        headers: response.headers,
-        body: (await response.json()) as GraphQLResponse<TData>['body'],
-      };
-    },
-  };
+/** Runs an operation and fails the test with the errors when there are any. */
+export async function ok<TData = Record<string, unknown>>(
+  subgraph: TestSubgraph,
+  query: string,
+  variables: Record<string, unknown> = {},
+  principal: Principal = ADMIN,
+): Promise<TData> {
+  const result = await subgraph.query<TData>(query, variables, principal);
+  if (result.body.errors || !result.body.data) throw new Error(JSON.stringify(result.body.errors));
+  return result.body.data;
 }
 
-export const errorCodes = (result: GraphQLResponse<unknown>): string[] =>
-  (result.body.errors ?? []).map((e) => String(e.extensions?.code));
-
-/** Creates customers, tags and users through the public API as admin. */
-export async function createCustomers(graph: Graph, codes: string[]): Promise<void> {
-  for (const code of codes) {
-    await graph.admin(`mutation ($c: String!) { createCustomer(input: { code: $c, name: $c }) { code } }`, { c: code });
-  }
-}
-
-export async function createTags(graph: Graph, names: string[]): Promise<Record<string, string>> {
-  const ids: Record<string, string> = {};
-  for (const name of names) {
-    const data = await graph.admin<{ createTag: { id: string } }>(
-      `mutation ($n: String!) { createTag(name: $n) { id } }`,
-      { n: name },
-    );
-    ids[name] = data.createTag.id;
-  }
-  return ids;
-}
-
-export const USER_PASSWORD = 'user password 1';
-
-export async function createUser(
-  graph: Graph,
-  input: { username: string; role: string; customerCodes?: string[]; tagIds?: string[] },
-): Promise<{ id: string; token: string }> {
-  const data = await graph.admin<{ createUser: { id: string } }>(
-    `mutation ($input: CreateUserInput!) { createUser(input: $input) { id } }`,
-    {
-      input: {
-        email: `${input.username}@test.local`,
-        password: USER_PASSWORD,
-        customerCodes: [],
-        tagIds: [],
-        ...input,
-      },
-    },
+/** Runs an operation under a request id of our own and returns the SQL statements it ran. */
+export async function countStatements(
+  subgraph: TestSubgraph,
+  query: string,
+  variables: Record<string, unknown>,
+  principal: Principal = ADMIN,
+): Promise<{ result: GraphQLResult; statements: number }> {
+  const requestId = randomUUID();
+  const token = await signInternalToken(principal, subgraph.internalTokenSecret, 60);
+  const result = await subgraph.post(
+    { query, variables },
+    { [Headers.INTERNAL_TOKEN]: token, [Headers.REQUEST_ID]: requestId },
   );
-  return { id: data.createUser.id, token: await graph.stack.login(input.username, USER_PASSWORD) };
+  return { result, statements: subgraph.statementsFor(requestId) };
 }
 
-export async function createAlert(
-  graph: Graph,
-  input: { name: string; customerCode: string; tagIds?: string[]; source?: string; description?: string },
-): Promise<string> {
-  const data = await graph.admin<{ createAlert: { id: string } }>(
-    `mutation ($input: CreateAlertInput!) { createAlert(input: $input) { id } }`,
-    { input: { source: 'test', ...input } },
-  );
-  return data.createAlert.id;
-}
-
-export async function setTagAccess(
-  graph: Graph,
-  settings: { enabled: boolean; untaggedAlertBehavior: string; defaultTagId?: string | null },
-): Promise<void> {
-  await graph.admin(
-    `mutation ($input: TagAccessSettingsInput!) { updateTagAccessSettings(input: $input) { enabled } }`,
-    {
-      input: settings,
-    },
-  );
+/** Rows of a table, for asserting what was (not) written. */
+export async function countRows(subgraph: TestSubgraph, table: string): Promise<number> {
+  const [row] = (await subgraph.dataSource.query(`SELECT count(*)::int AS n FROM incidents.${table}`)) as {
+    n: number;
+  }[];
+  return row?.n ?? 0;
 }

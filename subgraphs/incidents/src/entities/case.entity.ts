@@ -47,7 +47,8 @@ export interface CaseFileRow extends StoredFileRow {
   caseId: number;
 }
 
-const storedFileColumns = {
+/** Columns of an object-store file; report templates (platform-config/entities.ts) have them too. */
+export const storedFileColumns = {
   id: { type: 'int', primary: true, generated: 'increment' },
   bucketName: { name: 'bucket_name', type: 'varchar', length: 255 },
   objectKey: { name: 'object_key', type: 'varchar', length: 1024 },
@@ -63,14 +64,4 @@ export const CaseFileEntity = new EntitySchema<CaseFileRow>({
   name: 'CaseFile',
   tableName: 'incident_management_case_datastore',
   columns: { ...storedFileColumns, caseId: { name: 'case_id', type: 'int' } },
-});
-
-export interface ReportTemplateRow extends StoredFileRow {
-  name: string;
-}
-
-export const ReportTemplateEntity = new EntitySchema<ReportTemplateRow>({
-  name: 'ReportTemplate',
-  tableName: 'incident_management_case_report_template_datastore',
-  columns: { ...storedFileColumns, name: { name: 'report_template_name', type: 'varchar', length: 255 } },
 });

@@ -1,7 +1,7 @@
 export * from './alert-detail.entity';
 export * from './alert.entity';
 export * from './case.entity';
-export * from './config.entity';
+export * from '../platform-config/entities';
 export * from './tag.entity';
 
 import {
@@ -12,8 +12,8 @@ import {
   IocEntity,
 } from './alert-detail.entity';
 import { AlertEntity } from './alert.entity';
-import { CaseEntity, CaseFileEntity, ReportTemplateEntity } from './case.entity';
-import { configEntities } from './config.entity';
+import { CaseEntity, CaseFileEntity } from './case.entity';
+import { configEntities } from '../platform-config/entities';
 import { TagAccessSettingsEntity, TagEntity } from './tag.entity';
 
 export const incidentsEntities = [
@@ -27,6 +27,5 @@ export const incidentsEntities = [
   CaseCommentEntity,
   CaseEntity,
   CaseFileEntity,
-  ReportTemplateEntity,
   ...configEntities,
 ];

@@ -1,6 +1,0 @@
-import type { RunningPostgres } from '../db/embedded-postgres';
-
-export default async function globalTeardown(): Promise<void> {
-  const pg = (globalThis as { __socgraphTestPostgres?: RunningPostgres }).__socgraphTestPostgres;
-  await pg?.stop();
-}

@@ -1,2 +1,0 @@
-export * from './databases';
-export * from './subgraph';

@@ -1,0 +1,6 @@
+export * from './compose';
+export * from './demo-activity';
+export * from './paths';
+export * from './registry';
+export * from './stack';
+export * from './testing';

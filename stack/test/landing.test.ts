@@ -1,0 +1,160 @@
+import { Script } from 'node:vm';
+import {
+  getIntrospectionQuery,
+  buildClientSchema,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  type IntrospectionQuery,
+} from 'graphql';
+import { MemoryAuditSink } from '@socgraph/gateway';
+import { EXPLORER_CSP } from '@socgraph/gateway';
+import { type RunningGateway } from '@socgraph/gateway';
+import { startTestStack, type TestStack } from '../src/testing';
+import { chromiumAvailable, visit } from './chromium';
+import { errorCodes, postJson } from './support';
+
+/** What analysts get: Sandbox, or the offline explorer; introspection by kind of caller. */
+let graph: TestStack;
+let admin: Record<string, string>;
+let apiKey: Record<string, string>;
+const PASSWORD = 'correct horse battery staple';
+
+beforeAll(async () => {
+  graph = await startTestStack();
+  await graph.seedAdmin(PASSWORD);
+  admin = { authorization: `Bearer ${await graph.login('admin', PASSWORD)}` };
+  const created = await graph.gql<{ createApiKey: { secret: string } }>(
+    `mutation { createApiKey(input: { clientName: "siem", persistedOnly: false }) { secret } }`,
+    {},
+    admin,
+  );
+  apiKey = { 'x-api-key': created.body.data!.createApiKey.secret };
+});
+afterAll(async () => graph?.stop());
+
+function gatewayWith(env: Record<string, string>, auditSink = new MemoryAuditSink()): Promise<RunningGateway> {
+  return graph.startGateway({ ...env }, { defaultMetrics: false, auditSink });
+}
+
+const EXTERNAL_URL = /https?:\/\/|(?:src|href)\s*=\s*["']?\/\//i;
+
+describe('the offline explorer (LANDING_PAGE=offline)', () => {
+  let gateway: RunningGateway;
+  const sink = new MemoryAuditSink();
+  beforeAll(async () => {
+    gateway = await gatewayWith({ LANDING_PAGE: 'offline', ACCESS_LOG_FLUSH_MS: '50' }, sink);
+  });
+  afterAll(async () => gateway?.stop());
+
+  it('is served at GET / with no external URL and a strict CSP', async () => {
+    const response = await fetch(`${gateway.url}/`, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toBe(EXPLORER_CSP);
+    const html = await response.text();
+    expect(html).toMatch(/id="sg-token"/);
+    expect(html).not.toMatch(EXTERNAL_URL);
+    expect(html).not.toMatch(/sandbox|apollographql\.com/i);
+  });
+
+  it('serves every file it loads itself; its styles import nothing from outside', async () => {
+    const html = await (await fetch(`${gateway.url}/`, { headers: { accept: 'text/html' } })).text();
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? '');
+    expect(assets).toHaveLength(6);
+    for (const asset of assets) {
+      expect(asset.startsWith('/explorer/')).toBe(true);
+      const response = await fetch(`${gateway.url}${asset}`);
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      expect(text.length).toBeGreaterThan(100);
+      if (asset.endsWith('.css')) expect(text).not.toMatch(/@import|url\(\s*["']?(https?:)?\/\//);
+      // Browsers without a Chromium here still learn of a script that would not even parse.
+      if (asset.endsWith('.js')) expect(() => new Script(text)).not.toThrow();
+    }
+  });
+
+  (chromiumAvailable() ? it : it.skip)(
+    'loads in headless Chromium without any external request, and sends the token field',
+    async () => {
+      const page = await visit(`${gateway.url}/`);
+      try {
+        expect(await page.waitFor(`document.querySelector('.graphiql-container')`)).toBe(true);
+        // GraphiQL fetches the schema through the gateway once it has rendered.
+        expect(
+          await page.waitFor(`performance.getEntriesByType('resource').some(e => e.name.endsWith('/graphql'))`),
+        ).toBe(true);
+        const token = admin.authorization?.replace('Bearer ', '') ?? '';
+        await page.evaluate(`(() => {
+          document.getElementById('sg-token').value = ${JSON.stringify(token)};
+          document.getElementById('sg-auth').requestSubmit();
+        })()`);
+        expect(await page.waitFor(`document.getElementById('sg-status').textContent === 'signed in'`)).toBe(true);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        const origin = new URL(gateway.url).origin;
+        const foreign = page.requests.filter((url) => !url.startsWith(origin) && !url.startsWith('data:'));
+        expect(foreign).toEqual([]);
+        expect(page.exceptions).toEqual([]);
+        await gateway.accessLog.flush();
+        // The schema was fetched again, now as the signed-in admin.
+        expect(sink.apiAccess.some((e) => e.username === 'admin' && /HeadlessChrome/.test(e.userAgent ?? ''))).toBe(
+          true,
+        );
+      } finally {
+        await page.close();
+      }
+    },
+    60_000,
+  );
+});
+
+describe('introspection', () => {
+  const INTROSPECT = { query: '{ __schema { queryType { name } } }' };
+
+  it('in production: on for signed-in users, off for anonymous callers and API keys', async () => {
+    const gateway = await gatewayWith({ NODE_ENV: 'production' });
+    try {
+      const anonymous = await postJson(gateway.graphqlUrl, INTROSPECT);
+      expect(anonymous.status).toBe(401);
+      expect(errorCodes(anonymous)).toEqual(['UNAUTHENTICATED']);
+      const key = await postJson(gateway.graphqlUrl, INTROSPECT, apiKey);
+      expect(key.status).toBe(403);
+      expect(errorCodes(key)).toEqual(['FORBIDDEN']);
+      const user = await postJson(gateway.graphqlUrl, INTROSPECT, admin);
+      expect(user.body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+      // Sandbox stays the landing page.
+      const page = await fetch(`${gateway.url}/`, { headers: { accept: 'text/html' } });
+      expect(await page.text()).toMatch(/sandbox/i);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('outside production, API keys may introspect', async () => {
+    expect((await postJson(graph.stack.gateway.graphqlUrl, INTROSPECT, apiKey)).body.errors).toBeUndefined();
+  });
+});
+
+describe('the public schema (Sandbox is the analysts’ documentation)', () => {
+  it('describes every type, field, argument and enum value', async () => {
+    const result = await graph.gql<IntrospectionQuery>(getIntrospectionQuery(), {}, admin);
+    const schema = buildClientSchema(result.body.data!);
+    const missing: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (type.name.startsWith('__')) continue;
+      if (!type.description) missing.push(type.name);
+      if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
+        for (const field of Object.values(type.getFields())) {
+          if (!field.description) missing.push(`${type.name}.${field.name}`);
+          for (const arg of 'args' in field ? field.args : []) {
+            if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
+          }
+        }
+      }
+      if (isEnumType(type)) {
+        for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});

@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { anonymousPrincipal } from '@socgraph/shared';
+import { testPrincipal } from '@socgraph/testkit';
+import { Redis } from 'ioredis';
+import { MemoryAuditSink } from '@socgraph/gateway';
+import { createRateLimiter, MemoryBucketStore, RedisBucketStore } from '@socgraph/gateway';
+import { type RunningGateway } from '@socgraph/gateway';
+import { startTestStack, type TestStack } from '../src/testing';
+import { deleteRedisKeys, errorCodes, postJson, redisReachableSync, TEST_REDIS_URL } from './support';
+
+/** Token buckets per user (by role) and per API key; refusals reported as violations. */
+let graph: TestStack;
+const sink = new MemoryAuditSink();
+const PASSWORD = 'correct horse battery staple';
+let anaId: string;
+
+beforeAll(async () => {
+  graph = await startTestStack({
+    env: { RATE_LIMITS: 'analyst=0.2/3,default=10000/10000', ACCESS_LOG_FLUSH_MS: '50' },
+    gatewayOptions: { auditSink: sink, defaultMetrics: false },
+  });
+  await graph.seedAdmin(PASSWORD);
+  anaId = await graph.seedUser({ username: 'ana', password: PASSWORD, role: 'analyst' });
+});
+afterAll(async () => graph?.stop());
+
+const ME = `query Me { me { username } }`;
+
+describe('per-user buckets', () => {
+  it("answers RATE_LIMITED with retry-after once the role's burst is spent, and reports the violation", async () => {
+    const ana = { authorization: `Bearer ${await graph.login('ana', PASSWORD)}` };
+    for (let i = 0; i < 3; i += 1) expect((await graph.gql(ME, {}, ana)).body.errors).toBeUndefined();
+    const limited = await graph.gql(ME, {}, { ...ana, 'x-request-id': 'req-limited' });
+    expect(limited.status).toBe(429);
+    // (1 - tokens left) / 0.2 per second, rounded up: 5 s unless the requests above took over a second.
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(5);
+    expect(errorCodes(limited)).toEqual(['RATE_LIMITED']);
+    expect(limited.body.errors?.[0]?.extensions).toMatchObject({ retryAfter, requestId: 'req-limited' });
+    // Other users have their own buckets.
+    const admin = { authorization: `Bearer ${await graph.login('admin', PASSWORD)}` };
+    expect((await graph.gql(ME, {}, admin)).status).toBe(200);
+
+    await graph.stack.gateway.violations.flush();
+    expect(sink.violations).toEqual([
+      expect.objectContaining({
+        requestId: 'req-limited',
+        bucket: `user:${anaId}`,
+        username: 'ana',
+        role: 'analyst',
+        limitPerSecond: 0.2,
+        burst: 3,
+        retryAfterSeconds: retryAfter,
+      }),
+    ]);
+    await graph.stack.gateway.accessLog.flush();
+    expect(sink.apiAccess.find((e) => e.requestId === 'req-limited')).toMatchObject({
+      httpStatus: 429,
+      errorCodes: ['RATE_LIMITED'],
+      username: 'ana',
+    });
+  });
+});
+
+describe('per-key limits', () => {
+  it('apply to an API key by its id', async () => {
+    const admin = { authorization: `Bearer ${await graph.login('admin', PASSWORD)}` };
+    const created = await graph.gql<{ createApiKey: { secret: string; apiKey: { id: string } } }>(
+      `mutation { createApiKey(input: { clientName: "siem", persistedOnly: false }) { secret apiKey { id } } }`,
+      {},
+      admin,
+    );
+    const { secret, apiKey } = created.body.data!.createApiKey;
+    const gateway = await graph.startGateway({ API_KEY_RATE_LIMITS: `default=10000/10000,${apiKey.id}=1/2` });
+    try {
+      const codes: string[][] = [];
+      for (let i = 0; i < 3; i += 1) {
+        codes.push(errorCodes(await postJson(gateway.graphqlUrl, { query: ME }, { 'x-api-key': secret })));
+      }
+      expect(codes).toEqual([[], [], ['RATE_LIMITED']]);
+      const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      expect(metrics).toMatch(/rate_limited_total\{[^}]*bucket="key"[^}]*\} 1/);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
+describe('buckets', () => {
+  it('refill at the configured rate and stay bounded', async () => {
+    let now = 0;
+    const store = new MemoryBucketStore(2, () => now);
+    const limit = { rate: 2, burst: 2 };
+    expect((await store.take('a', limit)).allowed).toBe(true);
+    expect((await store.take('a', limit)).allowed).toBe(true);
+    expect(await store.take('a', limit)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    now = 500;
+    expect((await store.take('a', limit)).allowed).toBe(true);
+    await store.take('b', limit);
+    await store.take('c', limit);
+    expect(store.size).toBe(2);
+  });
+
+  it('key anonymous callers by address and skip service principals', () => {
+    const limiter = createRateLimiter({
+      store: new MemoryBucketStore(),
+      roleLimits: { anonymous: { rate: 1, burst: 5 }, default: { rate: 10, burst: 10 } },
+      apiKeyLimits: { default: { rate: 2, burst: 4 } },
+    });
+    expect(limiter.limitFor(anonymousPrincipal(), '10.0.0.1')).toEqual({
+      bucket: 'ip:10.0.0.1',
+      limit: { rate: 1, burst: 5 },
+    });
+    expect(limiter.limitFor(testPrincipal({ userId: '7', apiKeyId: '3' }), null)?.bucket).toBe('key:3');
+    expect(limiter.limitFor(testPrincipal({ kind: 'service' }), null)).toBeNull();
+  });
+});
+
+const withRedis = redisReachableSync() ? describe : describe.skip;
+withRedis('buckets in Redis (REDIS_URL)', () => {
+  const prefix = `socgraph-test-${randomBytes(4).toString('hex')}:`;
+  const redis = new Redis(TEST_REDIS_URL);
+  afterAll(async () => {
+    await deleteRedisKeys(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('are shared by replicas and expire', async () => {
+    const a = new RedisBucketStore(redis, prefix);
+    const b = new RedisBucketStore(redis, prefix);
+    const limit = { rate: 1, burst: 3 };
+    const results = [await a.take('user:1', limit), await b.take('user:1', limit), await a.take('user:1', limit)];
+    expect(results.every((r) => r.allowed)).toBe(true);
+    expect(await b.take('user:1', limit)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    expect(await redis.pttl(`${prefix}user:1`)).toBeGreaterThan(0);
+  });
+
+  it('limit through a gateway started with REDIS_URL', async () => {
+    let gateway: RunningGateway | null = null;
+    try {
+      gateway = await graph.startGateway({
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_KEY_PREFIX: prefix,
+        RATE_LIMITS: 'anonymous=0.1/2',
+      });
+      const login = { query: `mutation { login(username: "nobody", password: "x") { token } }` };
+      const codes = [];
+      for (let i = 0; i < 3; i += 1) codes.push(errorCodes(await postJson(gateway.graphqlUrl, login)));
+      expect(codes).toEqual([['UNAUTHENTICATED'], ['UNAUTHENTICATED'], ['RATE_LIMITED']]);
+      expect(await redis.exists(`${prefix}rl:ip:127.0.0.1`)).toBe(1);
+    } finally {
+      await gateway?.stop();
+    }
+  });
+});
