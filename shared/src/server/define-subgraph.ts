@@ -72,6 +72,8 @@ export interface JobDeps<TConfig> {
 export interface DefinedSubgraph extends SubgraphService {
   typeDefs: DocumentNode;
   defaultPort: number;
+  /** Validates the subgraph's own settings in `env` (secrets included); throws `ConfigError` listing every problem. */
+  checkConfig(env: NodeJS.ProcessEnv): void;
 }
 
 export function defineSubgraph<TConfig extends CommonConfig, TContext extends SubgraphContext>(
@@ -84,6 +86,9 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
     typeDefs,
     defaultPort: definition.defaultPort,
     ...(definition.seedDemo ? { seedDemo: definition.seedDemo } : {}),
+    checkConfig(env) {
+      definition.config(env);
+    },
     async start(options: SubgraphStartOptions) {
       const config = definition.config({
         ...options.env,
@@ -186,32 +191,53 @@ function serviceClientOf(caller: string, config: CommonConfig) {
 }
 
 /**
- * A subgraph's own process (production, one subgraph per container): reads
- * `<NAME>_PORT`, HOST, the secrets and `<NAME>_DATABASE_URL`/`DATABASE_URL`, starts it, and
- * stops it cleanly on SIGINT/SIGTERM.
+ * What a subgraph's own process (production, one subgraph per container) starts with:
+ * `<NAME>_PORT`, HOST, the secrets, `<NAME>_DATABASE_URL`/`DATABASE_URL` and the subgraph's own
+ * settings, all checked together so every problem is reported at once (`ConfigError`).
  */
-export function runSubgraphMain(service: DefinedSubgraph): void {
-  process.env.APOLLO_TELEMETRY_DISABLED = '1';
+export function subgraphProcessOptions(service: DefinedSubgraph, env: NodeJS.ProcessEnv): SubgraphStartOptions {
   const upper = service.name.toUpperCase();
-  const main = async (): Promise<void> => {
-    const env = loadConfig(
+  const problems: string[] = [];
+  const collect = <T>(check: () => T): T | undefined => {
+    try {
+      return check();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const settings = collect(() =>
+    loadConfig(
       z.object({
         [`${upper}_PORT`]: configFields.port(service.defaultPort),
         HOST: z.string().default('127.0.0.1'),
         INTERNAL_TOKEN_SECRET: configFields.secret(),
         JWT_SECRET: configFields.secret(),
       }),
-    );
-    const databaseUrl = databaseUrlFor(service.name);
-    if (!databaseUrl) throw new ConfigError([`${upper}_DATABASE_URL or DATABASE_URL: required`]);
-    const running = await service.start({
-      databaseUrl,
-      port: Number(env[`${upper}_PORT`]),
-      host: String(env.HOST),
-      internalTokenSecret: String(env.INTERNAL_TOKEN_SECRET),
-      jwtSecret: String(env.JWT_SECRET),
-      env: process.env,
-    });
+      env,
+    ),
+  );
+  const databaseUrl = databaseUrlFor(service.name, env);
+  if (!databaseUrl) problems.push(`${upper}_DATABASE_URL or DATABASE_URL: required`);
+  collect(() => service.checkConfig(env));
+  // Only unique problems: the subgraph's own config repeats the shared secrets' complaints.
+  if (problems.length || !settings || !databaseUrl) throw new ConfigError([...new Set(problems)]);
+  return {
+    databaseUrl,
+    port: Number(settings[`${upper}_PORT`]),
+    host: String(settings.HOST),
+    internalTokenSecret: String(settings.INTERNAL_TOKEN_SECRET),
+    jwtSecret: String(settings.JWT_SECRET),
+    env,
+  };
+}
+
+/** Runs a subgraph as its own process, and stops it cleanly on SIGINT/SIGTERM. */
+export function runSubgraphMain(service: DefinedSubgraph): void {
+  process.env.APOLLO_TELEMETRY_DISABLED = '1';
+  const main = async (): Promise<void> => {
+    const running = await service.start(subgraphProcessOptions(service, process.env));
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () => void running.stop().then(() => process.exit(0)));
     }

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import {
   buildASTSchema,
   getNamedType,
@@ -10,11 +8,11 @@ import {
   isListType,
   isObjectType,
   isRequiredArgument,
-  parse,
   type GraphQLField,
   type GraphQLObjectType,
 } from 'graphql';
 import type { TestSubgraph } from '@socgraph/testkit';
+import { auditSubgraph } from '../src';
 import { ADMIN, auditEntry, ok, RECORD_AUTH, recordEntries, SERVICE, startAudit } from './support';
 
 /**
@@ -30,7 +28,7 @@ const LARGE = 50;
 /** Selects object fields (and their object fields) this deep below a node. */
 const NESTING = 2;
 
-const schema = buildASTSchema(parse(readFileSync(path.join(__dirname, '..', 'src', 'schema.graphql'), 'utf8')), {
+const schema = buildASTSchema(auditSubgraph.typeDefs, {
   // The federation directives (@link, @shareable, @inaccessible) are not defined in the file.
   assumeValidSDL: true,
 });
