@@ -64,8 +64,7 @@ export async function startGraph(): Promise<Graph> {
   };
 }
 
-export const errorCodes = (result: GraphQLResponse<unknown>): string[] =>
-  (result.body.errors ?? []).map((e) => String(e.extensions?.code));
+export { errorCodes } from '@socgraph/testkit';
 
 /** Creates customers, tags and users through the public API as admin. */
 export async function createCustomers(graph: Graph, codes: string[]): Promise<void> {
