@@ -9,7 +9,7 @@ import {
   type IntrospectionQuery,
 } from 'graphql';
 import { MemoryAuditSink } from '../src/audit/sink';
-import { EXPLORER_CSP } from '../src/landing-page';
+import { EXPLORER_CSP, SANDBOX_UNAVAILABLE } from '../src/landing-page';
 import { type RunningGateway } from '../src/server';
 import { startTestStack, type TestStack } from '../src/testing';
 import { chromiumAvailable, visit } from './chromium';
@@ -60,7 +60,9 @@ describe('the offline explorer (LANDING_PAGE=offline)', () => {
 
   it('serves every file it loads itself; its styles import nothing from outside', async () => {
     const html = await (await fetch(`${gateway.url}/`, { headers: { accept: 'text/html' } })).text();
-    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? '');
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)]
+      .map((m) => m[1] ?? '')
+      .filter((url) => !url.startsWith('data:'));
     expect(assets).toHaveLength(6);
     for (const asset of assets) {
       expect(asset.startsWith('/explorer/')).toBe(true);
@@ -106,6 +108,69 @@ describe('the offline explorer (LANDING_PAGE=offline)', () => {
     },
     60_000,
   );
+});
+
+describe('the explorer at /explorer, whatever the landing page', () => {
+  const html = { accept: 'text/html' };
+
+  it.each(['sandbox', 'offline'])('is served with LANDING_PAGE=%s, with its strict CSP', async (mode) => {
+    const gateway = await gatewayWith({ LANDING_PAGE: mode });
+    try {
+      for (const path of ['/explorer', '/explorer/']) {
+        const page = await fetch(`${gateway.url}${path}`, { headers: html });
+        expect(page.status).toBe(200);
+        expect(page.headers.get('content-security-policy')).toBe(EXPLORER_CSP);
+        const text = await page.text();
+        expect(text).toMatch(/id="sg-token"/);
+        expect(text).not.toMatch(EXTERNAL_URL);
+      }
+      const script = await fetch(`${gateway.url}/explorer/graphiql.js`);
+      expect(script.status).toBe(200);
+      expect(script.headers.get('content-security-policy')).toBe(EXPLORER_CSP);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it.each<Record<string, string>>([{ LANDING_PAGE: 'off' }, { INTROSPECTION: 'false' }])(
+    'is not served with %j',
+    async (env) => {
+      const gateway = await gatewayWith(env);
+      try {
+        for (const path of ['/explorer', '/explorer/', '/explorer/graphiql.js']) {
+          expect((await fetch(`${gateway.url}${path}`, { headers: html })).status).toBe(404);
+        }
+      } finally {
+        await gateway.stop();
+      }
+    },
+  );
+
+  it("Sandbox's page says in one line, linking there, when Sandbox cannot be loaded, and goes there if its script fails", async () => {
+    // The graph's own gateway runs the default landing page, Sandbox.
+    const page = await fetch(`${graph.url}/`, { headers: html });
+    expect(page.status).toBe(200);
+    const text = await page.text();
+    const line = /<p id="sandbox-unavailable">([^\n]*)<\/p>/.exec(text)?.[1];
+    expect(line).toBe(SANDBOX_UNAVAILABLE);
+    expect(line).toContain('<a href="/explorer">/explorer</a>');
+    expect(text).not.toMatch(/it appears that you might be offline/);
+    // The fallback script carries the page's nonce (its CSP allows nothing else inline) and runs first.
+    const nonce = /<script nonce="([0-9a-f]+)" src="https:\/\/embeddable-sandbox\.cdn\.apollographql\.com\//.exec(
+      text,
+    )?.[1];
+    expect(nonce).toBeDefined();
+    expect(text).toMatch(
+      new RegExp(
+        `<script nonce="${nonce}">window\\.addEventListener\\('error'[\\s\\S]*?location\\.replace\\('/explorer'\\)`,
+      ),
+    );
+    expect(text.indexOf(`<script nonce="${nonce}">window`)).toBeLessThan(
+      text.indexOf('src="https://embeddable-sandbox.cdn'),
+    );
+    // No stylesheet from outside holds the page (and that script) back on a network that drops.
+    expect(text).not.toMatch(/<link[^>]*fonts\.(googleapis|gstatic)\.com/);
+  });
 });
 
 describe('introspection', () => {
