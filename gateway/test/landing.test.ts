@@ -12,7 +12,6 @@ import { MemoryAuditSink } from '../src/audit/sink';
 import { EXPLORER_CSP, SANDBOX_UNAVAILABLE } from '../src/landing-page';
 import { type RunningGateway } from '../src/server';
 import { startTestStack, type TestStack } from '../src/testing';
-import { chromiumAvailable, visit } from './chromium';
 import { errorCodes, postJson } from './support';
 
 /** What analysts get: Sandbox, or the offline explorer; introspection by kind of caller. */
@@ -42,9 +41,8 @@ const EXTERNAL_URL = /https?:\/\/|(?:src|href)\s*=\s*["']?\/\//i;
 
 describe('the offline explorer (LANDING_PAGE=offline)', () => {
   let gateway: RunningGateway;
-  const sink = new MemoryAuditSink();
   beforeAll(async () => {
-    gateway = await gatewayWith({ LANDING_PAGE: 'offline', ACCESS_LOG_FLUSH_MS: '50' }, sink);
+    gateway = await gatewayWith({ LANDING_PAGE: 'offline' });
   });
   afterAll(async () => gateway?.stop());
 
@@ -71,43 +69,10 @@ describe('the offline explorer (LANDING_PAGE=offline)', () => {
       const text = await response.text();
       expect(text.length).toBeGreaterThan(100);
       if (asset.endsWith('.css')) expect(text).not.toMatch(/@import|url\(\s*["']?(https?:)?\/\//);
-      // Browsers without a Chromium here still learn of a script that would not even parse.
+      // A script that would not even parse fails here too, not only in the browser tests.
       if (asset.endsWith('.js')) expect(() => new Script(text)).not.toThrow();
     }
   });
-
-  (chromiumAvailable() ? it : it.skip)(
-    'loads in headless Chromium without any external request, and sends the token field',
-    async () => {
-      const page = await visit(`${gateway.url}/`);
-      try {
-        expect(await page.waitFor(`document.querySelector('.graphiql-container')`)).toBe(true);
-        // GraphiQL fetches the schema through the gateway once it has rendered.
-        expect(
-          await page.waitFor(`performance.getEntriesByType('resource').some(e => e.name.endsWith('/graphql'))`),
-        ).toBe(true);
-        const token = admin.authorization?.replace('Bearer ', '') ?? '';
-        await page.evaluate(`(() => {
-          document.getElementById('sg-token').value = ${JSON.stringify(token)};
-          document.getElementById('sg-auth').requestSubmit();
-        })()`);
-        expect(await page.waitFor(`document.getElementById('sg-status').textContent === 'signed in'`)).toBe(true);
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-        const origin = new URL(gateway.url).origin;
-        const foreign = page.requests.filter((url) => !url.startsWith(origin) && !url.startsWith('data:'));
-        expect(foreign).toEqual([]);
-        expect(page.exceptions).toEqual([]);
-        await gateway.accessLog.flush();
-        // The schema was fetched again, now as the signed-in admin.
-        expect(sink.apiAccess.some((e) => e.username === 'admin' && /HeadlessChrome/.test(e.userAgent ?? ''))).toBe(
-          true,
-        );
-      } finally {
-        await page.close();
-      }
-    },
-    60_000,
-  );
 });
 
 describe('the explorer at /explorer, whatever the landing page', () => {
