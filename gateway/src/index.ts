@@ -7,4 +7,4 @@ export * from './supergraph';
 export * from './audit/sink';
 export * from './persisted';
 export * from './rate-limit';
-export { EXPLORER_CSP } from './landing-page';
+export { EXPLORER_CSP, SANDBOX_UNAVAILABLE } from './landing-page';

@@ -32,7 +32,7 @@ import type { ApiAccessEntry, AuditSink, AuthEventEntry, RateLimitViolationEntry
 import type { GatewayConfig } from './config';
 import { httpPolicy } from './http-policy';
 import { apiKeyIntrospectionPlugin } from './introspection-policy';
-import { explorerRoutes, landingPagePlugin } from './landing-page';
+import { explorerRoutes, explorerServed, landingPagePlugin } from './landing-page';
 import { costLimitPlugin, limitErrorOf, limitParseOptions, limitValidationRules, type LimitOptions } from './limits';
 import { accessInfoPlugin, accessRecorder, createGatewayMetrics, type GatewayMetrics } from './observability';
 import { anonymousAccessPlugin, principalEvictionPlugin } from './operation-access';
@@ -392,7 +392,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         }
         await metrics.handler(req, res);
       },
-      ...(config.LANDING_PAGE === 'offline' && config.INTROSPECTION ? explorerRoutes() : {}),
+      ...(explorerServed(config.LANDING_PAGE, config.INTROSPECTION) ? explorerRoutes() : {}),
     },
     onResponse: httpPolicy({
       corsOrigins: config.CORS_ORIGINS,
