@@ -12,6 +12,7 @@ import { auditConfigFrom } from './config';
 import { createAuditContext } from './context';
 import { auditEntities } from './entities';
 import { resolvers } from './resolvers';
+import { mutationAccess } from './resolvers/mutation-access';
 import { RetentionScheduler } from './retention-scheduler';
 
 export const SUBGRAPH_NAME = 'audit';
@@ -52,6 +53,7 @@ export const auditSubgraph = defineSubgraph({
   name: SUBGRAPH_NAME,
   schemaPath: path.join(__dirname, 'schema.graphql'),
   resolvers,
+  mutationAccess,
   entities: auditEntities,
   config: auditConfigFrom,
   createContext: createAuditContext,

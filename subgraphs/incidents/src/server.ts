@@ -4,6 +4,7 @@ import { incidentsConfigFrom } from './config';
 import { createIncidentsContext } from './context';
 import { FIELD_MAPPING_TABLES, incidentsEntities } from './entities';
 import { resolvers } from './resolvers';
+import { mutationAccess } from './resolvers/mutation-access';
 import { seedIncidentsDemo } from './seed';
 
 export const SUBGRAPH_NAME = 'incidents';
@@ -12,6 +13,7 @@ export const incidentsSubgraph = defineSubgraph({
   name: SUBGRAPH_NAME,
   schemaPath: path.join(__dirname, 'schema.graphql'),
   resolvers,
+  mutationAccess,
   entities: incidentsEntities,
   config: incidentsConfigFrom,
   createContext: createIncidentsContext,
