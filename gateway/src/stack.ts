@@ -129,7 +129,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     for (const service of startOrder) {
       const name = service.name as SubgraphName;
       const audit = subgraphs.get('audit');
-      const subgraphEnv = audit && !env.AUDIT_URL ? { ...env, AUDIT_URL: audit.graphqlUrl } : env;
+      const identity = subgraphs.get('identity');
+      // Where subgraphs find audit (outbox relays) and identity (incidents checks assignees), unless set.
+      const subgraphEnv = {
+        ...env,
+        ...(audit && !env.AUDIT_URL ? { AUDIT_URL: audit.graphqlUrl } : {}),
+        ...(identity && !env.IDENTITY_URL ? { IDENTITY_URL: identity.graphqlUrl } : {}),
+      };
       const given: SubgraphStartOptions = {
         databaseUrl: urlFor(name),
         port: portFor(name, options, gatewayPort),

@@ -1,5 +1,6 @@
 import {
   and,
+  canSeeUserProfile,
   customerCondition,
   forbidden,
   Roles,
@@ -79,4 +80,12 @@ export function requireCommenter(p: Principal): void {
 /** Readers of the incidents domain: everyone signed in but the auditor (audit domain only). */
 export function canReadIncidents(p: Principal): boolean {
   return p.kind !== 'anonymous' && p.role !== Roles.AUDITOR;
+}
+
+/**
+ * A stored username (assignee) as the caller may see it: identity's rule for `user(id)`, so a
+ * customer user does not learn the names of staff it cannot look up.
+ */
+export function visibleUsername(p: Principal, username: string | null): string | null {
+  return username !== null && canSeeUserProfile(p, { username }) ? username : null;
 }
