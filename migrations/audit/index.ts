@@ -3,6 +3,7 @@ import { AuditAuditOutbox1764200000000 } from './1764200000000-AuditAuditOutbox'
 import { AuditRetentionArchive1764300000000 } from './1764300000000-AuditRetentionArchive';
 import { AuditLogRequestIndex1764400000000 } from './1764400000000-AuditLogRequestIndex';
 import { AuditUserHistoryIndexes1764500000000 } from './1764500000000-AuditUserHistoryIndexes';
+import { AuditChainVerifications1764610000000 } from './1764610000000-AuditChainVerifications';
 
 /** audit's migrations, oldest first. */
 export const auditMigrations = [
@@ -11,4 +12,5 @@ export const auditMigrations = [
   AuditRetentionArchive1764300000000,
   AuditLogRequestIndex1764400000000,
   AuditUserHistoryIndexes1764500000000,
+  AuditChainVerifications1764610000000,
 ];

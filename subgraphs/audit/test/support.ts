@@ -41,7 +41,7 @@ export async function ok<T>(
 
 export const RECORD_ENTRIES = `mutation ($entries: [AuditEntryInput!]!) { _recordAuditEntries(entries: $entries) }`;
 export const RECORD_AUTH = `mutation ($entries: [AuthEventInput!]!) { _recordAuthEvents(entries: $entries) }`;
-export const VERIFY = `query ($chain: AuditChain) { verifyAuditChain(chain: $chain) { valid checked firstBrokenId } }`;
+export const VERIFY = `query ($chain: AuditChain, $full: Boolean) { verifyAuditChain(chain: $chain, full: $full) { valid checked firstBrokenId } }`;
 
 export function auditEntry(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -69,11 +69,12 @@ export async function recordEntries(audit: TestSubgraph, entries: Record<string,
 export async function verify(
   audit: TestSubgraph,
   chain = 'AUDIT_LOG',
+  full = false,
 ): Promise<{ valid: boolean; checked: number; firstBrokenId: string | null }> {
   const data = await ok<{ verifyAuditChain: { valid: boolean; checked: number; firstBrokenId: string | null } }>(
     audit,
     VERIFY,
-    { chain },
+    { chain, full },
     AUDITOR,
   );
   return data.verifyAuditChain;
