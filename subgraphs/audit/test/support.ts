@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { migrate } from '@socgraph/migrations';
-import { servicePrincipal, type Principal } from '@socgraph/shared';
+import { secretBoxFromConfig, servicePrincipal, type Principal, type SecretBox } from '@socgraph/shared';
 import { randomSecret, startTestSubgraph, testPrincipal, type TestSubgraph } from '@socgraph/shared/testing';
 import { auditSubgraph } from '../src';
 
@@ -14,6 +14,10 @@ export const CUSTOMER_USER = testPrincipal({
   customerCodes: ['ACME'],
 });
 export const SERVICE = servicePrincipal('test');
+/** The key stored credentials are sealed with in these tests (tests open them with it). */
+export const TEST_SECRETS_KEY = randomBytes(32).toString('base64');
+export const testSecretBox = (): SecretBox =>
+  secretBoxFromConfig({ SECRETS_ENCRYPTION_KEY: TEST_SECRETS_KEY, SECRETS_KEY_ID: 'k1', SECRETS_PREVIOUS_KEYS: '' });
 
 export async function startAudit(env: NodeJS.ProcessEnv = {}): Promise<TestSubgraph> {
   return startTestSubgraph(
@@ -21,7 +25,7 @@ export async function startAudit(env: NodeJS.ProcessEnv = {}): Promise<TestSubgr
     async (url) => {
       await migrate({ urlFor: () => url, subgraphs: ['audit'] });
     },
-    { AUDIT_SIGNING_KEY: randomSecret(), ...env },
+    { AUDIT_SIGNING_KEY: randomSecret(), SECRETS_ENCRYPTION_KEY: TEST_SECRETS_KEY, ...env },
   );
 }
 
