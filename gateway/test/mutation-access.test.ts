@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   buildClientSchema,
   getIntrospectionQuery,
@@ -153,6 +153,18 @@ describe('writes that leaked or outlived their role (issue 16, item 5)', () => {
     expect(rows[0]?.n).toBe(0);
     const revoked = await graph.gql(`mutation { revokeApiKey(id: "1") { id } }`, {}, as(Roles.AUDITOR));
     expect(errorCodes(revoked)).toEqual(['FORBIDDEN']);
+  });
+
+  it("an auditor's key made before that rule opens nothing", async () => {
+    const secret = `sgk_${randomUUID()}`;
+    await graph.dataSource('identity').query(
+      `INSERT INTO identity.api_keys (user_id, client_name, key_prefix, secret_hash, persisted_only)
+       SELECT id, 'legacy-auditor-tool', $1, $2, false FROM identity.users WHERE username = 'matrix_auditor'`,
+      [secret.slice(0, 12), createHash('sha256').update(secret, 'utf8').digest('hex')],
+    );
+    const result = await graph.gql(`{ auditLog { totalCount } }`, {}, { 'x-api-key': secret });
+    expect(errorCodes(result)).toEqual(['UNAUTHENTICATED']);
+    expect(result.body.data ?? null).toBeNull();
   });
 
   it('an analyst, who may not read security events, neither resolves them nor reads them through an incident', async () => {

@@ -1,6 +1,7 @@
 import { ALL_ROLES, ANYONE, Roles, type MutationAccess } from '@socgraph/shared';
+import { KEY_HOLDER_ROLES } from '../services/api-key.service';
 
-const { ADMIN, ANALYST, CUSTOMER_USER } = Roles;
+const { ADMIN } = Roles;
 
 /**
  * Who may run identity's mutations (api.md "Roles"). Admins manage tenants, users and access;
@@ -16,6 +17,6 @@ export const mutationAccess: MutationAccess = {
   setRoleTagAccess: [ADMIN],
   setUserCustomerAccess: [ADMIN],
   unlockUser: [ADMIN],
-  createApiKey: [ADMIN, ANALYST, CUSTOMER_USER],
-  revokeApiKey: [ADMIN, ANALYST, CUSTOMER_USER],
+  createApiKey: KEY_HOLDER_ROLES,
+  revokeApiKey: KEY_HOLDER_ROLES,
 };

@@ -6,6 +6,7 @@ import {
   parseIntId,
   requireAdmin,
   requireAuthenticated,
+  Roles,
   ScopedService,
   text,
 } from '@socgraph/shared';
@@ -28,6 +29,15 @@ export function hashApiKeySecret(secret: string): string {
 }
 
 const PREFIX_LENGTH = 12;
+
+/**
+ * The roles that may hold API keys (createApiKey's rule in mutation-access.ts, and what the
+ * gateway's key lookup accepts). The auditor writes nothing and reads with its session only: a
+ * key would outlive the session, so an auditor's key made before this rule no longer works.
+ */
+export const KEY_HOLDER_ROLES = [Roles.ADMIN, Roles.ANALYST, Roles.CUSTOMER_USER] as const;
+
+export const mayHoldApiKey = (role: string): boolean => (KEY_HOLDER_ROLES as readonly string[]).includes(role);
 
 export class ApiKeyService extends ScopedService<RequestScope> {
   /** Any signed-in user may create a key for itself; admins for anyone. */
