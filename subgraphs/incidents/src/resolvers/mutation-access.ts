@@ -1,13 +1,12 @@
 import { Roles, type MutationAccess } from '@socgraph/shared';
-
-const { ADMIN, ANALYST, CUSTOMER_USER, SCHEDULER } = Roles;
+import { COMMENTER_ROLES, WORKER_ROLES } from '../services/visibility';
 
 /** Admins, analysts and background work triage the alerts and cases they can see (services check which). */
-const WORKERS = [ADMIN, ANALYST, SCHEDULER] as const;
+const WORKERS = WORKER_ROLES;
 /** Customer users may also comment on their customers' rows. */
-const COMMENTERS = [...WORKERS, CUSTOMER_USER] as const;
+const COMMENTERS = COMMENTER_ROLES;
 /** Tags, tag access and platform configuration are changed by admins only. */
-const CONFIG = [ADMIN] as const;
+const CONFIG = [Roles.ADMIN] as const;
 
 /** Who may run incidents' mutations (api.md "Roles"); the auditor writes nothing here. */
 export const mutationAccess: MutationAccess = {
