@@ -8,6 +8,8 @@ export * from './graphql/scalars';
 export * from './logger';
 export * from './policy/access-policy';
 export * from './policy/sql';
+export * from './policy/mutation-access';
+export * from './crypto/secret-box';
 export * from './request-scope';
 export * from './server/http';
 export * from './server/metrics';

@@ -9,6 +9,7 @@ import { ConfigError, configFields, loadConfig, type CommonConfig } from '../con
 import { createSubgraphDataSource, databaseUrlFor } from '../db/data-source';
 import type { GraphQLResolverMap } from '../graphql/resolvers';
 import type { Logger } from '../logger';
+import { enforceMutationAccess, mutationAccessProblems, type MutationAccess } from '../policy/mutation-access';
 import { createShippingLogger, graphqlLogDelivery, type LogDelivery } from '../reporting/log-shipping';
 import { createReporterMetrics } from '../reporting/reporter-metrics';
 import { createServiceClient } from './service-client';
@@ -33,6 +34,11 @@ export interface SubgraphDefinition<TConfig extends CommonConfig, TContext exten
    */
   schemaPaths: readonly string[];
   resolvers: GraphQLResolverMap<TContext>;
+  /**
+   * Who may run each Mutation field (api.md "Roles" as data, see policy/mutation-access.ts).
+   * Every field of the schema's Mutation type needs a rule, or the subgraph does not start.
+   */
+  mutationAccess: MutationAccess;
   entities: MixedList<EntitySchema>;
   /** Validates the subgraph's settings (env plus the secrets the caller passes). */
   config: (env: NodeJS.ProcessEnv) => TConfig;
@@ -74,6 +80,7 @@ export interface DefinedSubgraph extends SubgraphService {
   defaultPort: number;
   /** Validates the subgraph's own settings in `env` (secrets included); throws `ConfigError` listing every problem. */
   checkConfig(env: NodeJS.ProcessEnv): void;
+  mutationAccess: MutationAccess;
 }
 
 export function defineSubgraph<TConfig extends CommonConfig, TContext extends SubgraphContext>(
@@ -85,11 +92,15 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
     name: definition.name,
     typeDefs,
     defaultPort: definition.defaultPort,
+    mutationAccess: definition.mutationAccess,
     ...(definition.seedDemo ? { seedDemo: definition.seedDemo } : {}),
     checkConfig(env) {
       definition.config(env);
     },
     async start(options: SubgraphStartOptions) {
+      // A write nobody decided on is refused at start, not discovered in production.
+      const problems = mutationAccessProblems(definition.name, typeDefs, definition.mutationAccess);
+      if (problems.length) throw new Error(`Mutation access rules:\n  ${problems.join('\n  ')}`);
       const config = definition.config({
         ...options.env,
         INTERNAL_TOKEN_SECRET: options.internalTokenSecret,
@@ -124,7 +135,8 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
           {
             name: definition.name,
             typeDefs,
-            resolvers: auditMutations(definition.resolvers, {
+            // The role check runs inside the audit wrapper: a refused write still leaves its entry.
+            resolvers: auditMutations(enforceMutationAccess(definition.resolvers, definition.mutationAccess), {
               subgraph: definition.name,
               dataSource,
               resources: definition.audit?.resources ?? {},
