@@ -11,6 +11,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import {
   createGraphQLHttpServer,
   createShippingLogger,
+  enforceScalarInputs,
   ErrorCode,
   isCodedError,
   listen,
@@ -248,6 +249,10 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       });
     },
   });
+
+  // The supergraph declares custom scalars without their rules: give the gateway's schema
+  // graphql-scalars' input checks, so a bad value is refused here, before any subgraph sees it.
+  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => enforceScalarInputs(apiSchema));
 
   const limits = limitOptionsOf(config);
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
