@@ -8,6 +8,7 @@ import { graphqlAuditDelivery, OutboxRelay, type AuditDelivery } from '../audit/
 import { ConfigError, configFields, loadConfig, type CommonConfig } from '../config';
 import { createSubgraphDataSource, databaseUrlFor } from '../db/data-source';
 import type { GraphQLResolverMap } from '../graphql/resolvers';
+import { refuseUnstorableInput } from '../graphql/storable-text';
 import type { Logger } from '../logger';
 import { createShippingLogger, graphqlLogDelivery, type LogDelivery } from '../reporting/log-shipping';
 import { createReporterMetrics } from '../reporting/reporter-metrics';
@@ -109,7 +110,8 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
           {
             name: definition.name,
             typeDefs,
-            resolvers: auditMutations(definition.resolvers, {
+            // The input rule runs inside the audit wrapper: a refused mutation still leaves its failure entry.
+            resolvers: auditMutations(refuseUnstorableInput(definition.resolvers), {
               subgraph: definition.name,
               dataSource,
               resources: definition.audit?.resources ?? {},
