@@ -35,7 +35,7 @@ import { apiKeyIntrospectionPlugin } from './introspection-policy';
 import { explorerRoutes, landingPagePlugin } from './landing-page';
 import { costLimitPlugin, limitErrorOf, limitParseOptions, limitValidationRules, type LimitOptions } from './limits';
 import { accessInfoPlugin, accessRecorder, createGatewayMetrics, type GatewayMetrics } from './observability';
-import { anonymousAccessPlugin, principalEvictionPlugin } from './operation-access';
+import { anonymousAccessPlugin, operationResolutionPlugin, principalEvictionPlugin } from './operation-access';
 import {
   EMPTY_SAFELIST,
   memoryApqStore,
@@ -260,6 +260,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     ApolloServerPluginSchemaReportingDisabled(),
     landingPagePlugin<GatewayContext>(config.LANDING_PAGE, config.INTROSPECTION),
     accessInfoPlugin<GatewayContext>(),
+    operationResolutionPlugin<GatewayContext>(),
     anonymousAccessPlugin<GatewayContext>({ allowIntrospection: config.ALLOW_ANONYMOUS_INTROSPECTION }),
     apiKeyIntrospectionPlugin<GatewayContext>({ allowed: config.API_KEY_INTROSPECTION }),
     costLimitPlugin<GatewayContext>(limits),
