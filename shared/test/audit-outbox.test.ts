@@ -197,6 +197,19 @@ describe('runAudited', () => {
     expect(messages[1]?.payload).toMatchObject({ username: 'eve\uFFFD\uFFFD' });
   });
 
+  it('keeps what a failure names within what audit accepts: no empty actor, no overlong id', async () => {
+    await expect(
+      runAudited(options, { ...facts('login'), requestId: 'r'.repeat(500) }, async () => {
+        describeAuditEntry({ actor: '   ', resourceId: 'x'.repeat(1_000), resourceType: '' });
+        throw notFound('User', 'x');
+      }),
+    ).rejects.toThrow('not found');
+    const [entry] = await entries();
+    expect(entry).toMatchObject({ actor: 'ana', resourceType: 'Unknown', status: 'failure' });
+    expect(entry?.resourceId).toHaveLength(255);
+    expect(entry?.requestId).toHaveLength(64);
+  });
+
   it('joins a run started inside another: one entry, every row, the inner annotations', async () => {
     await runAudited(options, facts('outerChange'), async () => {
       await dataSource.query(`INSERT INTO ${SCHEMA}.things (name) VALUES ('outer')`);
