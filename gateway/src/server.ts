@@ -271,6 +271,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     gateway,
     introspection: config.INTROSPECTION,
     includeStacktraceInErrorResponses: false,
+    // Whoever runs the gateway (main.ts, pnpm start) stops it on signals, in order; Apollo's own
+    // handlers would race that and re-raise the signal.
+    stopOnTerminationSignals: false,
     logger: apolloLogger(logger),
     plugins,
     // APQ: manifest ids first, then memory or Redis; registrations never replace a manifest id.

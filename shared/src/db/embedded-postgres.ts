@@ -273,6 +273,9 @@ function serve(
   return new Promise<ChildProcess>((resolve, reject) => {
     const child = spawn(path.join(bin, 'postgres'), ['-D', dataDir, '-p', String(port), ...flags], {
       ...(owner ?? {}),
+      // A group of its own: a Ctrl-C in the terminal reaches us, and we stop it last, after the
+      // services that still write to it (killed on exit if we never get there).
+      detached: true,
       env: { ...process.env, LC_MESSAGES: bestLocale() },
     });
     const timer = setTimeout(() => {
