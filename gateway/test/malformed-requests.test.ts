@@ -127,6 +127,21 @@ describe('malformed requests', () => {
     });
   });
 
+  it('an operationName Postgres cannot store is refused, and its access-log row is kept with the batch', async () => {
+    const url = stack.stack.gateway.graphqlUrl;
+    const bad = await postJson(url, { query: 'query A { me { id } }', operationName: 'A\u0000\ud800' }, admin);
+    expectCoded(bad, 'BAD_USER_INPUT', 'operationName');
+    const good = await postJson(url, { query: 'query Neighbour { me { id } }' }, admin);
+    expect(good.body.errors).toBeUndefined();
+    await stack.flushAudit();
+    const rows = (await stack
+      .dataSource('audit')
+      .query(`SELECT operation_name FROM audit.api_access_log WHERE request_id = ANY($1)`, [
+        [bad.headers.get('x-request-id'), good.headers.get('x-request-id')],
+      ])) as { operation_name: string }[];
+    expect(rows.map((r) => r.operation_name).sort()).toEqual(['A\uFFFD\uFFFD', 'Neighbour']);
+  });
+
   // Last: every request above has been made.
   it('leaves no ERROR line in the shipped logs', async () => {
     await stack.flushAudit();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isStorableText, storableText } from '../graphql/storable-text';
+import { storableJson } from '../graphql/storable-text';
 import { sqlIdentifier } from './capture-sql';
 
 /**
@@ -65,24 +65,6 @@ export interface Queryable {
 
 export function outboxTable(schema: string): string {
   return `${sqlIdentifier(schema)}.audit_outbox`;
-}
-
-/**
- * JSON of outbox messages that jsonb always accepts: text Postgres cannot store (NUL, unpaired
- * surrogates) from whatever a request carried (an actor, an id, an error message) becomes
- * U+FFFD, so recording an attempt never depends on its input being storable.
- */
-export function storableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) => {
-    if (typeof item === 'string') return storableText(item);
-    if (item && typeof item === 'object' && !Array.isArray(item)) {
-      const entries = Object.entries(item as Record<string, unknown>);
-      if (entries.some(([key]) => !isStorableText(key))) {
-        return Object.fromEntries(entries.map(([key, v]) => [storableText(key), v]));
-      }
-    }
-    return item;
-  });
 }
 
 /** Adds messages to the schema's outbox in one statement (inside the caller's transaction, if any). */

@@ -17,6 +17,27 @@ export const isStorableText = (value: string): boolean => !UNSTORABLE.test(value
 export const storableText = (value: string): string =>
   UNSTORABLE.test(value) ? value.replace(UNSTORABLE_ALL, '\uFFFD') : value;
 
+/**
+ * JSON that Postgres always accepts: unstorable text (in values and keys) becomes U+FFFD. For
+ * records that must be written whatever a request carried (audit outbox rows, access-log and
+ * log-line batches), so recording an attempt never depends on its input being storable.
+ */
+export function storableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => {
+    if (typeof item === 'string') return storableText(item);
+    if (item && typeof item === 'object' && !Array.isArray(item)) {
+      const entries = Object.entries(item as Record<string, unknown>);
+      if (entries.some(([key]) => !isStorableText(key))) {
+        return Object.fromEntries(entries.map(([key, v]) => [storableText(key), v]));
+      }
+    }
+    return item;
+  });
+}
+
+/** The value as it goes over the wire (JSON), with unstorable text replaced (see storableJson). */
+export const storableValue = <T>(value: T): T => JSON.parse(storableJson(value)) as T;
+
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' &&
   value !== null &&
