@@ -25,7 +25,7 @@ import { startTestStack, type TestStack } from '../src/testing';
  * and each input field: wrong types, bad scalars, NUL and unpaired surrogates, huge strings,
  * negative and huge numbers, malformed ids and cursors, deep and wide JSON. Fails on any
  * INTERNAL_SERVER_ERROR (or other uncoded error), 5xx, stack trace, SQL or internal name in an
- * answer, and on any executed mutation that left no audit entry.
+ * answer, on any executed mutation that left no audit entry, and on any ERROR line logged.
  *
  * Values are few per type on purpose (one wrong type per leaf, a handful of hostile values of
  * the right type), so the whole graph runs in well under a minute.
@@ -296,7 +296,8 @@ describe('hostile input over the whole graph', () => {
   let roles: Record<string, Record<string, string>>;
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    // Error lines ship to audit, where the test looks for them at the end.
+    stack = await startTestStack({ env: { LOG_SHIP_LEVEL: 'error', LOG_SHIP_FLUSH_MS: '100' } });
     await stack.seedAdmin(PASSWORD);
     await stack.seedUser({ username: 'ana', password: PASSWORD, role: 'analyst' });
     roles = {
@@ -354,6 +355,19 @@ describe('hostile input over the whole graph', () => {
       const n = entries.get(mutation.requestId) ?? 0;
       if (n !== mutation.fields) problems.push(`${n} audit entries (want ${mutation.fields}): ${mutation.label}`);
     }
+
+    // Nothing hostile is an unexpected error in any service's log either.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await stack.flushAudit();
+    const logged = (await stack
+      .dataSource('audit')
+      .query(
+        `SELECT component, left(message, 200) AS message FROM audit.logs WHERE level IN ('ERROR', 'CRITICAL')`,
+      )) as {
+      component: string;
+      message: string;
+    }[];
+    for (const line of logged.slice(0, 20)) problems.push(`ERROR line from ${line.component}: ${line.message}`);
 
     // The probes reached resolvers, not only the gateway's checks: mutations ran, services refused.
     expect(executedMutations.length).toBeGreaterThan(100);
