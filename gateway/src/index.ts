@@ -8,3 +8,4 @@ export * from './audit/sink';
 export * from './persisted';
 export * from './rate-limit';
 export { EXPLORER_CSP, SANDBOX_UNAVAILABLE } from './landing-page';
+export { createSubgraphAgent, SubgraphDataSource } from './subgraph-client';

@@ -18,6 +18,7 @@ export * from './server/subgraph-server';
 export * from './server/subgraph-service';
 export * from './graphql/loaders';
 export * from './graphql/validate';
+export * from './graphql/storable-text';
 export * from './graphql/resolvers';
 export * from './graphql/nested-pagination';
 export * from './db/queries';

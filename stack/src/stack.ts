@@ -110,6 +110,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         ...(options.postgresPort !== undefined ? { port: options.postgresPort } : {}),
       });
       postgres = pg;
+      // As root in a private checkout the postgres user cannot reach DATA_DIR: say where the data went.
+      if (pg.dataDir !== dataDir)
+        log(`PostgreSQL data kept in ${pg.dataDir} (the postgres user cannot reach ${dataDir})`);
       stoppers.push({ name: 'postgres', stop: () => pg.stop() });
       databaseUrl = pg.url;
     }

@@ -8,6 +8,7 @@ import { graphqlAuditDelivery, OutboxRelay, type AuditDelivery } from '../audit/
 import { ConfigError, configFields, loadConfig, type CommonConfig } from '../config';
 import { createSubgraphDataSource, databaseUrlFor } from '../db/data-source';
 import type { GraphQLResolverMap } from '../graphql/resolvers';
+import { refuseUnstorableInput } from '../graphql/storable-text';
 import type { Logger } from '../logger';
 import { enforceMutationAccess, mutationAccessProblems, type MutationAccess } from '../policy/mutation-access';
 import { createShippingLogger, graphqlLogDelivery, type LogDelivery } from '../reporting/log-shipping';
@@ -135,14 +136,18 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
           {
             name: definition.name,
             typeDefs,
-            // The role check runs inside the audit wrapper: a refused write still leaves its entry.
-            resolvers: auditMutations(enforceMutationAccess(definition.resolvers, definition.mutationAccess), {
-              subgraph: definition.name,
-              dataSource,
-              resources: definition.audit?.resources ?? {},
-              onOutboxWrite: () => relay?.nudge(),
-              logger,
-            }),
+            // Both checks run inside the audit wrapper, so a refused write still leaves its entry;
+            // the role check runs first, so a caller without the right learns nothing of its input.
+            resolvers: auditMutations(
+              enforceMutationAccess(refuseUnstorableInput(definition.resolvers), definition.mutationAccess),
+              {
+                subgraph: definition.name,
+                dataSource,
+                resources: definition.audit?.resources ?? {},
+                onOutboxWrite: () => relay?.nudge(),
+                logger,
+              },
+            ),
             createContext: (base) => definition.createContext({ dataSource, config }, base),
             isReady: async () => {
               await dataSource.query('SELECT 1');
