@@ -51,11 +51,16 @@ export function withHttpStatus(error: GraphQLError, status: number): GraphQLErro
   return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status } } });
 }
 
-export const forbidden = (message = 'Not allowed'): GraphQLError => coded(ErrorCode.FORBIDDEN, message);
+/** `extensions` may say more, e.g. `{ reason: 'INSUFFICIENT_CREDITS' }` for a refused charge. */
+export const forbidden = (message = 'Not allowed', extensions: Record<string, unknown> = {}): GraphQLError =>
+  coded(ErrorCode.FORBIDDEN, message, extensions);
 
-/** `field` names the offending input (dotted path) so clients can point at it. */
-export const badUserInput = (message: string, field?: string): GraphQLError =>
-  coded(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
+/**
+ * `field` names the offending input (dotted path) so clients can point at it; `extensions` may
+ * say more (e.g. the JSON Schema path a value failed).
+ */
+export const badUserInput = (message: string, field?: string, extensions: Record<string, unknown> = {}): GraphQLError =>
+  coded(ErrorCode.BAD_USER_INPUT, message, { ...extensions, ...(field ? { field } : {}) });
 
 export const notFound = (resource: string, id: string | number): GraphQLError =>
   coded(ErrorCode.NOT_FOUND, `${resource} ${id} not found`, { resource });

@@ -1,7 +1,9 @@
+import { agentsSubgraph } from '@socgraph/agents';
 import { auditSubgraph } from '@socgraph/audit';
 import { identitySubgraph } from '@socgraph/identity';
 import { incidentsSubgraph } from '@socgraph/incidents';
 import type { MigrationClass, SchemaMigrations } from '@socgraph/migrations';
+import { agentsMigrations } from '@socgraph/migrations/agents';
 import { auditMigrations } from '@socgraph/migrations/audit';
 import { identityMigrations } from '@socgraph/migrations/identity';
 import { incidentsMigrations } from '@socgraph/migrations/incidents';
@@ -35,6 +37,7 @@ export const portOffsetOf = (subgraph: RegisteredSubgraph): number =>
 export const SUBGRAPHS: readonly RegisteredSubgraph[] = [
   { service: identitySubgraph, migrations: identityMigrations },
   { service: incidentsSubgraph, migrations: incidentsMigrations },
+  { service: agentsSubgraph, migrations: agentsMigrations },
   { service: auditSubgraph, migrations: auditMigrations },
 ];
 

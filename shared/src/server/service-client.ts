@@ -17,6 +17,8 @@ export class ServiceCallError extends Error {
   constructor(
     message: string,
     readonly codes: string[] = [],
+    /** The callee's errors as it sent them (e.g. a refusal's `extensions.reason`). */
+    readonly errors: readonly { message: string; extensions?: Record<string, unknown> }[] = [],
   ) {
     super(message);
     this.name = 'ServiceCallError';
@@ -25,7 +27,7 @@ export class ServiceCallError extends Error {
 
 interface GraphQLResponse<T> {
   data?: T | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
+  errors?: { message: string; extensions?: { code?: string } & Record<string, unknown> }[];
 }
 
 export function createServiceClient(options: ServiceClientOptions) {
@@ -65,6 +67,7 @@ export function createServiceClient(options: ServiceClientOptions) {
         throw new ServiceCallError(
           body.errors.map((e) => e.message).join('; '),
           body.errors.map((e) => String(e.extensions?.code ?? '')),
+          body.errors,
         );
       }
       if (!response.ok || !body.data)

@@ -1,0 +1,5 @@
+import { AgentsInitial1764700000000 } from './1764700000000-AgentsInitial';
+import { AgentsAuditOutbox1764700000001 } from './1764700000001-AgentsAuditOutbox';
+
+/** agents' migrations, oldest first. */
+export const agentsMigrations = [AgentsInitial1764700000000, AgentsAuditOutbox1764700000001];

@@ -1,0 +1,67 @@
+import { commonConfigSchema, ConfigError, configFields, loadConfig } from '@socgraph/shared';
+import { z } from 'zod';
+
+export const agentsConfigSchema = commonConfigSchema.extend({
+  /**
+   * Identity's /graphql, where executions reserve, capture and release credits (as the service
+   * principal). Required in production; without it, executing a priced agent fails.
+   */
+  IDENTITY_URL: configFields.url().optional(),
+  /**
+   * Origins (`https://agents.example.com`, `http://10.0.0.5:8080`), comma-separated, whose URLs
+   * agents may be registered with and executed at. Loopback (localhost, 127.0.0.0/8, ::1) is
+   * allowed as well outside production. Everything else is refused (SSRF guard).
+   */
+  AGENT_RUN_URL_ALLOWLIST: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const origins: string[] = [];
+      for (const entry of value
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)) {
+        const origin = originOf(entry);
+        if (!origin) ctx.addIssue({ code: 'custom', message: `not an http(s) origin: ${entry}` });
+        else origins.push(origin);
+      }
+      return origins;
+    }),
+  /** How long an agent may take to answer before the execution is recorded as `timeout`. */
+  AGENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  /** Largest agent answer read; a larger one is an `error` (AGENT_RESPONSE_TOO_LARGE). */
+  AGENT_MAX_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(50 * 1024 * 1024)
+    .default(1024 * 1024),
+  /** Largest execution input accepted (serialized JSON). */
+  AGENT_MAX_INPUT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(256 * 1024),
+});
+export type AgentsConfig = z.infer<typeof agentsConfigSchema>;
+
+/** `scheme://host[:port]` of an http(s) URL without path, credentials, query or fragment; null otherwise. */
+function originOf(entry: string): string | null {
+  try {
+    const url = new URL(entry);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+    if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== ''))
+      return null;
+    return url.origin;
+  } catch {
+    return null;
+  }
+}
+
+export const agentsConfigFrom = (env: NodeJS.ProcessEnv): AgentsConfig => {
+  const config = loadConfig(agentsConfigSchema, env);
+  if (config.NODE_ENV === 'production' && !config.IDENTITY_URL)
+    throw new ConfigError(['IDENTITY_URL: required in production (executions are charged through identity)']);
+  return config;
+};

@@ -1,0 +1,17 @@
+import { AgentChangeEntity, AgentEntity } from './agent.entity';
+import { EndpointAgentEntity, VulnerabilityEntity } from './endpoint.entity';
+import { AgentLogEntity, ExecutionEntity, InteractionEntity } from './execution.entity';
+
+export * from './agent.entity';
+export * from './endpoint.entity';
+export * from './execution.entity';
+
+export const agentsEntities = [
+  AgentEntity,
+  AgentChangeEntity,
+  ExecutionEntity,
+  AgentLogEntity,
+  InteractionEntity,
+  EndpointAgentEntity,
+  VulnerabilityEntity,
+];

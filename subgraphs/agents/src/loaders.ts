@@ -1,0 +1,149 @@
+import {
+  and,
+  groupLoader,
+  nestedPages,
+  rowLoader,
+  rowsAsEntities,
+  runNamed,
+  type Connection,
+  type ConnectionArgs,
+  type Principal,
+} from '@socgraph/shared';
+import DataLoader from 'dataloader';
+import type { DataSource } from 'typeorm';
+import {
+  AgentChangeEntity,
+  AgentEntity,
+  EndpointAgentEntity,
+  ExecutionEntity,
+  VulnerabilityEntity,
+  type AgentChangeRow,
+  type AgentRow,
+  type EndpointAgentRow,
+  type ExecutionRow,
+  type VulnerabilityRow,
+} from './entities';
+import { T, agentVisibility, changeVisibility, endpointVisibility, executionVisibility } from './services/visibility';
+
+interface NestedKey {
+  parent: string;
+  args: ConnectionArgs;
+}
+
+/** Batches nested connections asked with the same arguments into one statement per distinct arguments. */
+function nestedLoader<V>(load: (parents: string[], args: ConnectionArgs) => Promise<Map<string, V>>) {
+  return new DataLoader<NestedKey, V, string>(
+    async (keys) => {
+      const groups = new Map<string, NestedKey[]>();
+      for (const key of keys) {
+        const signature = JSON.stringify([key.args.first ?? null, key.args.after ?? null]);
+        groups.set(signature, [...(groups.get(signature) ?? []), key]);
+      }
+      const results = new Map<string, V>();
+      for (const [signature, group] of groups) {
+        const pages = await load(
+          group.map((k) => k.parent),
+          group[0]!.args,
+        );
+        for (const key of group) results.set(`${signature}|${key.parent}`, pages.get(key.parent)!);
+      }
+      return keys.map((key) =>
+        results.get(`${JSON.stringify([key.args.first ?? null, key.args.after ?? null])}|${key.parent}`)!,
+      );
+    },
+    { cacheKeyFn: (key) => JSON.stringify([key.parent, key.args.first ?? null, key.args.after ?? null]) },
+  );
+}
+
+export const newestFirst = <R extends { id: string | number }>(column: string, value: (row: R) => Date) =>
+  [
+    { column, direction: 'DESC', value: (row: R) => value(row).toISOString() },
+    { column: 'id', direction: 'DESC', value: (row: R) => row.id },
+  ] as const;
+
+export function createAgentsLoaders(dataSource: DataSource, principal: Principal) {
+  const select = <R extends Record<string, unknown>>(
+    entity: Parameters<typeof rowsAsEntities>[1],
+    sql: string,
+    params: Record<string, unknown>,
+  ) =>
+    runNamed<Record<string, unknown>>(dataSource, sql, params).then((raws) =>
+      rowsAsEntities<R>(dataSource, entity, raws),
+    );
+
+  const agentCondition = agentVisibility(principal, 'a');
+  const endpointCondition = endpointVisibility(principal, 'e');
+  return {
+    /** Agents the caller may see, by id. */
+    visibleAgentById: rowLoader<string, AgentRow>(
+      (ids) =>
+        select<AgentRow & Record<string, unknown>>(
+          AgentEntity,
+          `SELECT a.* FROM ${T.agent} a WHERE a.id = ANY(CAST(:ids AS text[])) AND (${agentCondition.sql})`,
+          { ...agentCondition.params, ids: [...ids] },
+        ),
+      (row) => row.id,
+    ),
+    /** Agents by id regardless of visibility: for an execution the caller may see, its agent. */
+    agentById: rowLoader<string, AgentRow>(
+      (ids) =>
+        select<AgentRow & Record<string, unknown>>(
+          AgentEntity,
+          `SELECT a.* FROM ${T.agent} a WHERE a.id = ANY(CAST(:ids AS text[]))`,
+          {
+            ids: [...ids],
+          },
+        ),
+      (row) => row.id,
+    ),
+    executionsByAgent: nestedLoader<Connection<ExecutionRow>>((parents, args) =>
+      nestedPages(parents, {
+        dataSource,
+        entity: ExecutionEntity,
+        table: T.execution,
+        alias: 'x',
+        parentColumn: 'agent_id',
+        where: and(executionVisibility(principal, 'x'), { sql: `x.status <> 'running'`, params: {} }),
+        order: newestFirst<ExecutionRow>('started_at', (row) => row.startedAt),
+        args,
+      }),
+    ),
+    changesByAgent: nestedLoader<Connection<AgentChangeRow>>((parents, args) =>
+      nestedPages(parents, {
+        dataSource,
+        entity: AgentChangeEntity,
+        table: T.change,
+        alias: 'c',
+        parentColumn: 'agent_id',
+        where: changeVisibility(principal, 'c'),
+        order: newestFirst<AgentChangeRow>('changed_at', (row) => row.changedAt),
+        args,
+      }),
+    ),
+    /** Endpoint agents in the caller's customer scope, by agent id. */
+    visibleEndpointById: rowLoader<string, EndpointAgentRow>(
+      (ids) =>
+        select<EndpointAgentRow & Record<string, unknown>>(
+          EndpointAgentEntity,
+          `SELECT e.* FROM ${T.endpoint} e WHERE e.agent_id = ANY(CAST(:ids AS text[])) AND (${endpointCondition.sql})`,
+          { ...endpointCondition.params, ids: [...ids] },
+        ),
+      (row) => row.agentId,
+    ),
+    /** Vulnerabilities in the caller's customer scope, by endpoint agent id. */
+    vulnerabilitiesByAgent: groupLoader<string, VulnerabilityRow>(
+      (agentIds) => {
+        const condition = endpointVisibility(principal, 'v');
+        return select<VulnerabilityRow & Record<string, unknown>>(
+          VulnerabilityEntity,
+          `SELECT v.* FROM ${T.vulnerability} v WHERE v.agent_id = ANY(CAST(:ids AS text[])) AND (${condition.sql}) ` +
+            `ORDER BY v.discovered_at DESC, v.id DESC`,
+          { ...condition.params, ids: [...agentIds] },
+        );
+      },
+      (row) => row.agentId,
+    ),
+  };
+}
+
+export type AgentsLoaders = ReturnType<typeof createAgentsLoaders>;

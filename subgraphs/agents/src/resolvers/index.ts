@@ -1,0 +1,68 @@
+import type { ConnectionArgs, GraphQLResolverMap } from '@socgraph/shared';
+import type { AgentsContext } from '../context';
+import type { AgentRow, EndpointAgentRow, ExecutionRow, InteractionRow, VulnerabilityRow } from '../entities';
+import type { AgentFilter, RegisterAgentInput, UpdateAgentInput } from '../services/agent.service';
+import type { EndpointAgentFilter } from '../services/endpoint.service';
+import type { ExecuteAgentInput } from '../services/execution.service';
+import type { RateAgentInput } from '../services/interaction.service';
+import { canManageAgent } from '../services/visibility';
+
+type Ctx = AgentsContext;
+
+const pageArgs = (args: ConnectionArgs): ConnectionArgs => ({ first: args.first ?? null, after: args.after ?? null });
+
+/** Enum values UPPER_SNAKE in the API, as stored in the tables. */
+const lowerEnum = <V extends string>(values: readonly V[]) =>
+  Object.fromEntries(values.map((v) => [v.toUpperCase(), v])) as Record<Uppercase<V>, V>;
+
+export const resolvers: GraphQLResolverMap<Ctx> = {
+  Query: {
+    agents: (_: unknown, args: ConnectionArgs & { filter?: AgentFilter | null }, ctx: Ctx) =>
+      ctx.agents.list(args, args.filter),
+    agent: (_: unknown, args: { id: string }, ctx: Ctx) => ctx.agents.byId(args.id),
+    agentExecution: (_: unknown, args: { id: string }, ctx: Ctx) => ctx.executions.byId(args.id),
+    endpointAgents: (_: unknown, args: ConnectionArgs & { filter?: EndpointAgentFilter | null }, ctx: Ctx) =>
+      ctx.endpoints.list(args, args.filter),
+    endpointAgent: (_: unknown, args: { agentId: string }, ctx: Ctx) => ctx.endpoints.byAgentId(args.agentId),
+  },
+  Mutation: {
+    registerAgent: (_: unknown, args: { input: RegisterAgentInput }, ctx: Ctx) => ctx.agents.register(args.input),
+    updateAgent: (_: unknown, args: { id: string; input: UpdateAgentInput }, ctx: Ctx) =>
+      ctx.agents.update(args.id, args.input),
+    deactivateAgent: (_: unknown, args: { id: string }, ctx: Ctx) => ctx.agents.deactivate(args.id),
+    executeAgent: (_: unknown, args: { input: ExecuteAgentInput }, ctx: Ctx) => ctx.executions.execute(args.input),
+    rateAgent: (_: unknown, args: { input: RateAgentInput }, ctx: Ctx) => ctx.interactions.rate(args.input),
+    setAgentFavorite: (_: unknown, args: { agentId: string; favorite: boolean }, ctx: Ctx) =>
+      ctx.interactions.setFavorite(args.agentId, args.favorite),
+  },
+  Agent: {
+    __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.agents.byId(String(ref.id)),
+    runUrl: (agent: AgentRow, _: unknown, ctx: Ctx) => (canManageAgent(ctx.principal, agent) ? agent.runUrl : null),
+    config: (agent: AgentRow, _: unknown, ctx: Ctx) => (canManageAgent(ctx.principal, agent) ? agent.config : null),
+    currency: (agent: AgentRow) => (typeof agent.pricing.currency === 'string' ? agent.pricing.currency : 'USD'),
+    avgRating: (agent: AgentRow) => (agent.avgRating === null ? null : Number(agent.avgRating)),
+    executions: (agent: AgentRow, args: ConnectionArgs, ctx: Ctx) =>
+      ctx.loaders.executionsByAgent.load({ parent: agent.id, args: pageArgs(args) }),
+    changes: (agent: AgentRow, args: ConnectionArgs, ctx: Ctx) =>
+      ctx.loaders.changesByAgent.load({ parent: agent.id, args: pageArgs(args) }),
+  },
+  AgentExecution: {
+    // Whoever may see the execution sees which agent ran, even if it was deactivated since.
+    agent: (execution: ExecutionRow, _: unknown, ctx: Ctx) => ctx.loaders.agentById.load(execution.agentId),
+    user: (execution: ExecutionRow) => ({ __typename: 'User', id: execution.userId }),
+  },
+  UserAgentInteraction: {
+    agent: (interaction: InteractionRow, _: unknown, ctx: Ctx) => ctx.loaders.agentById.load(interaction.agentId),
+  },
+  EndpointAgent: {
+    __resolveReference: (ref: { agentId: string }, ctx: Ctx) => ctx.endpoints.byAgentId(ref.agentId),
+    vulnerabilities: (agent: EndpointAgentRow, _: unknown, ctx: Ctx) =>
+      ctx.loaders.vulnerabilitiesByAgent.load(agent.agentId),
+  },
+  Vulnerability: {
+    severity: (v: VulnerabilityRow) => v.severity.toUpperCase(),
+  },
+  ExecutionStatus: lowerEnum(['success', 'failed', 'timeout', 'error'] as const),
+  EndpointAgentStatus: lowerEnum(['active', 'disconnected', 'never_connected', 'pending', 'unknown'] as const),
+  VulnerabilityStatus: lowerEnum(['open', 'in_progress', 'resolved', 'ignored'] as const),
+};

@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { defineSubgraph, type DefinedSubgraph } from '@socgraph/shared';
+import { agentsConfigFrom, type AgentsConfig } from './config';
+import { agentsContextFactory } from './context';
+import { agentsEntities } from './entities';
+import { resolvers } from './resolvers';
+import { mutationAccess } from './resolvers/mutation-access';
+import { identityCreditsClient, type CreditsClient } from './services/credits';
+
+export const SUBGRAPH_NAME = 'agents';
+
+export interface AgentsSubgraphOptions {
+  /** Where executions reserve and settle credits; identity's billing over a service call by default. */
+  credits?: (config: AgentsConfig) => CreditsClient;
+}
+
+/** The agents subgraph; tests may hand it another credits client (the stack never does). */
+export function createAgentsSubgraph(options: AgentsSubgraphOptions = {}): DefinedSubgraph {
+  return defineSubgraph({
+    name: SUBGRAPH_NAME,
+    defaultPort: 4004,
+    schemaPaths: [path.join(__dirname, 'schema.graphql')],
+    resolvers,
+    mutationAccess,
+    entities: agentsEntities,
+    config: agentsConfigFrom,
+    createContext: agentsContextFactory(options.credits ?? identityCreditsClient),
+    audit: {
+      resources: {
+        agent: 'Agent',
+        agent_audit_log: { type: 'Agent', idColumn: 'agent_id' },
+        agent_execution: 'AgentExecution',
+        agent_log: { type: 'AgentExecution', idColumn: 'execution_id' },
+        user_agent_interaction: { type: 'Agent', idColumn: 'agent_id' },
+        agent_metrics: { type: 'Agent', idColumn: 'agent_id' },
+        agents: { type: 'EndpointAgent', idColumn: 'agent_id' },
+        agent_vulnerabilities: { type: 'EndpointAgent', idColumn: 'agent_id' },
+      },
+    },
+  });
+}
+
+export const agentsSubgraph = createAgentsSubgraph();
