@@ -36,6 +36,8 @@ export const agentsConfigSchema = commonConfigSchema.extend({
     .min(1024)
     .max(50 * 1024 * 1024)
     .default(1024 * 1024),
+  /** How often the hourly and daily metric rollups run; 0 turns the job off (tests run it by hand). */
+  AGENT_METRICS_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   /** Largest execution input accepted (serialized JSON). */
   AGENT_MAX_INPUT_BYTES: z.coerce
     .number()

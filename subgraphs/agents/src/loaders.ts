@@ -14,16 +14,25 @@ import type { DataSource } from 'typeorm';
 import {
   AgentChangeEntity,
   AgentEntity,
+  AgentMetricEntity,
   EndpointAgentEntity,
   ExecutionEntity,
   VulnerabilityEntity,
   type AgentChangeRow,
+  type AgentMetricRow,
   type AgentRow,
   type EndpointAgentRow,
   type ExecutionRow,
   type VulnerabilityRow,
 } from './entities';
 import { T, agentVisibility, changeVisibility, endpointVisibility, executionVisibility } from './services/visibility';
+
+export interface MetricsKey {
+  parent: string;
+  period: 'hourly' | 'daily';
+  from: Date;
+  to: Date;
+}
 
 interface NestedKey {
   parent: string;
@@ -119,6 +128,37 @@ export function createAgentsLoaders(dataSource: DataSource, principal: Principal
         order: newestFirst<AgentChangeRow>('changed_at', (row) => row.changedAt),
         args,
       }),
+    ),
+    /** Metric rows of many agents for one period and range, in one statement per distinct range. */
+    metricsByAgent: new DataLoader<MetricsKey, AgentMetricRow[], string>(
+      async (keys) => {
+        const byRange = new Map<string, MetricsKey[]>();
+        for (const key of keys) {
+          const range = JSON.stringify([key.period, key.from.toISOString(), key.to.toISOString()]);
+          byRange.set(range, [...(byRange.get(range) ?? []), key]);
+        }
+        const found = new Map<string, AgentMetricRow[]>();
+        for (const [range, group] of byRange) {
+          const { period, from, to } = group[0]!;
+          const metrics = await select<AgentMetricRow & Record<string, unknown>>(
+            AgentMetricEntity,
+            `SELECT m.* FROM ${T.metricsTable} m WHERE m.agent_id = ANY(CAST(:ids AS text[])) AND m.period = :period
+               AND m.bucket_start >= :from AND m.bucket_start < :to ORDER BY m.bucket_start`,
+            { ids: group.map((k) => k.parent), period, from, to },
+          );
+          for (const row of metrics) {
+            const list = found.get(`${range}|${row.agentId}`) ?? [];
+            list.push(row);
+            found.set(`${range}|${row.agentId}`, list);
+          }
+        }
+        return keys.map(
+          (key) =>
+            found.get(`${JSON.stringify([key.period, key.from.toISOString(), key.to.toISOString()])}|${key.parent}`) ??
+            [],
+        );
+      },
+      { cacheKeyFn: (key) => JSON.stringify([key.parent, key.period, key.from.toISOString(), key.to.toISOString()]) },
     ),
     /** Endpoint agents in the caller's customer scope, by agent id. */
     visibleEndpointById: rowLoader<string, EndpointAgentRow>(

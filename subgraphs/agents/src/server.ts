@@ -6,6 +6,7 @@ import { agentsEntities } from './entities';
 import { resolvers } from './resolvers';
 import { mutationAccess } from './resolvers/mutation-access';
 import { identityCreditsClient, type CreditsClient } from './services/credits';
+import { metricsRollupJob } from './services/metrics-rollup';
 
 export const SUBGRAPH_NAME = 'agents';
 
@@ -25,6 +26,7 @@ export function createAgentsSubgraph(options: AgentsSubgraphOptions = {}): Defin
     entities: agentsEntities,
     config: agentsConfigFrom,
     createContext: agentsContextFactory(options.credits ?? identityCreditsClient),
+    jobs: (deps) => [metricsRollupJob(deps)],
     audit: {
       resources: {
         agent: 'Agent',

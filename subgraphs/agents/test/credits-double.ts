@@ -51,7 +51,7 @@ export class InMemoryCredits implements CreditsClient {
       const hold = this.holds.get(existing)!;
       if (hold.amountCents !== request.amountCents || hold.userId !== request.userId)
         throw conflict('idempotency key reused for another reservation');
-      return { id: hold.id, status: hold.status };
+      return this.view(hold);
     }
     const cap = this.caps.get(request.userId);
     if (cap !== undefined && request.amountCents > cap)
@@ -61,20 +61,25 @@ export class InMemoryCredits implements CreditsClient {
     const hold: Hold = { id: randomUUID(), ...request, status: 'held' };
     this.holds.set(hold.id, hold);
     this.byKey.set(request.idempotencyKey, hold.id);
-    return { id: hold.id, status: hold.status };
+    return this.view(hold);
   }
 
   async capture(holdId: string): Promise<CreditHold> {
     this.calls.push(`capture:${holdId}`);
     const hold = this.settle(holdId, 'captured');
     this.balances.set(hold.userId, (this.balances.get(hold.userId) ?? 0) - hold.amountCents);
-    return { id: hold.id, status: hold.status };
+    return this.view(hold);
   }
 
   async release(holdId: string): Promise<CreditHold> {
     this.calls.push(`release:${holdId}`);
     const hold = this.settle(holdId, 'released');
-    return { id: hold.id, status: hold.status };
+    return this.view(hold);
+  }
+
+  /** Billing debits at reserve and credits back at release; a capture leaves the balance. */
+  private view(hold: Hold): CreditHold {
+    return { id: hold.id, status: hold.status.toUpperCase(), balanceAfterCents: this.available(hold.userId) };
   }
 
   private settle(holdId: string, to: 'captured' | 'released'): Hold {

@@ -97,11 +97,17 @@ describe('executeAgent', () => {
 
     const [row] = await rows<Record<string, unknown>>(
       agents,
-      `SELECT status, processing_time_ms, hold_id, completed_at >= started_at AS ordered, user_agent IS NOT NULL AS has_agent
+      `SELECT status, processing_time_ms, hold_id, balance_before, balance_after, completed_at >= started_at AS ordered, user_agent IS NOT NULL AS has_agent
          FROM agents.agent_execution WHERE id = $1`,
       [execution.id],
     );
-    expect(row).toMatchObject({ status: 'success', processing_time_ms: 7, ordered: true });
+    expect(row).toMatchObject({
+      status: 'success',
+      processing_time_ms: 7,
+      ordered: true,
+      balance_before: 1000,
+      balance_after: 960,
+    });
     expect(credits.holds.get(String(row!.hold_id))?.status).toBe('captured');
     const logs = await rows<{ category: string }>(
       agents,

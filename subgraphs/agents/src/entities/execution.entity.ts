@@ -139,3 +139,51 @@ export const InteractionEntity = new EntitySchema<InteractionRow>({
     lastUsedAt: { name: 'last_used_at', type: 'timestamptz', nullable: true },
   },
 });
+
+export interface AgentMetricRow {
+  id: string;
+  agentId: string;
+  period: 'hourly' | 'daily';
+  bucketStart: Date;
+  totalExecutions: number;
+  successfulExecutions: number;
+  failedExecutions: number;
+  timeoutExecutions: number;
+  errorExecutions: number;
+  avgDurationMs: number | null;
+  minDurationMs: number | null;
+  maxDurationMs: number | null;
+  p95DurationMs: number | null;
+  p99DurationMs: number | null;
+  uniqueUsers: number;
+  totalCreditsConsumed: number;
+  avgCreditsPerExecution: number | null;
+  errorCounts: Record<string, number>;
+  computedAt: Date;
+}
+
+export const AgentMetricEntity = new EntitySchema<AgentMetricRow>({
+  name: 'AgentMetric',
+  tableName: 'agent_metrics',
+  columns: {
+    id: { type: 'bigint', primary: true, generated: 'increment' },
+    agentId: { name: 'agent_id', type: 'varchar', length: 64 },
+    period: { type: 'varchar', length: 10 },
+    bucketStart: { name: 'bucket_start', type: 'timestamptz' },
+    totalExecutions: { name: 'total_executions', type: 'int' },
+    successfulExecutions: { name: 'successful_executions', type: 'int' },
+    failedExecutions: { name: 'failed_executions', type: 'int' },
+    timeoutExecutions: { name: 'timeout_executions', type: 'int' },
+    errorExecutions: { name: 'error_executions', type: 'int' },
+    avgDurationMs: { name: 'avg_duration_ms', type: 'double precision', nullable: true },
+    minDurationMs: { name: 'min_duration_ms', type: 'int', nullable: true },
+    maxDurationMs: { name: 'max_duration_ms', type: 'int', nullable: true },
+    p95DurationMs: { name: 'p95_duration_ms', type: 'double precision', nullable: true },
+    p99DurationMs: { name: 'p99_duration_ms', type: 'double precision', nullable: true },
+    uniqueUsers: { name: 'unique_users', type: 'int' },
+    totalCreditsConsumed: { name: 'total_credits_consumed', type: 'int' },
+    avgCreditsPerExecution: { name: 'avg_credits_per_execution', type: 'double precision', nullable: true },
+    errorCounts: { name: 'error_counts', type: 'jsonb' },
+    computedAt: { name: 'computed_at', type: 'timestamptz' },
+  },
+});

@@ -1,6 +1,6 @@
 import { AgentChangeEntity, AgentEntity } from './agent.entity';
 import { EndpointAgentEntity, VulnerabilityEntity } from './endpoint.entity';
-import { AgentLogEntity, ExecutionEntity, InteractionEntity } from './execution.entity';
+import { AgentLogEntity, AgentMetricEntity, ExecutionEntity, InteractionEntity } from './execution.entity';
 
 export * from './agent.entity';
 export * from './endpoint.entity';
@@ -12,6 +12,7 @@ export const agentsEntities = [
   ExecutionEntity,
   AgentLogEntity,
   InteractionEntity,
+  AgentMetricEntity,
   EndpointAgentEntity,
   VulnerabilityEntity,
 ];

@@ -1,11 +1,31 @@
 import type { ConnectionArgs, GraphQLResolverMap } from '@socgraph/shared';
 import type { AgentsContext } from '../context';
-import type { AgentRow, EndpointAgentRow, ExecutionRow, InteractionRow, VulnerabilityRow } from '../entities';
+import type {
+  AgentMetricRow,
+  AgentRow,
+  EndpointAgentRow,
+  ExecutionRow,
+  InteractionRow,
+  VulnerabilityRow,
+} from '../entities';
 import type { AgentFilter, RegisterAgentInput, UpdateAgentInput } from '../services/agent.service';
 import type { EndpointAgentFilter } from '../services/endpoint.service';
 import type { ExecuteAgentInput } from '../services/execution.service';
 import type { RateAgentInput } from '../services/interaction.service';
+import type { MetricPeriod } from '../services/metrics-rollup';
 import { canManageAgent } from '../services/visibility';
+import { badUserInput } from '@socgraph/shared';
+
+const DAY_MS = 86_400_000;
+
+/** The range a metrics query may ask for: from before to, at most 31 days hourly, 366 daily. */
+function metricsRange(args: { period: MetricPeriod; from: Date; to: Date }) {
+  const span = args.to.getTime() - args.from.getTime();
+  if (!(span > 0)) throw badUserInput('to must be after from', 'to');
+  const max = args.period === 'hourly' ? 31 * DAY_MS : 366 * DAY_MS;
+  if (span > max) throw badUserInput(`At most ${max / DAY_MS} days of ${args.period} metrics at once`, 'to');
+  return { period: args.period, from: args.from, to: args.to };
+}
 
 type Ctx = AgentsContext;
 
@@ -43,6 +63,8 @@ export const resolvers: GraphQLResolverMap<Ctx> = {
     avgRating: (agent: AgentRow) => (agent.avgRating === null ? null : Number(agent.avgRating)),
     executions: (agent: AgentRow, args: ConnectionArgs, ctx: Ctx) =>
       ctx.loaders.executionsByAgent.load({ parent: agent.id, args: pageArgs(args) }),
+    metrics: (agent: AgentRow, args: { period: MetricPeriod; from: Date; to: Date }, ctx: Ctx) =>
+      ctx.loaders.metricsByAgent.load({ parent: agent.id, ...metricsRange(args) }),
     changes: (agent: AgentRow, args: ConnectionArgs, ctx: Ctx) =>
       ctx.loaders.changesByAgent.load({ parent: agent.id, args: pageArgs(args) }),
   },
@@ -62,6 +84,10 @@ export const resolvers: GraphQLResolverMap<Ctx> = {
   Vulnerability: {
     severity: (v: VulnerabilityRow) => v.severity.toUpperCase(),
   },
+  AgentMetric: {
+    errorCounts: (metric: AgentMetricRow) => metric.errorCounts,
+  },
+  MetricPeriod: { HOURLY: 'hourly', DAILY: 'daily' },
   ExecutionStatus: lowerEnum(['success', 'failed', 'timeout', 'error'] as const),
   EndpointAgentStatus: lowerEnum(['active', 'disconnected', 'never_connected', 'pending', 'unknown'] as const),
   VulnerabilityStatus: lowerEnum(['open', 'in_progress', 'resolved', 'ignored'] as const),

@@ -8,7 +8,10 @@ import type { AgentsConfig } from '../config';
  */
 export interface CreditHold {
   id: string;
+  /** HELD, CAPTURED or RELEASED. */
   status: string;
+  /** The user's balance once this call's change is made, in cents. */
+  balanceAfterCents: number | null;
 }
 
 export interface ReserveRequest {
@@ -26,9 +29,9 @@ export interface CreditsClient {
   release(holdId: string, requestId: string): Promise<CreditHold>;
 }
 
-const RESERVE = `mutation ($input: ReserveCreditsInput!) { reserveCredits(input: $input) { id status } }`;
-const CAPTURE = `mutation ($holdId: ID!) { captureCredits(holdId: $holdId) { id status } }`;
-const RELEASE = `mutation ($holdId: ID!) { releaseCredits(holdId: $holdId) { id status } }`;
+const RESERVE = `mutation ($input: ReserveCreditsInput!) { reserveCredits(input: $input) { id status balanceAfterCents } }`;
+const CAPTURE = `mutation ($holdId: ID!) { captureCredits(holdId: $holdId) { id status balanceAfterCents } }`;
+const RELEASE = `mutation ($holdId: ID!) { releaseCredits(holdId: $holdId) { id status balanceAfterCents } }`;
 
 /** Identity's refusal passed on as it came: FORBIDDEN with its reason; anything else stays an internal failure. */
 function refusalOf(error: unknown): never {

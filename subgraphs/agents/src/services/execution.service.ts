@@ -216,9 +216,11 @@ export class ExecutionService extends ScopedService<AgentsContext> {
     const responseTimeMs = Date.now() - callStarted;
     const finished = finishedOf(outcome, agent.outputSchema);
     const success = finished.status === 'success';
+    let settled: CreditHold | null = null;
     if (hold) {
-      if (success) await this.scope.credits.capture(hold.id, requestId);
-      else await this.scope.credits.release(hold.id, requestId);
+      settled = success
+        ? await this.scope.credits.capture(hold.id, requestId)
+        : await this.scope.credits.release(hold.id, requestId);
     }
     const completed = Date.now();
     await runNamed(
@@ -227,7 +229,7 @@ export class ExecutionService extends ScopedService<AgentsContext> {
          error_message = :error_message, output = CAST(:output AS jsonb), output_size = :output_size,
          output_type = :output_type, processing_time_ms = :processing, response_time_ms = :response,
          queue_time_ms = :queue, duration_ms = :duration, credits_consumed = :credits, hold_id = :hold,
-         completed_at = :completed_at
+         balance_before = :balance_before, balance_after = :balance_after, completed_at = :completed_at
        WHERE id = :id`,
       {
         id,
@@ -244,6 +246,8 @@ export class ExecutionService extends ScopedService<AgentsContext> {
         duration: completed - requestStarted,
         credits: success ? agent.pricePerExecutionCents : 0,
         hold: hold?.id ?? null,
+        balance_before: hold?.balanceAfterCents != null ? hold.balanceAfterCents + agent.pricePerExecutionCents : null,
+        balance_after: settled?.balanceAfterCents ?? null,
         // Never before started_at (the database's clock stamped it).
         completed_at: new Date(Math.max(completed, row.startedAt.getTime())),
       },

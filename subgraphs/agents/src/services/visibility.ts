@@ -7,6 +7,7 @@ export const T = {
   change: 'agents.agent_audit_log',
   execution: 'agents.agent_execution',
   log: 'agents.agent_log',
+  metricsTable: 'agents.agent_metrics',
   interaction: 'agents.user_agent_interaction',
   endpoint: 'agents.agents',
   vulnerability: 'agents.agent_vulnerabilities',
