@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
+  clientRequestIdOf,
   countErrorCode,
   createReporterMetrics,
   createServiceMetrics,
@@ -159,6 +160,8 @@ export function accessRecorder<TContext extends RecordedContext>(options: Access
     logger.info(
       {
         requestId: entry.requestId,
+        // The caller's own x-request-id, untrusted: for correlating with the client's logs only.
+        clientRequestId: clientRequestIdOf(event.req),
         principal: { kind: context?.principal.kind ?? 'unknown', ...principalFields(context?.principal) },
         operation: { name: entry.operationName, type: entry.operationType, persistedQueryId: entry.persistedQueryId },
         status: entry.httpStatus,

@@ -356,6 +356,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const httpServer = createGraphQLHttpServer<GatewayContext>({
     apollo,
     graphqlPaths: ['/', '/graphql'],
+    // Every request id is the gateway's: audit stores access rows, violations and mutation
+    // entries by it, so a client must not choose it (the client's id is only logged beside it).
+    adoptRequestId: false,
     maxBodyBytes: config.MAX_BODY_BYTES,
     // The principal resolver reports auth events without knowing HTTP: it finds the
     // request's address, user agent and id here.

@@ -35,6 +35,13 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   onError?: (error: unknown, requestId: string) => void;
   /** Called once per GraphQL-path request after its response was written (access logs, metrics). */
   onFinish?: (event: RequestFinished<TContext>) => void;
+  /**
+   * Whether the caller's `x-request-id` becomes the request id. Default true: a subgraph's
+   * callers are the gateway and services, which pass their own id on. The gateway sets false
+   * and mints every id itself: audit keys access-log rows and violations by request id, so a
+   * client-chosen id could overwrite (erase) a trail.
+   */
+  adoptRequestId?: boolean;
 }
 
 /** What `onFinish` learns about a request. */
@@ -72,9 +79,15 @@ export class HttpError extends Error {
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function requestIdOf(req: IncomingMessage): string {
+/** The caller's `x-request-id` when it is well-formed, else null: untrusted, for correlation only. */
+export function clientRequestIdOf(req: IncomingMessage): string | null {
   const given = req.headers[Headers.REQUEST_ID];
-  return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+  return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : null;
+}
+
+/** The caller's well-formed `x-request-id` with `adopt`, else a fresh UUID. */
+export function requestIdOf(req: IncomingMessage, adopt = true): string {
+  return (adopt ? clientRequestIdOf(req) : null) ?? randomUUID();
 }
 
 export function sendJson(
@@ -136,9 +149,10 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
   const graphqlPaths = new Set(options.graphqlPaths ?? [options.graphqlPath ?? '/graphql']);
   const maxBodyBytes = options.maxBodyBytes ?? 1_000_000;
   const around = options.around ?? (<T>(_id: string, fn: () => Promise<T>) => fn());
+  const adoptRequestId = options.adoptRequestId ?? true;
 
   return http.createServer((req, res) => {
-    const requestId = requestIdOf(req);
+    const requestId = requestIdOf(req, adoptRequestId);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const started = performance.now();
     let context: TContext | undefined;
