@@ -92,7 +92,7 @@ async function metricsOf(url: string): Promise<string> {
 describe('log shipping', () => {
   it("lands a subgraph's unexpected resolver error in audit, found by full text and level", async () => {
     const allow = await refuseTags('logshipprobe');
-    let requestId = '';
+    let requestId: string;
     try {
       requestId = await failCreateTag('req-logship-1');
     } finally {
@@ -117,7 +117,7 @@ describe('log shipping', () => {
     await auditDb.query(
       `ALTER TABLE audit.data_retention_policies ADD CONSTRAINT logshipauditprobe CHECK (retention_period_days <> 4242) NOT VALID`,
     );
-    let auditRequestId = '';
+    let auditRequestId: string;
     try {
       const result = await graph.gql(
         `mutation { createRetentionPolicy(input: { tableName: "logs", retentionPeriodDays: 4242 }) { id } }`,
@@ -181,7 +181,7 @@ describe('log shipping', () => {
   it('retries while audit is down: lines arrive after its restart, none dropped', async () => {
     await graph.stack.stopSubgraph('audit');
     const allow = await refuseTags('logshipoutage');
-    let requestId = '';
+    let requestId: string;
     try {
       requestId = await failCreateTag('req-logship-outage');
     } finally {
