@@ -132,6 +132,10 @@ export const gatewayConfigSchema = commonConfigSchema.extend({
   MAX_DIRECTIVES: int(50),
   MAX_COST: int(50_000),
   DEFAULT_LIST_SIZE: int(10),
+  // Longest list an argument or input field may hold (literal or variable); BAD_USER_INPUT beyond.
+  MAX_LIST_ARGUMENT_LENGTH: int(1_000),
+  // Values all arguments of an operation may hold together, a variable counted at each use.
+  MAX_INPUT_VALUES: int(10_000),
 
   // Rate limits
   RATE_LIMIT_ENABLED: configFields.bool(true),

@@ -171,6 +171,8 @@ const limitOptionsOf = (config: GatewayConfig): LimitOptions => ({
   maxTokens: config.MAX_TOKENS,
   maxCost: config.MAX_COST,
   defaultListSize: config.DEFAULT_LIST_SIZE,
+  maxListLength: config.MAX_LIST_ARGUMENT_LENGTH,
+  maxInputValues: config.MAX_INPUT_VALUES,
 });
 
 export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}): Promise<RunningGateway> {
