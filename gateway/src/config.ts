@@ -137,7 +137,8 @@ export const gatewayConfigSchema = commonConfigSchema.extend({
   // Values all arguments of an operation may hold together, a variable counted at each use.
   MAX_INPUT_VALUES: int(10_000),
 
-  // Rate limits
+  // Rate limits. An API key spends its own bucket (API_KEY_RATE_LIMITS) and its owner's (the
+  // role's, in RATE_LIMITS); every `login` spends its client address's bucket (`anonymous`).
   RATE_LIMIT_ENABLED: configFields.bool(true),
   RATE_LIMITS: rateLimitMap(
     'anonymous=5/20,customer_user=10/40,analyst=20/60,auditor=10/40,admin=50/150,default=10/30',

@@ -54,7 +54,13 @@ import {
 } from './principal-resolver';
 import { createRateLimiter, MemoryBucketStore, RedisBucketStore } from './rate-limit';
 import { connectRedis, RedisKeyValueCache, shareEvictions } from './redis';
-import { clientIpOf, contextBuilder, userAgentOf, type GatewayContext } from './request-context';
+import {
+  clientIpOf,
+  contextBuilder,
+  loginAddressLimitPlugin,
+  userAgentOf,
+  type GatewayContext,
+} from './request-context';
 import { createSubgraphAgent, SubgraphDataSource } from './subgraph-client';
 import { readSupergraph, subgraphNamesOf } from './supergraph';
 import { incidentsSettingsSource } from './tag-access-settings';
@@ -251,6 +257,15 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     },
   });
 
+  const limiter = config.RATE_LIMIT_ENABLED
+    ? createRateLimiter({
+        store: redis ? new RedisBucketStore(redis, `${config.REDIS_KEY_PREFIX}rl:`) : new MemoryBucketStore(),
+        roleLimits: config.RATE_LIMITS,
+        apiKeyLimits: config.API_KEY_RATE_LIMITS,
+        logger,
+      })
+    : null;
+
   const limits = limitOptionsOf(config);
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
     ApolloServerPluginUsageReportingDisabled(),
@@ -260,6 +275,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     anonymousAccessPlugin<GatewayContext>({ allowIntrospection: config.ALLOW_ANONYMOUS_INTROSPECTION }),
     apiKeyIntrospectionPlugin<GatewayContext>({ allowed: config.API_KEY_INTROSPECTION }),
     costLimitPlugin<GatewayContext>(limits),
+    loginAddressLimitPlugin({ limiter, violations, metrics }),
     principalEvictionPlugin<GatewayContext>(shared?.evictions ?? principals),
   ];
 
@@ -322,14 +338,6 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   };
 
   const early = new WeakMap<IncomingMessage, GatewayContext>();
-  const limiter = config.RATE_LIMIT_ENABLED
-    ? createRateLimiter({
-        store: redis ? new RedisBucketStore(redis, `${config.REDIS_KEY_PREFIX}rl:`) : new MemoryBucketStore(),
-        roleLimits: config.RATE_LIMITS,
-        apiKeyLimits: config.API_KEY_RATE_LIMITS,
-        logger,
-      })
-    : null;
 
   const buildContext = contextBuilder({
     principals,
