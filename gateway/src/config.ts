@@ -162,7 +162,7 @@ export const gatewayConfigSchema = commonConfigSchema.extend({
   ACCESS_LOG_FLUSH_MS: int(1_000),
 
   // Operations
-  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // METRICS_TOKEN and METRICS_OPEN come from the common schema (shared/src/config.ts).
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
   SHUTDOWN_GRACE_MS: int(10_000),
 });

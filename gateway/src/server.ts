@@ -13,8 +13,11 @@ import {
   createShippingLogger,
   ErrorCode,
   isCodedError,
+  isOperator,
   listen,
   maskError,
+  operatorAccessOf,
+  operatorOnly,
   requestScope,
   sendJson,
   servicePrincipal,
@@ -338,6 +341,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   };
 
   const early = new WeakMap<IncomingMessage, GatewayContext>();
+  // /metrics and readiness detail: METRICS_TOKEN, or open outside production unless METRICS_OPEN says otherwise.
+  const operators = operatorAccessOf(config);
 
   const buildContext = contextBuilder({
     principals,
@@ -380,20 +385,17 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     around: (requestId, fn) => requestScope.run(requestId, fn),
     routes: {
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
-      '/ready': async (_req, res) => {
+      // Load balancers read the status code; which subgraphs exist and how they are is for operators.
+      '/ready': async (req, res) => {
         const state = await readiness();
-        sendJson(res, state.ready ? 200 : 503, state);
+        sendJson(res, state.ready ? 200 : 503, isOperator(req, operators) ? state : { ready: state.ready });
       },
-      '/ready/subgraphs': async (_req, res) => {
+      '/ready/subgraphs': async (req, res) => {
         const state = await readiness();
-        sendJson(res, state.ready && state.degraded.length === 0 ? 200 : 503, state);
+        const ok = state.ready && state.degraded.length === 0;
+        sendJson(res, ok ? 200 : 503, isOperator(req, operators) ? state : { ready: ok });
       },
-      '/metrics': async (req, res) => {
-        if (config.METRICS_TOKEN && req.headers.authorization !== `Bearer ${config.METRICS_TOKEN}`) {
-          return sendJson(res, 401, { error: 'metrics need the METRICS_TOKEN bearer token' });
-        }
-        await metrics.handler(req, res);
-      },
+      '/metrics': operatorOnly(operators, metrics.handler),
       ...(config.LANDING_PAGE === 'offline' && config.INTROSPECTION ? explorerRoutes() : {}),
     },
     onResponse: httpPolicy({

@@ -101,7 +101,11 @@ describe('/metrics', () => {
 
   it('on each subgraph: durations, errors and database pool usage', async () => {
     const identity = new URL(graph.subgraphUrl('identity'));
-    const text = await (await fetch(`${identity.origin}/metrics`)).text();
+    // METRICS_TOKEN is every service's setting: the subgraphs want it too.
+    expect((await fetch(`${identity.origin}/metrics`)).status).toBe(401);
+    const text = await (
+      await fetch(`${identity.origin}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456789' } })
+    ).text();
     expect(text).toMatch(/graphql_request_duration_seconds_count\{[^}]*service="subgraph-identity"[^}]*\} [1-9]/);
     expect(text).toMatch(/db_pool_connections\{[^}]*state="total"[^}]*\} [1-9]/);
     expect(text).toMatch(/db_pool_connections\{[^}]*state="waiting"[^}]*\} 0/);
