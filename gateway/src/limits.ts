@@ -45,13 +45,51 @@ export interface LimitOptions {
   maxDirectives: number;
   maxTokens: number;
   maxCost: number;
-  /** Assumed length of a list field without `first` (e.g. `User.customers`). */
+  /** Assumed length of a list field without `first` and without an entry in `listSizes`. */
   defaultListSize: number;
+  /** Assumed lengths of plain list fields by `Type.field` (lists that grow with use, e.g. `Alert.comments`). */
+  listSizes: Record<string, number>;
+  /** What one item of a field costs by `Type.field`, instead of 1 (fields far dearer than their size). */
+  fieldCosts: Record<string, number>;
+  /** How often a root field may run per operation (distinct response names), by `Type.field`. */
+  maxFieldUses: Record<string, number>;
   /** Longest list any argument or input field may hold, literal or from a variable. */
   maxListLength: number;
   /** Input values (list items, input-object fields, scalars) all arguments together may hold, a variable counted at each use. */
   maxInputValues: number;
 }
+
+/**
+ * Plain lists (not connections) that grow with use, and how long the cost model assumes them
+ * to be: what busy rows reach, not what a demo holds. Nothing in the domain caps them (an alert
+ * collects comments, IoCs and cases for as long as it is worked), so `DEFAULT_LIST_SIZE` (10)
+ * made 15 aliases of `alert { comments { comment } }` over 300 comments of 10 KB cost 165 and
+ * return 44 MB. LIST_SIZES adds to or overrides these.
+ */
+export const DEFAULT_LIST_SIZES: Readonly<Record<string, number>> = {
+  'Alert.comments': 100,
+  'Alert.iocs': 100,
+  'Alert.assets': 50,
+  'Alert.cases': 20,
+  'Alert.tags': 20,
+  'Case.alerts': 100,
+  'Case.comments': 100,
+  'Case.files': 50,
+  'Query.tags': 100,
+  'User.apiKeys': 50,
+  'User.customers': 20,
+  'User.tagAccess': 50,
+  'Role.tagAccess': 50,
+  'SecurityIncident.affectedResources': 50,
+  'Query.githubAuditConfigs': 50,
+  'Query.githubAuditCheckExclusions': 100,
+  'Query.githubAuditBaselines': 100,
+  'Query.retentionPolicies': 20,
+};
+
+/** Walks a whole hash chain (audit): dear whatever it returns, and once per operation at most. */
+export const DEFAULT_FIELD_COSTS: Readonly<Record<string, number>> = { 'Query.verifyAuditChain': 10_000 };
+export const DEFAULT_MAX_FIELD_USES: Readonly<Record<string, number>> = { 'Query.verifyAuditChain': 1 };
 
 /** `found N` from Armor's message, so clients get the number without parsing text. */
 const foundIn = (message: string): number | undefined => {
@@ -90,6 +128,39 @@ export function maxRootFieldsRule(max: number): ValidationRule {
   });
 }
 
+/**
+ * Root fields limited to a few runs per operation (`maxFieldUses`), counted by distinct
+ * response name through fragments: `{ a: verifyAuditChain b: verifyAuditChain }` runs twice,
+ * `{ verifyAuditChain verifyAuditChain }` once (graphql merges them).
+ */
+export function maxFieldUsesRule(maxUses: Record<string, number>): ValidationRule {
+  return (context) => ({
+    OperationDefinition(operation) {
+      const root = context.getSchema().getRootType(operation.operation);
+      if (!root) return;
+      const keys = new Map<string, Set<string>>();
+      for (const field of rootFields(operation, context.getDocument())) {
+        const coordinate = `${root.name}.${field.name.value}`;
+        if (maxUses[coordinate] === undefined) continue;
+        const seen = keys.get(coordinate) ?? new Set<string>();
+        seen.add(field.alias?.value ?? field.name.value);
+        keys.set(coordinate, seen);
+      }
+      for (const [coordinate, seen] of keys) {
+        const max = maxUses[coordinate] ?? 0;
+        if (seen.size <= max) continue;
+        context.reportError(
+          queryLimitExceeded(
+            'MAX_FIELD_USES',
+            `${coordinate} may run ${max === 1 ? 'once' : `${max} times`} per operation (found ${seen.size})`,
+            { max, actual: seen.size },
+          ),
+        );
+      }
+    },
+  });
+}
+
 export function limitValidationRules(options: LimitOptions): ValidationRule[] {
   const common = { exposeLimits: true, propagateOnRejection: false } as const;
   return [
@@ -109,6 +180,7 @@ export function limitValidationRules(options: LimitOptions): ValidationRule[] {
       onReject: armorReject('MAX_DIRECTIVES', options.maxDirectives, 'Directives'),
     }),
     maxRootFieldsRule(options.maxRootFields),
+    maxFieldUsesRule(options.maxFieldUses),
   ];
 }
 
@@ -138,6 +210,8 @@ interface CostWalk {
   fragments: Map<string, FragmentDefinitionNode>;
   variables: Record<string, unknown>;
   defaultListSize: number;
+  listSizes: Record<string, number>;
+  fieldCosts: Record<string, number>;
   /** A fragment's cost does not depend on where it is spread: computed once per request. */
   fragmentCosts: Map<string, number>;
   /** Whether any `first` came from a variable (then the cost is not cached per document). */
@@ -166,7 +240,7 @@ function sizeOf(
   if (!isListType(getNullableType(field.type))) return 1;
   // A connection's first already counted its edges.
   if (parent.name.endsWith('Connection') && (field.name === 'edges' || field.name === 'nodes')) return 1;
-  return walk.defaultListSize;
+  return walk.listSizes[`${parent.name}.${field.name}`] ?? walk.defaultListSize;
 }
 
 function selectionCost(walk: CostWalk, selectionSet: SelectionSetNode, parent: GraphQLCompositeType): number {
@@ -178,9 +252,13 @@ function selectionCost(walk: CostWalk, selectionSet: SelectionSetNode, parent: G
       const field = parent.getFields()[selection.name.value];
       if (!field) continue;
       const type = getNamedType(field.type);
-      if (isLeafType(type) || !selection.selectionSet) continue;
+      const own = walk.fieldCosts[`${parent.name}.${field.name}`];
+      if (isLeafType(type) || !selection.selectionSet) {
+        if (own !== undefined) total += own;
+        continue;
+      }
       const size = sizeOf(walk, field, selection, parent);
-      total += size * (1 + selectionCost(walk, selection.selectionSet, type as GraphQLCompositeType));
+      total += size * ((own ?? 1) + selectionCost(walk, selection.selectionSet, type as GraphQLCompositeType));
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       const type = selection.typeCondition ? walk.schema.getType(selection.typeCondition.name.value) : parent;
       total += selectionCost(walk, selection.selectionSet, (type ?? parent) as GraphQLCompositeType);
@@ -201,16 +279,20 @@ function selectionCost(walk: CostWalk, selectionSet: SelectionSetNode, parent: G
 
 /**
  * The most objects an operation can return: each object-typed field costs its possible
- * item count (`first`, or an assumed list size) times one plus the cost of its selection.
- * `users(first: 100) { edges { node { transactions(first: 100) { ... } } } }` costs ~30,000.
+ * item count (`first`, or an assumed list size) times its own cost (1, or `fieldCosts`) plus
+ * the cost of its selection, so nesting multiplies.
+ * `users(first: 100) { edges { node { transactions(first: 100) { ... } } } }` costs ~30,000;
+ * `alert { comments { comment } }` 101, and 15 of them 1,515.
  */
 export function operationCost(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Record<string, unknown>,
-  defaultListSize: number,
+  sizes: Pick<LimitOptions, 'defaultListSize' | 'listSizes' | 'fieldCosts'> | number,
 ): { cost: number; usedVariables: boolean } {
+  const { defaultListSize, listSizes, fieldCosts } =
+    typeof sizes === 'number' ? { defaultListSize: sizes, listSizes: {}, fieldCosts: {} } : sizes;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
@@ -222,6 +304,8 @@ export function operationCost(
     fragments,
     variables,
     defaultListSize,
+    listSizes,
+    fieldCosts,
     fragmentCosts: new Map(),
     usedVariables: false,
   };
@@ -247,7 +331,7 @@ export function costLimitPlugin<TContext extends object>(options: LimitOptions):
           }
           let cost = cached.get(document);
           if (cost === undefined) {
-            const result = operationCost(schema, document, operation, request.variables ?? {}, options.defaultListSize);
+            const result = operationCost(schema, document, operation, request.variables ?? {}, options);
             cost = result.cost;
             if (!result.usedVariables) cached.set(document, cost);
           }

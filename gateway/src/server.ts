@@ -35,7 +35,16 @@ import { isSubgraphName, subgraphUrlOf, type GatewayConfig } from './config';
 import { httpPolicy } from './http-policy';
 import { apiKeyIntrospectionPlugin } from './introspection-policy';
 import { explorerRoutes, landingPagePlugin } from './landing-page';
-import { costLimitPlugin, limitErrorOf, limitParseOptions, limitValidationRules, type LimitOptions } from './limits';
+import {
+  costLimitPlugin,
+  DEFAULT_FIELD_COSTS,
+  DEFAULT_LIST_SIZES,
+  DEFAULT_MAX_FIELD_USES,
+  limitErrorOf,
+  limitParseOptions,
+  limitValidationRules,
+  type LimitOptions,
+} from './limits';
 import { accessInfoPlugin, accessRecorder, createGatewayMetrics, type GatewayMetrics } from './observability';
 import { anonymousAccessPlugin, principalEvictionPlugin } from './operation-access';
 import {
@@ -180,6 +189,9 @@ const limitOptionsOf = (config: GatewayConfig): LimitOptions => ({
   maxTokens: config.MAX_TOKENS,
   maxCost: config.MAX_COST,
   defaultListSize: config.DEFAULT_LIST_SIZE,
+  listSizes: { ...DEFAULT_LIST_SIZES, ...config.LIST_SIZES },
+  fieldCosts: { ...DEFAULT_FIELD_COSTS },
+  maxFieldUses: { ...DEFAULT_MAX_FIELD_USES },
   maxListLength: config.MAX_LIST_ARGUMENT_LENGTH,
   maxInputValues: config.MAX_INPUT_VALUES,
 });
@@ -256,6 +268,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         agent,
         fetchDuration: metrics.subgraphFetchDuration,
         gatewayToken,
+        maxResponseBytes: config.MAX_RESPONSE_BYTES,
       });
     },
   });
@@ -375,6 +388,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     // entries by it, so a client must not choose it (the client's id is only logged beside it).
     adoptRequestId: false,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    maxResponseBytes: config.MAX_RESPONSE_BYTES,
     // The principal resolver reports auth events without knowing HTTP: it finds the
     // request's address, user agent and id here.
     context: (req, requestId, body) =>

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { GraphQLError } from 'graphql';
 import { Headers } from '../auth/tokens';
-import { payloadTooLarge } from '../errors';
+import { payloadTooLarge, queryLimitExceeded } from '../errors';
 
 /**
  * The one HTTP adapter for Apollo Server used by the gateway and every subgraph: JSON body
@@ -30,6 +30,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   /** Several paths serving GraphQL (the gateway: `/` for Sandbox and `/graphql`); overrides graphqlPath. */
   graphqlPaths?: string[];
   maxBodyBytes?: number;
+  /** The most bytes of a complete GraphQL response body; a larger one is replaced by a MAX_RESPONSE_BYTES error. */
+  maxResponseBytes?: number;
   /** Extra response headers for every GraphQL response (security headers, CORS). */
   onResponse?: (req: IncomingMessage, res: ServerResponse) => void;
   onError?: (error: unknown, requestId: string) => void;
@@ -188,7 +190,16 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
         res.setHeader(Headers.REQUEST_ID, requestId);
         res.statusCode = response.status ?? 200;
         if (response.body.kind === 'complete') {
-          res.end(response.body.string);
+          const text = response.body.string;
+          if (options.maxResponseBytes !== undefined && Buffer.byteLength(text) > options.maxResponseBytes) {
+            const max = options.maxResponseBytes;
+            res.removeHeader('content-length');
+            throw HttpError.from(
+              queryLimitExceeded('MAX_RESPONSE_BYTES', `The response is over the limit of ${max} bytes`, { max }),
+              400,
+            );
+          }
+          res.end(text);
           return;
         }
         for await (const chunk of response.body.asyncIterator) res.write(chunk);
