@@ -19,68 +19,50 @@ export interface RateLimit {
 }
 
 const RATE = /^(\d+(?:\.\d+)?)\/(\d+)$/;
+const WHOLE_NUMBER = /^\d+$/;
+const TYPE_FIELD = /^[_A-Za-z]\w*\.[_A-Za-z]\w*$/;
 
-/** `name=rate/burst,...` (e.g. `analyst=20/60,customer_user=10/30`), names free-form. */
-const rateLimitMap = (fallback: string) =>
+/**
+ * A `name=value,...` setting as a record: `parse` turns one part's name and value into its entry
+ * (null: not valid, reported with `example`). Every map-valued setting is read the same way.
+ */
+const namedValues = <T>(fallback: string, example: string, parse: (name: string, value: string) => T | null) =>
   z
     .string()
     .default(fallback)
     .transform((text, ctx) => {
-      const limits: Record<string, RateLimit> = {};
+      const entries: Record<string, T> = {};
       for (const part of text
         .split(',')
         .map((p) => p.trim())
         .filter(Boolean)) {
         const [name, value] = part.split('=').map((p) => p.trim());
-        const match = value ? RATE.exec(value) : null;
-        if (!name || !match) {
-          ctx.addIssue({ code: 'custom', message: `"${part}" is not name=rate/burst (e.g. analyst=20/60)` });
+        const parsed = name && value ? parse(name, value) : null;
+        if (!name || parsed === null) {
+          ctx.addIssue({ code: 'custom', message: `"${part}" is not ${example}` });
           return z.NEVER;
         }
-        limits[name] = { rate: Number(match[1]), burst: Number(match[2]) };
+        entries[name] = parsed;
       }
-      return limits;
+      return entries;
     });
 
-/** `name=milliseconds,...` for per-subgraph timeouts. */
-const msMap = z
-  .string()
-  .default('')
-  .transform((text, ctx) => {
-    const values: Record<string, number> = {};
-    for (const part of text
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean)) {
-      const [name, value] = part.split('=').map((p) => p.trim());
-      if (!name || !value || !/^\d+$/.test(value)) {
-        ctx.addIssue({ code: 'custom', message: `"${part}" is not name=milliseconds` });
-        return z.NEVER;
-      }
-      values[name] = Number(value);
-    }
-    return values;
+/** `name=rate/burst,...` (e.g. `analyst=20/60,customer_user=10/30`), names free-form. */
+const rateLimitMap = (fallback: string) =>
+  namedValues<RateLimit>(fallback, 'name=rate/burst (e.g. analyst=20/60)', (_name, value) => {
+    const match = RATE.exec(value);
+    return match ? { rate: Number(match[1]), burst: Number(match[2]) } : null;
   });
 
+/** `name=milliseconds,...` for per-subgraph timeouts. */
+const msMap = namedValues<number>('', 'name=milliseconds', (_name, value) =>
+  WHOLE_NUMBER.test(value) ? Number(value) : null,
+);
+
 /** `Type.field=N,...` (assumed list lengths for the cost model). */
-const sizeMap = z
-  .string()
-  .default('')
-  .transform((text, ctx) => {
-    const values: Record<string, number> = {};
-    for (const part of text
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean)) {
-      const [name, value] = part.split('=').map((p) => p.trim());
-      if (!name || !/^[_A-Za-z]\w*\.[_A-Za-z]\w*$/.test(name) || !value || !/^\d+$/.test(value)) {
-        ctx.addIssue({ code: 'custom', message: `"${part}" is not Type.field=N (e.g. Alert.comments=100)` });
-        return z.NEVER;
-      }
-      values[name] = Number(value);
-    }
-    return values;
-  });
+const sizeMap = namedValues<number>('', 'Type.field=N (e.g. Alert.comments=100)', (name, value) =>
+  TYPE_FIELD.test(name) && WHOLE_NUMBER.test(value) ? Number(value) : null,
+);
 
 const list = z
   .string()
