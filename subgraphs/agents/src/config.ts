@@ -38,6 +38,8 @@ export const agentsConfigSchema = commonConfigSchema.extend({
     .default(1024 * 1024),
   /** How often the hourly and daily metric rollups run; 0 turns the job off (tests run it by hand). */
   AGENT_METRICS_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  /** Outside production: a loopback port for the local demo agent the demo marketplace calls; 0: none. */
+  AGENT_DEMO_PORT: configFields.port(0),
   /** Largest execution input accepted (serialized JSON). */
   AGENT_MAX_INPUT_BYTES: z.coerce
     .number()

@@ -6,6 +6,8 @@ import { agentsEntities } from './entities';
 import { resolvers } from './resolvers';
 import { mutationAccess } from './resolvers/mutation-access';
 import { identityCreditsClient, type CreditsClient } from './services/credits';
+import { demoAgentJob } from './demo-agent';
+import { seedAgentsDemo } from './seed';
 import { metricsRollupJob } from './services/metrics-rollup';
 
 export const SUBGRAPH_NAME = 'agents';
@@ -26,7 +28,8 @@ export function createAgentsSubgraph(options: AgentsSubgraphOptions = {}): Defin
     entities: agentsEntities,
     config: agentsConfigFrom,
     createContext: agentsContextFactory(options.credits ?? identityCreditsClient),
-    jobs: (deps) => [metricsRollupJob(deps)],
+    jobs: (deps) => [metricsRollupJob(deps), demoAgentJob(deps)],
+    seedDemo: seedAgentsDemo,
     audit: {
       resources: {
         agent: 'Agent',
