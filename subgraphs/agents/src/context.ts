@@ -7,6 +7,7 @@ import type { CreditsClient } from './services/credits';
 import { EndpointAgentService } from './services/endpoint.service';
 import { ExecutionService } from './services/execution.service';
 import { InteractionService } from './services/interaction.service';
+import { JobService } from './services/job.service';
 
 export interface AgentsDeps {
   dataSource: DataSource;
@@ -23,6 +24,7 @@ export interface AgentsContext extends SubgraphContext {
   executions: ExecutionService;
   interactions: InteractionService;
   endpoints: EndpointAgentService;
+  jobs: JobService;
 }
 
 export function agentsContextFactory(creditsFor: (config: AgentsConfig) => CreditsClient) {
@@ -40,6 +42,7 @@ export function agentsContextFactory(creditsFor: (config: AgentsConfig) => Credi
     context.executions = new ExecutionService(context);
     context.interactions = new InteractionService(context);
     context.endpoints = new EndpointAgentService(context);
+    context.jobs = new JobService(context);
     return context;
   };
 }

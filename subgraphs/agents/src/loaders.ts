@@ -18,6 +18,10 @@ import {
   EndpointAgentEntity,
   ExecutionEntity,
   VulnerabilityEntity,
+  JobAttemptEntity,
+  JobTransitionEntity,
+  type JobAttemptRow,
+  type JobTransitionRow,
   type AgentChangeRow,
   type AgentMetricRow,
   type AgentRow,
@@ -159,6 +163,25 @@ export function createAgentsLoaders(dataSource: DataSource, principal: Principal
         );
       },
       { cacheKeyFn: (key) => JSON.stringify([key.parent, key.period, key.from.toISOString(), key.to.toISOString()]) },
+    ),
+    /** A job's attempts and transitions (the job itself was checked by its caller). */
+    attemptsByJob: groupLoader<string, JobAttemptRow>(
+      (ids) =>
+        select<JobAttemptRow & Record<string, unknown>>(
+          JobAttemptEntity,
+          `SELECT a.* FROM agents.job_attempts a WHERE a.job_id = ANY(CAST(:ids AS text[])) ORDER BY a.attempt_number`,
+          { ids: [...ids] },
+        ),
+      (row) => row.jobId,
+    ),
+    transitionsByJob: groupLoader<string, JobTransitionRow>(
+      (ids) =>
+        select<JobTransitionRow & Record<string, unknown>>(
+          JobTransitionEntity,
+          `SELECT t.* FROM agents.job_transitions t WHERE t.job_id = ANY(CAST(:ids AS text[])) ORDER BY t.transitioned_at, t.id`,
+          { ids: [...ids] },
+        ),
+      (row) => row.jobId,
     ),
     /** Endpoint agents in the caller's customer scope, by agent id. */
     visibleEndpointById: rowLoader<string, EndpointAgentRow>(

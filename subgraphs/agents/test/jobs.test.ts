@@ -1,7 +1,7 @@
 import type { TestSubgraph } from '@socgraph/testkit';
 import { JobQueue, type ClaimedJob } from '../src/services/job-queue';
 import { InMemoryCredits } from './credits-double';
-import { rows, startAgents } from './support';
+import { ADMIN, ANALYST_C1, countStatements, ok, rows, SERVICE, startAgents } from './support';
 
 let agents: TestSubgraph;
 let queue: JobQueue;
@@ -110,5 +110,28 @@ describe('jobs', () => {
     expect(await queue.cancel(id, 'admin')).toBe(true);
     expect(await queue.cancel(id, 'admin')).toBe(false);
     expect(await queue.runOnce('w1', { noop: async () => null }, 'cancel')).toBeNull();
+  });
+
+  it('shows jobs with attempts and transitions to admins and the scheduler only, at constant statements', async () => {
+    const query = `query ($first: Int, $filter: JobFilter) { jobs(first: $first, filter: $filter) { totalCount edges { node {
+      id status attemptNumber attempts { attemptNumber status workerId } transitions { fromStatus toStatus triggeredBy } } } } }`;
+    type Jobs = {
+      jobs: {
+        totalCount: number;
+        edges: { node: { status: string; attempts: unknown[]; transitions: { toStatus: string }[] } }[];
+      };
+    };
+    const failed = await ok<Jobs>(agents, query, { first: 5, filter: { status: 'FAILED' } });
+    expect(failed.jobs.totalCount).toBe(1);
+    expect(failed.jobs.edges[0]!.node.attempts).toHaveLength(3);
+    expect(failed.jobs.edges[0]!.node.transitions.at(-1)!.toStatus).toBe('FAILED');
+    expect((await ok<Jobs>(agents, query, { first: 5 }, SERVICE)).jobs.totalCount).toBeGreaterThan(30);
+    expect((await ok<Jobs>(agents, query, { first: 5 }, ANALYST_C1)).jobs.totalCount).toBe(0);
+    const single = await ok<{ job: unknown }>(agents, `query ($id: ID!) { job(id: $id) { id } }`, { id: 'nope' });
+    expect(single.job).toBeNull();
+    const small = await countStatements(agents, query, { first: 5 }, ADMIN);
+    const large = await countStatements(agents, query, { first: 50 }, ADMIN);
+    expect(large.result.body.errors).toBeUndefined();
+    expect(small.statements).toBe(large.statements);
   });
 });

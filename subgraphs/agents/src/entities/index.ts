@@ -1,10 +1,12 @@
 import { AgentChangeEntity, AgentEntity } from './agent.entity';
 import { EndpointAgentEntity, VulnerabilityEntity } from './endpoint.entity';
+import { JobAttemptEntity, JobEntity, JobTransitionEntity } from './job.entity';
 import { AgentLogEntity, AgentMetricEntity, ExecutionEntity, InteractionEntity } from './execution.entity';
 
 export * from './agent.entity';
 export * from './endpoint.entity';
 export * from './execution.entity';
+export * from './job.entity';
 
 export const agentsEntities = [
   AgentEntity,
@@ -15,4 +17,7 @@ export const agentsEntities = [
   AgentMetricEntity,
   EndpointAgentEntity,
   VulnerabilityEntity,
+  JobEntity,
+  JobAttemptEntity,
+  JobTransitionEntity,
 ];

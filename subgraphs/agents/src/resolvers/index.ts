@@ -6,10 +6,12 @@ import type {
   EndpointAgentRow,
   ExecutionRow,
   InteractionRow,
+  JobRow,
   VulnerabilityRow,
 } from '../entities';
 import type { AgentFilter, RegisterAgentInput, UpdateAgentInput } from '../services/agent.service';
 import type { EndpointAgentFilter } from '../services/endpoint.service';
+import type { JobFilter } from '../services/job.service';
 import type { ExecuteAgentInput } from '../services/execution.service';
 import type { RateAgentInput } from '../services/interaction.service';
 import type { MetricPeriod } from '../services/metrics-rollup';
@@ -44,6 +46,9 @@ export const resolvers: GraphQLResolverMap<Ctx> = {
     endpointAgents: (_: unknown, args: ConnectionArgs & { filter?: EndpointAgentFilter | null }, ctx: Ctx) =>
       ctx.endpoints.list(args, args.filter),
     endpointAgent: (_: unknown, args: { agentId: string }, ctx: Ctx) => ctx.endpoints.byAgentId(args.agentId),
+    jobs: (_: unknown, args: ConnectionArgs & { filter?: JobFilter | null }, ctx: Ctx) =>
+      ctx.jobs.list(args, args.filter),
+    job: (_: unknown, args: { id: string }, ctx: Ctx) => ctx.jobs.byId(args.id),
   },
   Mutation: {
     registerAgent: (_: unknown, args: { input: RegisterAgentInput }, ctx: Ctx) => ctx.agents.register(args.input),
@@ -81,6 +86,11 @@ export const resolvers: GraphQLResolverMap<Ctx> = {
     vulnerabilities: (agent: EndpointAgentRow, _: unknown, ctx: Ctx) =>
       ctx.loaders.vulnerabilitiesByAgent.load(agent.agentId),
   },
+  Job: {
+    attempts: (job: JobRow, _: unknown, ctx: Ctx) => ctx.loaders.attemptsByJob.load(job.id),
+    transitions: (job: JobRow, _: unknown, ctx: Ctx) => ctx.loaders.transitionsByJob.load(job.id),
+  },
+  JobStatus: lowerEnum(['queued', 'running', 'completed', 'failed', 'cancelled'] as const),
   Vulnerability: {
     severity: (v: VulnerabilityRow) => v.severity.toUpperCase(),
   },
