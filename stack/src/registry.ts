@@ -5,7 +5,9 @@ import type { MigrationClass, SchemaMigrations } from '@socgraph/migrations';
 import { auditMigrations } from '@socgraph/migrations/audit';
 import { identityMigrations } from '@socgraph/migrations/identity';
 import { incidentsMigrations } from '@socgraph/migrations/incidents';
+import { surveillanceMigrations } from '@socgraph/migrations/surveillance';
 import type { DefinedSubgraph } from '@socgraph/shared';
+import { surveillanceSubgraph } from '@socgraph/surveillance';
 
 /** A subgraph as the stack knows it: its service, its schema's migrations, its place in the port plan. */
 export interface RegisteredSubgraph {
@@ -35,6 +37,7 @@ export const portOffsetOf = (subgraph: RegisteredSubgraph): number =>
 export const SUBGRAPHS: readonly RegisteredSubgraph[] = [
   { service: identitySubgraph, migrations: identityMigrations },
   { service: incidentsSubgraph, migrations: incidentsMigrations },
+  { service: surveillanceSubgraph, migrations: surveillanceMigrations },
   { service: auditSubgraph, migrations: auditMigrations },
 ];
 
