@@ -62,11 +62,23 @@ export class RuleService extends ScopedService<SurveillanceContext> {
     if (!canReadRules(this.principal)) return [];
     const rules = await this.dataSource.getRepository(AlertRuleEntity).find({ order: { createdAt: 'ASC', id: 'ASC' } });
     if (isUnrestricted(this.principal)) return rules;
-    const visible = await this.visibleCameraIds(rules.flatMap((r) => r.cameraIds ?? []));
+    const zoneIds = [...new Set(rules.flatMap((r) => r.zoneIds ?? []))];
+    const zones = zoneIds.length
+      ? await runNamed<{ id: string; camera_id: string }>(
+          this.dataSource,
+          `SELECT id, camera_id FROM ${T.zone} WHERE id = ANY(:ids)`,
+          { ids: zoneIds },
+        )
+      : [];
+    const visible = await this.visibleCameraIds([
+      ...rules.flatMap((r) => r.cameraIds ?? []),
+      ...zones.map((z) => z.camera_id),
+    ]);
+    const visibleZones = new Set(zones.filter((z) => visible.has(z.camera_id)).map((z) => z.id));
     return rules.map((r) => ({
       ...r,
       cameraIds: r.cameraIds ? r.cameraIds.filter((id) => visible.has(id)) : null,
-      zoneIds: r.zoneIds ? r.zoneIds.filter((id) => [...visible].some((camera) => id.startsWith(`${camera}_`))) : null,
+      zoneIds: r.zoneIds ? r.zoneIds.filter((id) => visibleZones.has(id)) : null,
     }));
   }
 
