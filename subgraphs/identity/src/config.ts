@@ -13,6 +13,8 @@ export const identityConfigSchema = commonConfigSchema.extend({
   LOGIN_LOCKOUT_WINDOW_SECONDS: configFields.seconds(900),
   /** How long a lock lasts (an admin may lift it earlier with unlockUser). */
   LOGIN_LOCKOUT_SECONDS: configFields.seconds(900),
+  /** Active (unrevoked) API keys one user may hold; each key has its own rate-limit bucket. */
+  API_KEYS_PER_USER: z.coerce.number().int().min(1).max(1000).default(10),
 });
 export type IdentityConfig = z.infer<typeof identityConfigSchema>;
 

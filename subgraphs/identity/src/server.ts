@@ -5,6 +5,7 @@ import { createIdentityContext } from './context';
 import { identityEntities } from './entities';
 import { failureCounterJob } from './failure-counter';
 import { resolvers } from './resolvers';
+import { mutationAccess } from './resolvers/mutation-access';
 import { seedIdentityDemo } from './seed';
 
 export const SUBGRAPH_NAME = 'identity';
@@ -14,6 +15,7 @@ export const identitySubgraph = defineSubgraph({
   defaultPort: 4001,
   schemaPaths: [path.join(__dirname, 'schema.graphql')],
   resolvers,
+  mutationAccess,
   entities: identityEntities,
   config: identityConfigFrom,
   createContext: createIdentityContext,
