@@ -4,6 +4,7 @@ import { surveillanceConfigFrom } from './config';
 import { createSurveillanceContext } from './context';
 import { surveillanceEntities } from './entities';
 import { resolvers } from './resolvers';
+import { mutationAccess } from './resolvers/mutation-access';
 import { seedSurveillanceDemo } from './seed';
 
 export const SUBGRAPH_NAME = 'surveillance';
@@ -13,6 +14,7 @@ export const surveillanceSubgraph = defineSubgraph({
   defaultPort: 4003,
   schemaPaths: [path.join(__dirname, 'schema.graphql')],
   resolvers,
+  mutationAccess,
   entities: surveillanceEntities,
   config: surveillanceConfigFrom,
   createContext: createSurveillanceContext,

@@ -70,8 +70,11 @@ export function eventVisibility(p: Principal, alias: string): SqlCondition {
 // ----- who may change what (api.md "Roles") -----
 
 /** Admins, analysts (on cameras they can see) and background work change surveillance rows. */
+export const WRITER_ROLES = [Roles.ADMIN, Roles.ANALYST, Roles.SCHEDULER] as const;
+
+/** The services' own check, the same list as the mutation gate's (resolvers/mutation-access.ts). */
 export function requireWriter(p: Principal): void {
-  requireRole(p, Roles.ADMIN, Roles.ANALYST, Roles.SCHEDULER);
+  requireRole(p, ...WRITER_ROLES);
 }
 
 /** Rules are configuration: admins, analysts and automation read them. */
