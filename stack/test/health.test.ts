@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { gatewayConfigFrom } from '@socgraph/gateway';
 import { startGateway, type RunningGateway } from '@socgraph/gateway';
+import { subgraphUrlVariable } from '@socgraph/shared';
+import { SUBGRAPH_NAMES } from '../src/registry';
 import { startTestStack, type TestStack } from '../src/testing';
 
 let graph: TestStack;
@@ -38,9 +40,8 @@ describe('health and readiness', () => {
         PORT: '0',
         JWT_SECRET: secret,
         INTERNAL_TOKEN_SECRET: secret,
-        IDENTITY_URL: 'http://127.0.0.1:9/graphql',
-        INCIDENTS_URL: 'http://127.0.0.1:9/graphql',
-        AUDIT_URL: 'http://127.0.0.1:9/graphql',
+        // Every registered subgraph down, whichever the supergraph joins.
+        ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [subgraphUrlVariable(name), 'http://127.0.0.1:9/graphql'])),
         LOG_LEVEL: 'silent',
       });
       lonely = await startGateway(config);
@@ -53,14 +54,12 @@ describe('health and readiness', () => {
       const body = (await response.json()) as { ready: boolean; failed: string[]; degraded: string[] };
       expect(body.ready).toBe(true);
       expect(body.failed).toEqual([]);
-      expect([...body.degraded].sort()).toEqual(['audit', 'identity', 'incidents']);
+      expect([...body.degraded].sort()).toEqual([...SUBGRAPH_NAMES].sort());
       const strict = await fetch(`${lonely.url}/ready/subgraphs`);
       expect(strict.status).toBe(503);
-      expect([...((await strict.json()) as { degraded: string[] }).degraded].sort()).toEqual([
-        'audit',
-        'identity',
-        'incidents',
-      ]);
+      expect([...((await strict.json()) as { degraded: string[] }).degraded].sort()).toEqual(
+        [...SUBGRAPH_NAMES].sort(),
+      );
       expect((await fetch(`${lonely.url}/health`)).status).toBe(200);
     });
 
