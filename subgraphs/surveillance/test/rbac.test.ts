@@ -247,6 +247,16 @@ describe('writes', () => {
     expect(cameraIdsOf(await ok<All>(subgraph, ALL)).alerts).toContain(otherCustomer);
   });
 
+  it('an analyst’s rule must name cameras it can see', async () => {
+    const RULE = `mutation ($input: AlertRuleInput!) { createAlertRule(input: $input) { cameraIds } }`;
+    const unnamed = await subgraph.query(RULE, { input: { name: 'mine' } }, ANALYST_TAG1);
+    expect([errorCodes(unnamed), errorFields(unnamed)]).toEqual([['BAD_USER_INPUT'], ['input.cameraIds']]);
+    const hiddenOne = await subgraph.query(RULE, { input: { name: 'mine', cameraIds: [hidden] } }, ANALYST_TAG1);
+    expect([errorCodes(hiddenOne), errorFields(hiddenOne)]).toEqual([['BAD_USER_INPUT'], ['input.cameraIds']]);
+    const own = await subgraph.query(RULE, { input: { name: 'mine', cameraIds: [visible] } }, ANALYST_TAG1);
+    expect(own.body.data).toEqual({ createAlertRule: { cameraIds: [visible] } });
+  });
+
   it('analysts may hand out only tags they hold', async () => {
     const result = await subgraph.query(
       `mutation { createCamera(input: { name: "Analyst Cam", folderPath: "/ac", customerCode: "C1", tagIds: ["2"] }) { id } }`,

@@ -113,7 +113,8 @@ export class RuleService extends ScopedService<SurveillanceContext> {
       const unknown = values.cameraIds.find((id) => !visible.has(id));
       if (unknown) throw badUserInput(`Unknown camera ${unknown}`, 'input.cameraIds');
     } else if (this.principal.role === Roles.ANALYST) {
-      throw forbidden('Analysts create rules for named cameras they can see (input.cameraIds)');
+      // An input problem, not a role one: the analyst may create the rule once it names its cameras.
+      throw badUserInput('Analysts create rules for named cameras they can see', 'input.cameraIds');
     }
     if (values.zoneIds?.length) {
       const zones = await runNamed<{ id: string; camera_id: string }>(
