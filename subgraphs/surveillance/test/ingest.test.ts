@@ -127,6 +127,21 @@ describe('ingestDetections', () => {
     expect(view.camera.classBaselines).toEqual([{ frequency: 3.5 }, { frequency: 1.5 }]);
   });
 
+  it('scores activity above the baseline, and classes rare at this hour, as unusual', async () => {
+    const camera = await createCamera(subgraph, 'Ingest Unusual');
+    const fresh = await createCamera(subgraph, 'Ingest Fresh');
+    const at = '2026-06-03T02:00:00.000Z';
+    for (let i = 0; i < 3; i++) await ingest(subgraph, camera, [detection({ detectedAt: at })]);
+    const five = Array.from({ length: 5 }, () => detection({ detectedAt: at }));
+    // person 40·0.9 = 36, 5 detections +8: 44 on a camera without history...
+    expect((await ingest(subgraph, fresh, five)).ingestDetections.event.riskScore).toBe(44);
+    // ...and +10·(5 / (1 + 1) − 1) = 15 where one detection per ingest is usual: 59.
+    expect((await ingest(subgraph, camera, five)).ingestDetections.event.riskScore).toBe(59);
+    // A truck never seen here at this hour: 25·0.9 = 22.5, +10 rare class → 33.
+    const truck = await ingest(subgraph, camera, [detection({ detectedAt: at, objectType: 'truck' })]);
+    expect(truck.ingestDetections.event).toMatchObject({ riskScore: 33, riskLevel: 'MEDIUM' });
+  });
+
   it('counts concurrent ingests into one baseline slot exactly once each', async () => {
     const camera = await createCamera(subgraph, 'Ingest Concurrent Baseline');
     const at = '2026-06-04T03:00:00.000Z';
