@@ -85,6 +85,15 @@ export const DEFAULT_LIST_SIZES: Readonly<Record<string, number>> = {
   'Query.githubAuditCheckExclusions': 100,
   'Query.githubAuditBaselines': 100,
   'Query.retentionPolicies': 20,
+  // surveillance: an event holds its ingest batches' detections (typically tens; a batch may hold
+  // up to SURVEILLANCE_MAX_BATCH, 500, which MAX_RESPONSE_BYTES still bounds).
+  'Event.detections': 100,
+  'Event.alerts': 20,
+  'Camera.zones': 50,
+  'Camera.tags': 20,
+  'Camera.activityBaselines': 168,
+  'Camera.classBaselines': 240,
+  'Detection.threats': 10,
 };
 
 /** Walks a whole hash chain (audit): dear whatever it returns, and once per operation at most. */

@@ -5,6 +5,9 @@
  * generator) through a few dashboard-shaped queries. Prints requests/s and latency percentiles.
  *
  *   pnpm bench [--duration 10] [--connections 20] [--users 2000] [--customers 50] [--only users]
+ *
+ * The `ingest-1` and `ingest-50` scenarios measure surveillance's ingestion pipeline (detections
+ * per second through the gateway, each request its own batch) with two enabled rules.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -28,8 +31,39 @@ const { values } = parseArgs({
   },
 });
 
-/** `as`: whose token runs the scenario (the analyst is tag-filtered, so its alerts pay for RBAC). */
-const SCENARIOS: { name: string; query: string; variables?: Record<string, unknown>; as?: 'admin' | 'analyst' }[] = [
+const INGEST = `mutation ($input: IngestDetectionsInput!) { ingestDetections(input: $input) { event { id riskScore } alertsCreated { id } suppressed } }`;
+
+/** A batch of `n` detections; `[<id>]` is replaced by autocannon per request, so each is its own batch. */
+function ingestVariables(n: number): Record<string, unknown> {
+  return {
+    input: {
+      cameraId: 'bench_camera',
+      batchId: 'bench-[<id>]',
+      detections: Array.from({ length: n }, (_, i) => ({
+        objectType: ['person', 'car', 'dog'][i % 3],
+        confidence: 0.5 + (i % 50) / 100,
+        bbox: { x: (i % 10) / 20, y: (i % 7) / 20, width: 0.2, height: 0.3 },
+        detectedAt: new Date(Date.UTC(2026, 5, 1, 12, 0, i % 60)).toISOString(),
+        filePath: `/bench/${i}.jpg`,
+        ...(i % 5 === 0 ? { pose: { poseClass: 'standing', confidence: 0.8 } } : {}),
+      })),
+    },
+  };
+}
+
+/**
+ * `as`: whose token runs the scenario (the analyst is tag-filtered, so its alerts pay for RBAC);
+ * `detections`: detections per request, for a detections/s figure; `subgraph`: whose audit relay
+ * a mutation scenario waits for.
+ */
+const SCENARIOS: {
+  name: string;
+  query: string;
+  variables?: Record<string, unknown>;
+  as?: 'admin' | 'analyst';
+  detections?: number;
+  subgraph?: string;
+}[] = [
   { name: 'me', query: '{ me { id username role { name } } }' },
   {
     name: 'users',
@@ -49,7 +83,21 @@ const SCENARIOS: { name: string; query: string; variables?: Record<string, unkno
     query: `mutation ($id: ID!) { addAlertComment(alertId: $id, comment: "bench") { id } }`,
     variables: { id: '1' },
   },
+  { name: 'ingest-1', query: INGEST, variables: ingestVariables(1), detections: 1, subgraph: 'surveillance' },
+  { name: 'ingest-50', query: INGEST, variables: ingestVariables(50), detections: 50, subgraph: 'surveillance' },
 ];
+
+/** One camera and two enabled rules (one with a cooldown), so every ingest evaluates rules and dedups. */
+async function seedSurveillance(dataSource: StartedSubgraph['dataSource']): Promise<void> {
+  await dataSource.query(
+    `INSERT INTO surveillance.cameras (id, name, folder_path, customer_code) VALUES ('bench_camera', 'Bench Camera', '/bench', 'BENCH1')`,
+  );
+  await dataSource.query(
+    `INSERT INTO surveillance.alert_rules (name, severity, risk_threshold, cooldown_seconds) VALUES
+       ('bench risk', 'high', 30, 300), ('bench people', 'medium', NULL, 60)`,
+  );
+  await dataSource.query(`UPDATE surveillance.alert_rules SET object_types = '["person"]' WHERE name = 'bench people'`);
+}
 
 async function seed(
   dataSource: StartedSubgraph['dataSource'],
@@ -139,6 +187,8 @@ async function main(): Promise<void> {
     const incidents = stack.subgraphs.get('incidents');
     if (!incidents) throw new Error('incidents subgraph missing');
     await seedAlerts(incidents.dataSource, Number(values.customers));
+    const surveillance = stack.subgraphs.get('surveillance');
+    if (surveillance) await seedSurveillance(surveillance.dataSource);
     const url = `${stack.gateway.url}/graphql`;
     const login = (await (
       await fetch(url, {
@@ -166,7 +216,7 @@ async function main(): Promise<void> {
     console.log(
       `\n${values.users} users, ${values.customers} customers; ${connections} connections, ${duration}s per scenario\n`,
     );
-    console.log('scenario     req/s    p50 ms  p97.5 ms  p99 ms  errors  non-2xx');
+    console.log('scenario     req/s    p50 ms  p97.5 ms  p99 ms  errors  non-2xx  detections/s');
     for (const scenario of SCENARIOS.filter((s) => !values.only || s.name === values.only)) {
       const result = await autocannon({
         url,
@@ -177,6 +227,7 @@ async function main(): Promise<void> {
         workers: 1,
         headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[scenario.as ?? 'admin']}` },
         body: JSON.stringify({ query: scenario.query, variables: scenario.variables ?? {} }),
+        idReplacement: true,
       });
       console.log(
         [
@@ -187,13 +238,15 @@ async function main(): Promise<void> {
           String(result.latency.p99).padStart(7),
           String(result.errors).padStart(7),
           String(result.non2xx).padStart(8),
+          scenario.detections ? (result.requests.average * scenario.detections).toFixed(0).padStart(13) : '',
         ].join(' '),
       );
       if (scenario.query.startsWith('mutation')) {
         // The trail keeps up when little waits in the outbox right after the load stops.
-        const pending = (await incidents.auditRelay?.pending()) ?? 0;
+        const relay = stack.subgraphs.get(scenario.subgraph ?? 'incidents')?.auditRelay;
+        const pending = (await relay?.pending()) ?? 0;
         const started = Date.now();
-        await incidents.auditRelay?.flush(60_000);
+        await relay?.flush(60_000);
         console.log(
           `           audit outbox: ${pending} entries waiting at the end, delivered in ${Date.now() - started} ms`,
         );

@@ -7,7 +7,9 @@ import { agentsMigrations } from '@socgraph/migrations/agents';
 import { auditMigrations } from '@socgraph/migrations/audit';
 import { identityMigrations } from '@socgraph/migrations/identity';
 import { incidentsMigrations } from '@socgraph/migrations/incidents';
+import { surveillanceMigrations } from '@socgraph/migrations/surveillance';
 import type { DefinedSubgraph } from '@socgraph/shared';
+import { surveillanceSubgraph } from '@socgraph/surveillance';
 
 /** A subgraph as the stack knows it: its service, its schema's migrations, its place in the port plan. */
 export interface RegisteredSubgraph {
@@ -38,6 +40,7 @@ export const SUBGRAPHS: readonly RegisteredSubgraph[] = [
   { service: identitySubgraph, migrations: identityMigrations },
   { service: incidentsSubgraph, migrations: incidentsMigrations },
   { service: agentsSubgraph, migrations: agentsMigrations },
+  { service: surveillanceSubgraph, migrations: surveillanceMigrations },
   { service: auditSubgraph, migrations: auditMigrations },
 ];
 

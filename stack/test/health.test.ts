@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { gatewayConfigFrom } from '@socgraph/gateway';
 import { startGateway, type RunningGateway } from '@socgraph/gateway';
 import { subgraphUrlVariable } from '@socgraph/shared';
-import { SUBGRAPH_NAMES } from '../src';
+import { SUBGRAPH_NAMES } from '../src/registry';
 import { startTestStack, type TestStack } from '../src/testing';
 
 let graph: TestStack;
@@ -40,7 +40,7 @@ describe('health and readiness', () => {
         PORT: '0',
         JWT_SECRET: secret,
         INTERNAL_TOKEN_SECRET: secret,
-        // Every registered subgraph, so the test follows the registry.
+        // Every registered subgraph down, whichever the supergraph joins.
         ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [subgraphUrlVariable(name), 'http://127.0.0.1:9/graphql'])),
         LOG_LEVEL: 'silent',
       });

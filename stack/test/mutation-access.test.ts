@@ -24,6 +24,9 @@ import { errorCodes } from './support';
  * Arguments are generated from the types (required ones only, ids that do not exist), so an
  * admitted role may well get BAD_USER_INPUT or NOT_FOUND: only FORBIDDEN is judged.
  */
+// One request per mutation and role, one after another: the run grows with every subgraph's mutations.
+jest.setTimeout(240_000);
+
 let graph: TestStack;
 const PASSWORD = 'correct horse battery staple';
 const ROLES = Object.values(Roles);

@@ -1,4 +1,4 @@
-import { SUBGRAPH_NAMES } from '../src';
+import { SUBGRAPH_NAMES } from '../src/registry';
 import { startTestStack, type TestStack } from '../src/testing';
 
 /**

@@ -1,0 +1,214 @@
+import {
+  and,
+  badUserInput,
+  canSeeCustomer,
+  forbidden,
+  intIds,
+  isUniqueViolation,
+  optionalText,
+  orNotFound,
+  paginate,
+  runNamed,
+  ScopedService,
+  tagVisibility,
+  text,
+  type Connection,
+  type ConnectionArgs,
+  type SqlCondition,
+} from '@socgraph/shared';
+import type { SurveillanceContext } from '../context';
+import {
+  CameraEntity,
+  CameraZoneEntity,
+  type CameraRow,
+  type CameraStatusValue,
+  type CameraZoneRow,
+  type ZoneShapeValue,
+  type ZoneTypeValue,
+} from '../entities';
+import { zoneCoordinates } from './geometry';
+import { CODE_RULE, HEX_COLOUR, ID_RULE, intIn, lowerSnake, oneOf } from './inputs';
+import { T, cameraVisibility, requireWriter } from './visibility';
+
+export interface CameraFilter {
+  status?: CameraStatusValue[] | null;
+  customerCode?: string | null;
+  tagIds?: string[] | null;
+  deleted?: boolean | null;
+}
+
+export interface CreateCameraInput {
+  name: string;
+  folderPath: string;
+  customerCode: string;
+  location?: string | null;
+  tagIds?: string[] | null;
+}
+
+export interface CreateCameraZoneInput {
+  cameraId: string;
+  id?: string | null;
+  name: string;
+  zoneType?: ZoneTypeValue | null;
+  shape?: ZoneShapeValue | null;
+  coordinates: unknown;
+  color?: string | null;
+  priority?: number | null;
+  enabled?: boolean | null;
+}
+
+const cameraOrder = [{ column: 'c.id', direction: 'ASC' as const, value: (c: CameraRow) => c.id }];
+
+export class CameraService extends ScopedService<SurveillanceContext> {
+  async list(args: ConnectionArgs, filter?: CameraFilter | null): Promise<Connection<CameraRow>> {
+    if (filter?.deleted) requireWriter(this.principal);
+    const condition = and(cameraVisibility(this.principal, 'c', filter?.deleted === true), filterCondition(filter));
+    const query = this.dataSource
+      .getRepository(CameraEntity)
+      .createQueryBuilder('c')
+      .where(condition.sql, condition.params);
+    return paginate(query, args, cameraOrder);
+  }
+
+  /** null when absent, deleted or invisible, exactly like a missing row. */
+  byId(id: string): Promise<CameraRow | null> {
+    if (typeof id !== 'string' || id.length > 100) return Promise.resolve(null);
+    return this.scope.loaders.cameraById.load(id);
+  }
+
+  /** For mutations naming a camera in their input: an unknown or invisible camera is that field's error. */
+  async requireForInput(id: string, field: string): Promise<CameraRow> {
+    const camera = await this.byId(id);
+    if (!camera) throw badUserInput(`Unknown camera ${String(id).slice(0, 100)}`, field);
+    return camera;
+  }
+
+  async create(input: CreateCameraInput): Promise<CameraRow> {
+    requireWriter(this.principal);
+    const name = text(input.name, 'input.name', { max: 255 });
+    const id = lowerSnake(name);
+    if (!id) throw badUserInput('input.name must contain letters or digits', 'input.name');
+    const folderPath = text(input.folderPath, 'input.folderPath', { max: 500 });
+    const customerCode = text(input.customerCode, 'input.customerCode', CODE_RULE);
+    const location = optionalText(input.location, 'input.location', { max: 255 });
+    const tagIds = intIds(input.tagIds ?? [], 'input.tagIds', 50);
+    if (!canSeeCustomer(this.principal, customerCode))
+      throw forbidden(`Customer ${customerCode} is outside your scope`);
+    this.requireAssignableTags(tagIds);
+    try {
+      await this.dataSource.transaction(async (tx) => {
+        await tx.query(
+          `INSERT INTO ${T.camera} (id, name, folder_path, customer_code, location) VALUES ($1, $2, $3, $4, $5)`,
+          [id, name, folderPath, customerCode, location],
+        );
+        if (tagIds.length)
+          await tx.query(`INSERT INTO ${T.cameraTag} (camera_id, tag_id) SELECT $1, unnest($2::int[])`, [id, tagIds]);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw badUserInput('A camera with this name, id or folder exists', 'input.name');
+      throw error;
+    }
+    return this.dataSource.getRepository(CameraEntity).findOneByOrFail({ id });
+  }
+
+  async setTags(cameraId: string, tagIdsInput: string[]): Promise<CameraRow> {
+    requireWriter(this.principal);
+    const camera = orNotFound(await this.byId(cameraId), 'Camera', cameraId);
+    const tagIds = intIds(tagIdsInput, 'tagIds', 50);
+    this.requireAssignableTags(tagIds);
+    await this.dataSource.transaction(async (tx) => {
+      await tx.query(`DELETE FROM ${T.cameraTag} WHERE camera_id = $1 AND NOT (tag_id = ANY($2::int[]))`, [
+        camera.id,
+        tagIds,
+      ]);
+      await tx.query(
+        `INSERT INTO ${T.cameraTag} (camera_id, tag_id) SELECT $1, unnest($2::int[]) ON CONFLICT DO NOTHING`,
+        [camera.id, tagIds],
+      );
+    });
+    this.scope.loaders.tagsByCamera.clear(camera.id);
+    return camera;
+  }
+
+  async softDelete(id: string): Promise<CameraRow> {
+    requireWriter(this.principal);
+    const camera = orNotFound(await this.byId(id), 'Camera', id);
+    await this.dataSource.query(`UPDATE ${T.camera} SET deleted_at = now() WHERE id = $1`, [camera.id]);
+    this.scope.loaders.cameraById.clear(camera.id);
+    return this.dataSource.getRepository(CameraEntity).findOneByOrFail({ id: camera.id });
+  }
+
+  async restore(id: string): Promise<CameraRow> {
+    requireWriter(this.principal);
+    const visible = cameraVisibility(this.principal, 'c', true);
+    const [row] = await runNamed<{ id: string }>(
+      this.dataSource,
+      `WITH changed AS (UPDATE ${T.camera} c SET deleted_at = NULL WHERE c.id = :id AND ${visible.sql} RETURNING c.id) SELECT id FROM changed`,
+      { ...visible.params, id: String(id).slice(0, 100) },
+    );
+    if (!row) throw orNotFound(null, 'Camera', id);
+    this.scope.loaders.cameraById.clear(row.id);
+    return this.dataSource.getRepository(CameraEntity).findOneByOrFail({ id: row.id });
+  }
+
+  async createZone(input: CreateCameraZoneInput): Promise<CameraZoneRow> {
+    requireWriter(this.principal);
+    const name = text(input.name, 'input.name', { max: 255 });
+    const shape = input.shape ?? 'rectangle';
+    const coordinates = zoneCoordinates(input.coordinates, shape, 'input.coordinates');
+    const color = input.color ?? '#3B82F6';
+    if (!HEX_COLOUR.test(color)) throw badUserInput('input.color must be a hex colour #RRGGBB', 'input.color');
+    const priority = intIn(input.priority ?? 0, 'input.priority', 0, 1_000_000);
+    const zoneType = oneOf(input.zoneType ?? 'other', 'input.zoneType', [
+      'entry_point',
+      'driveway',
+      'sidewalk',
+      'yard',
+      'other',
+    ]);
+    const camera = await this.requireForInput(input.cameraId, 'input.cameraId');
+    const id = input.id
+      ? text(input.id, 'input.id', ID_RULE)
+      : `${camera.id}_${lowerSnake(name) || 'zone'}`.slice(0, 100);
+    try {
+      await this.dataSource.query(
+        `INSERT INTO ${T.zone} (id, camera_id, name, zone_type, shape, coordinates, color, priority, enabled)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [id, camera.id, name, zoneType, shape, JSON.stringify(coordinates), color, priority, input.enabled ?? true],
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) throw badUserInput(`A zone with id ${id} exists`, 'input.id');
+      throw error;
+    }
+    this.scope.loaders.zonesByCamera.clear(camera.id);
+    return this.dataSource.getRepository(CameraZoneEntity).findOneByOrFail({ id });
+  }
+
+  /** Analysts may only hand out tags they hold themselves (as on alerts). */
+  private requireAssignableTags(ids: number[]): void {
+    const visibility = tagVisibility(this.principal);
+    if (visibility.kind === 'all') return;
+    const refused = ids.filter((id) => !visibility.tagIds.includes(String(id)));
+    if (refused.length) throw forbidden(`Tag(s) ${refused.join(', ')} are outside your allowed tags`);
+  }
+}
+
+function filterCondition(filter: CameraFilter | null | undefined): SqlCondition {
+  const parts: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (filter?.status?.length) {
+    parts.push('c.status = ANY(:f_status)');
+    params.f_status = filter.status;
+  }
+  if (filter?.customerCode) {
+    parts.push('c.customer_code = :f_customer');
+    params.f_customer = text(filter.customerCode, 'filter.customerCode', CODE_RULE);
+  }
+  if (filter?.tagIds?.length) {
+    parts.push(
+      `EXISTS (SELECT 1 FROM ${T.cameraTag} ft WHERE ft.camera_id = c.id AND ft.tag_id = ANY(CAST(:f_tags AS int[])))`,
+    );
+    params.f_tags = intIds(filter.tagIds, 'filter.tagIds');
+  }
+  return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
+}
