@@ -8,6 +8,7 @@ import { graphqlAuditDelivery, OutboxRelay, type AuditDelivery } from '../audit/
 import { ConfigError, configFields, loadConfig, type CommonConfig } from '../config';
 import { createSubgraphDataSource, databaseUrlFor } from '../db/data-source';
 import type { GraphQLResolverMap } from '../graphql/resolvers';
+import type { RouteHandler } from './http';
 import type { Logger } from '../logger';
 import { createShippingLogger, graphqlLogDelivery, type LogDelivery } from '../reporting/log-shipping';
 import { createReporterMetrics } from '../reporting/reporter-metrics';
@@ -38,6 +39,11 @@ export interface SubgraphDefinition<TConfig extends CommonConfig, TContext exten
   config: (env: NodeJS.ProcessEnv) => TConfig;
   createContext: (deps: { dataSource: DataSource; config: TConfig }, base: SubgraphContext) => TContext;
   seedDemo?: SubgraphService['seedDemo'];
+  /**
+   * Extra HTTP routes on the subgraph's port, by path (a payment provider's webhook). They
+   * bypass the gateway and its internal token: each handler authenticates its own callers.
+   */
+  routes?: (deps: JobDeps<TConfig>) => Record<string, RouteHandler>;
   /** Background work the subgraph's process runs (schedulers), started after the server, stopped before it. */
   jobs?: (deps: JobDeps<TConfig>) => BackgroundJob[];
   /**
@@ -136,6 +142,16 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
               await dataSource.query('SELECT 1');
               return true;
             },
+            ...(definition.routes
+              ? {
+                  routes: definition.routes({
+                    dataSource,
+                    config,
+                    logger,
+                    nudgeAuditRelay: () => relay?.nudge(),
+                  }),
+                }
+              : {}),
           },
           {
             port: options.port,

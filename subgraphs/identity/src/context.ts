@@ -6,7 +6,10 @@ import { failureCounterFor } from './failure-counter';
 import { ApiKeyService } from './services/api-key.service';
 import { AuthService } from './services/auth.service';
 import { BillingService } from './services/billing.service';
+import { CreditService } from './services/credit.service';
 import { CustomerService } from './services/customer.service';
+import { MandateService } from './services/mandate.service';
+import { PaymentService } from './services/payment.service';
 import { LoginLockout } from './services/lockout';
 import { RoleService } from './services/role.service';
 import { UserService } from './services/user.service';
@@ -31,6 +34,9 @@ export interface IdentityContext extends RequestScope {
   customers: CustomerService;
   apiKeys: ApiKeyService;
   billing: BillingService;
+  credits: CreditService;
+  mandates: MandateService;
+  payments: PaymentService;
 }
 
 /** One object per request: services hold it, so a change of principal (login) is seen by all. */
@@ -47,5 +53,8 @@ export function createIdentityContext(deps: IdentityDeps, base: SubgraphContext)
   context.customers = new CustomerService(context);
   context.apiKeys = new ApiKeyService(context);
   context.billing = new BillingService(context);
+  context.credits = new CreditService(context);
+  context.mandates = new MandateService(context);
+  context.payments = new PaymentService(context);
   return context;
 }

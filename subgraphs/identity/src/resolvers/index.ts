@@ -1,7 +1,13 @@
 import { mergeResolvers } from '@socgraph/shared';
 import type { IdentityContext } from '../context';
 import { authResolvers } from './auth.resolvers';
+import { billingResolvers } from './billing.resolvers';
 import { customerResolvers } from './customer.resolvers';
 import { userResolvers } from './user.resolvers';
 
-export const resolvers = mergeResolvers<IdentityContext>(authResolvers, userResolvers, customerResolvers);
+export const resolvers = mergeResolvers<IdentityContext>(
+  authResolvers,
+  userResolvers,
+  customerResolvers,
+  billingResolvers,
+);
