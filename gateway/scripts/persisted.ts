@@ -6,12 +6,11 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_MANIFEST_PATH, DEFAULT_SUPERGRAPH_PATH } from '../src/config';
+import { DEFAULT_MANIFEST_PATH, DEFAULT_SUPERGRAPH_PATH, OPERATIONS_DIR } from '../src/config';
 import { buildManifest, manifestJson, validateManifest } from '../src/persisted';
 
-const GATEWAY_ROOT = path.resolve(__dirname, '..');
 const check = process.argv.includes('--check');
-const operationsDir = path.join(GATEWAY_ROOT, 'operations');
+const operationsDir = OPERATIONS_DIR;
 const shown = path.relative(process.cwd(), DEFAULT_MANIFEST_PATH);
 
 const { manifest, errors } = buildManifest(operationsDir);

@@ -9,6 +9,8 @@ import { z } from 'zod';
 
 export const DEFAULT_SUPERGRAPH_PATH = path.resolve(__dirname, '..', 'supergraph.graphql');
 export const DEFAULT_MANIFEST_PATH = path.resolve(__dirname, '..', 'persisted-queries.json');
+/** The partner operations `pnpm persisted` builds the manifest from (`gateway/operations/*.graphql`). */
+export const OPERATIONS_DIR = path.resolve(__dirname, '..', 'operations');
 
 /** A token bucket: `rate` tokens per second refill a bucket of `burst`. */
 export interface RateLimit {

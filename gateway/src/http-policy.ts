@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EXPLORER_CSP, EXPLORER_PREFIX, type LandingPageMode } from './landing-page';
+import { EXPLORER_CSP, EXPLORER_PATH, EXPLORER_PREFIX, type LandingPageMode } from './landing-page';
 
 /**
  * Response headers for browsers: CORS for the configured dashboard origins (with
@@ -43,10 +43,11 @@ export function httpPolicy(options: HttpPolicyOptions): (req: IncomingMessage, r
     // Browsers ignore HSTS over plain HTTP; behind TLS it pins HTTPS for a year.
     res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
     const pathname = (req.url ?? '/').split('?')[0] ?? '/';
-    if (options.landingPage === 'offline' && (wantsHtml(req) || pathname.startsWith(EXPLORER_PREFIX))) {
+    const explorer = pathname === EXPLORER_PATH || pathname.startsWith(EXPLORER_PREFIX);
+    if ((options.landingPage === 'offline' && wantsHtml(req)) || (options.landingPage !== 'off' && explorer)) {
       res.setHeader('content-security-policy', EXPLORER_CSP);
     } else if (!wantsHtml(req)) {
-      // Sandbox's page loads Apollo's CDN: it gets no CSP; everything else gets the strictest.
+      // Sandbox's page loads Apollo's CDN: it brings its own (nonce) CSP; everything else gets the strictest.
       res.setHeader('content-security-policy', API_CSP);
     }
 

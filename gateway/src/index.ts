@@ -7,4 +7,5 @@ export * from './supergraph';
 export * from './audit/sink';
 export * from './persisted';
 export * from './rate-limit';
-export { EXPLORER_CSP } from './landing-page';
+export { EXPLORER_CSP, SANDBOX_UNAVAILABLE } from './landing-page';
+export { createSubgraphAgent, SubgraphDataSource } from './subgraph-client';

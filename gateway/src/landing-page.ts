@@ -8,13 +8,22 @@ import type { RouteHandler } from '@socgraph/shared';
 /**
  * What a browser gets at `GET /`: Apollo Sandbox (loaded from Apollo's CDN in the analyst's
  * browser), or for air-gapped sites a self-contained GraphiQL explorer whose every file the
- * gateway serves itself (`LANDING_PAGE=offline`), or nothing.
+ * gateway serves itself (`LANDING_PAGE=offline`), or nothing (`off`). Unless `off`, that
+ * explorer is also always at `/explorer`, and the Sandbox page falls back to it when Sandbox's
+ * script cannot be loaded: an analyst on a closed network still lands on a working explorer.
  */
 
 export type LandingPageMode = 'sandbox' | 'offline' | 'off';
 
+/** Where the explorer is always served (unless LANDING_PAGE=off), whatever the landing page. */
+export const EXPLORER_PATH = '/explorer';
+
 /** Where the explorer's files are served from. */
-export const EXPLORER_PREFIX = '/explorer/';
+export const EXPLORER_PREFIX = `${EXPLORER_PATH}/`;
+
+/** Whether the explorer (at `/explorer`, and its files) is served: introspection off turns every page off. */
+export const explorerServed = (mode: LandingPageMode, introspection: boolean): boolean =>
+  introspection && mode !== 'off';
 
 /** The explorer page allows nothing from anywhere but this gateway (GraphiQL inlines its fonts). */
 export const EXPLORER_CSP = [
@@ -35,6 +44,8 @@ const EXPLORER_HTML = `<!doctype html>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>SOC Graph explorer</title>
+    <!-- No icon: otherwise the browser asks for /favicon.ico, a 404. -->
+    <link rel="icon" href="data:," />
     <link rel="stylesheet" href="${EXPLORER_PREFIX}graphiql.css" />
     <link rel="stylesheet" href="${EXPLORER_PREFIX}explorer.css" />
   </head>
@@ -88,7 +99,8 @@ const EXPLORER_JS = `(function () {
     var fixed = credentialHeaders();
     return function fetcher(params, options) {
       var headers = Object.assign({ 'content-type': 'application/json' }, (options && options.headers) || {}, fixed);
-      return fetch(window.location.pathname === '/' ? '/graphql' : window.location.pathname, {
+      // The same endpoint whether the page is at /, /graphql or /explorer.
+      return fetch('/graphql', {
         method: 'POST',
         headers: headers,
         body: JSON.stringify(params),
@@ -145,9 +157,18 @@ export function explorerAssets(): Map<string, Asset> {
   ]);
 }
 
-/** Routes serving the explorer's files (only registered with LANDING_PAGE=offline). */
+/** Routes serving the explorer page at `/explorer` and its files under `/explorer/`. */
 export function explorerRoutes(): Record<string, RouteHandler> {
-  const routes: Record<string, RouteHandler> = {};
+  const page = Buffer.from(EXPLORER_HTML);
+  const servePage: RouteHandler = (_req, res) => {
+    res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': String(page.length),
+      'cache-control': 'no-cache',
+    });
+    res.end(page);
+  };
+  const routes: Record<string, RouteHandler> = { [EXPLORER_PATH]: servePage, [EXPLORER_PREFIX]: servePage };
   for (const [name, asset] of explorerAssets()) {
     routes[`${EXPLORER_PREFIX}${name}`] = (_req, res) => {
       res.writeHead(200, {
@@ -166,19 +187,84 @@ export function landingPagePlugin<TContext extends BaseContext>(
   mode: LandingPageMode,
   introspection: boolean,
 ): ApolloServerPlugin<TContext> {
-  if (!introspection || mode === 'off') return ApolloServerPluginLandingPageDisabled();
-  if (mode === 'sandbox') {
-    return ApolloServerPluginLandingPageLocalDefault({
-      embed: { runTelemetry: false, endpointIsEditable: false },
-      includeCookies: false,
-      footer: false,
-    });
-  }
+  if (!explorerServed(mode, introspection)) return ApolloServerPluginLandingPageDisabled();
+  if (mode === 'sandbox') return sandboxWithFallback<TContext>();
   return {
     async serverWillStart() {
       return { renderLandingPage: async () => ({ html: EXPLORER_HTML }) };
     },
   };
+}
+
+/**
+ * Apollo's own Sandbox page (what online analysts get is Apollo's), with its "you might be
+ * offline" fallback replaced by one line that links to `/explorer`, and a script that goes
+ * there when Sandbox's script fails to load.
+ */
+function sandboxWithFallback<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+  const sandbox = ApolloServerPluginLandingPageLocalDefault({
+    embed: { runTelemetry: false, endpointIsEditable: false },
+    includeCookies: false,
+    footer: false,
+  });
+  return {
+    async serverWillStart(service) {
+      const listener = await sandbox.serverWillStart?.(service);
+      const render = listener?.renderLandingPage;
+      if (!render) throw new Error('Apollo Sandbox plugin rendered no landing page');
+      return {
+        renderLandingPage: async () => {
+          const { html } = await render();
+          return { html: async () => withExplorerFallback(typeof html === 'string' ? html : await html()) };
+        },
+      };
+    },
+  };
+}
+
+/** The line Sandbox's page shows while Sandbox's script is not there. */
+export const SANDBOX_UNAVAILABLE =
+  `Apollo Sandbox cannot be loaded (it comes from Apollo's CDN, which this network may not reach): ` +
+  `use the built-in explorer at <a href="${EXPLORER_PATH}">${EXPLORER_PATH}</a>.`;
+
+const SANDBOX_SCRIPT = /<script nonce="([0-9a-f]+)" src="https:\/\/embeddable-sandbox\.cdn\.apollographql\.com\//;
+
+// Google's font stylesheet only styles the fallback text, and a stylesheet in the head holds back
+// every script and the first paint until it loads or fails: on a network that drops rather than
+// refuses, the page would stay blank for minutes.
+const FONT_LINKS =
+  /<link\s+rel="preconnect"\s+href="https:\/\/fonts\.gstatic\.com"\s*\/>|<link\s+href="https:\/\/fonts\.googleapis\.com\/[^"]*"\s+rel="stylesheet"\s*\/>/g;
+
+// The empty Sandbox box covers the fallback line: let clicks through it to the link, but not
+// through Sandbox's frame once it is there.
+const FALLBACK_CSS = '#embeddableSandbox { pointer-events: none; } #embeddableSandbox iframe { pointer-events: auto; }';
+
+// Runs before Sandbox's script: a script that fails (no route, no DNS, blocked) fires `error`,
+// seen here in the capture phase, and the analyst is taken to the explorer. One that hangs leaves
+// the fallback line with its link, which Apollo's page fades in after a second.
+const FALLBACK_JS = `window.addEventListener('error', function (event) {
+  var el = event.target;
+  if (el && el.tagName === 'SCRIPT' && /embeddable-sandbox/.test(el.src || '')) window.location.replace('${EXPLORER_PATH}');
+}, true);`;
+
+/**
+ * Sandbox's page with the fallback above. Should an Apollo upgrade change the page so that it
+ * is not found, the page is served as Apollo made it (the landing tests say so).
+ */
+export function withExplorerFallback(html: string): string {
+  const script = SANDBOX_SCRIPT.exec(html);
+  const fallback = /<div class="fallback">[\s\S]*?<\/div>/;
+  if (!script || !fallback.test(html)) return html;
+  const nonce = script[1] ?? '';
+  return html
+    .replace(FONT_LINKS, '')
+    .replace(
+      fallback,
+      () =>
+        `<div class="fallback"><p id="sandbox-unavailable">${SANDBOX_UNAVAILABLE}</p></div>\n` +
+        `<style nonce="${nonce}">${FALLBACK_CSS}</style>`,
+    )
+    .replace(script[0], () => `<script nonce="${nonce}">${FALLBACK_JS}</script>\n${script[0]}`);
 }
 
 export const explorerHtml = (): string => EXPLORER_HTML;

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { unauthenticated, withHttpStatus, type Principal } from '@socgraph/shared';
+import { badUserInput, unauthenticated, withHttpStatus, type Principal } from '@socgraph/shared';
 import {
   Kind,
   valueFromASTUntyped,
@@ -62,6 +62,27 @@ export function anonymousMayRun(
     if (operation.operation === 'mutation') return name === 'login';
     return options.allowIntrospection && INTROSPECTION_FIELDS.has(name);
   });
+}
+
+/**
+ * A document without the operation the request names (a manifest id sent with another
+ * operation's `operationName`, a typo) is the caller's error, said before the gateway's
+ * executor, which would throw an uncoded error (HTTP 500) for it.
+ */
+export function operationResolutionPlugin<TContext extends PrincipalContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, request }) {
+          if (operation) return;
+          const message = request.operationName
+            ? `The document has no operation named "${request.operationName.slice(0, 100)}"`
+            : 'The document has several operations: name the one to run in operationName';
+          throw withHttpStatus(badUserInput(message, 'operationName'), 400);
+        },
+      };
+    },
+  };
 }
 
 /**

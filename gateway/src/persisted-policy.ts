@@ -24,6 +24,8 @@ export interface OperationRequest {
   operationName: string | undefined;
   /** `extensions.persistedQuery.sha256Hash`. */
   persistedHash: string | undefined;
+  /** What is wrong with `extensions.persistedQuery` when it is there but not `{ version: 1, sha256Hash }`. */
+  persistedProblem?: { message: string; field: string };
   /** A JSON array body (batching), which Apollo refuses by itself. */
   batch: boolean;
 }
@@ -37,15 +39,35 @@ function hashOf(extensions: unknown): string | undefined {
   return asString((persisted as { sha256Hash?: unknown }).sha256Hash);
 }
 
+/**
+ * Apollo answers any `persistedQuery` but `{ version: 1, sha256Hash }` with an uncoded error,
+ * masked as INTERNAL_SERVER_ERROR: the caller's mistake, said here with a code and the field.
+ */
+function persistedProblemOf(extensions: unknown): OperationRequest['persistedProblem'] {
+  if (!extensions || typeof extensions !== 'object') return undefined;
+  const persisted = (extensions as { persistedQuery?: unknown }).persistedQuery;
+  if (persisted === undefined || persisted === null) return undefined;
+  const field = 'extensions.persistedQuery';
+  if (typeof persisted !== 'object' || Array.isArray(persisted)) {
+    return { message: 'persistedQuery must be an object { version: 1, sha256Hash }', field };
+  }
+  const { version, sha256Hash } = persisted as { version?: unknown; sha256Hash?: unknown };
+  if (version !== 1) return { message: 'Only persisted query version 1 is supported', field: `${field}.version` };
+  if (typeof sha256Hash !== 'string') return { message: 'sha256Hash must be a string', field: `${field}.sha256Hash` };
+  return undefined;
+}
+
 /** From a POST body or, for GET, the query string (where `extensions` is JSON text). */
 export function operationRequestOf(body: unknown, search: string): OperationRequest {
   if (Array.isArray(body)) return { query: undefined, operationName: undefined, persistedHash: undefined, batch: true };
   if (body && typeof body === 'object') {
     const record = body as Record<string, unknown>;
+    const persistedProblem = persistedProblemOf(record.extensions);
     return {
       query: asString(record.query),
       operationName: asString(record.operationName),
       persistedHash: hashOf(record.extensions),
+      ...(persistedProblem ? { persistedProblem } : {}),
       batch: false,
     };
   }
@@ -56,10 +78,12 @@ export function operationRequestOf(body: unknown, search: string): OperationRequ
   } catch {
     extensions = undefined;
   }
+  const persistedProblem = persistedProblemOf(extensions);
   return {
     query: params.get('query') ?? undefined,
     operationName: params.get('operationName') ?? undefined,
     persistedHash: hashOf(extensions),
+    ...(persistedProblem ? { persistedProblem } : {}),
     batch: false,
   };
 }
@@ -94,6 +118,9 @@ export function checkPersistedPolicy(
       }),
       400,
     );
+  }
+  if (request.persistedProblem) {
+    throw HttpError.from(badUserInput(request.persistedProblem.message, request.persistedProblem.field), 400);
   }
   if (persistedHash !== undefined) {
     const field = 'extensions.persistedQuery.sha256Hash';

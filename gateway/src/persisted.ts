@@ -9,8 +9,10 @@ import {
   print,
   validate,
   visit,
+  type ASTNode,
   type DefinitionNode,
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type OperationDefinitionNode,
 } from 'graphql';
@@ -105,9 +107,41 @@ function fragmentsUsedBy(operation: OperationDefinitionNode, fragments: Map<stri
   return [...used.values()].sort((a, b) => a.name.value.localeCompare(b.name.value));
 }
 
+const TYPENAME: FieldNode = { kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } };
+
+/**
+ * `__typename` in every selection set, as Apollo Client's `addTypenameToDocument` (which
+ * Apollo's own manifest generator applies) does it: not in the operation's root selection,
+ * not where `__typename` or an introspection field (`__schema`, `__type`) is already
+ * selected, not under an `@export`ed field. Apollo Client's cache needs the type of every
+ * object to match fragments (`... on Customer`) and normalise by id; without it a client
+ * gets `{}` for fragment fields.
+ */
+export function addTypename<T extends DocumentNode | DefinitionNode>(node: T): T {
+  return visit(node, {
+    SelectionSet: {
+      enter(selectionSet, _key, parent) {
+        if (isNode(parent) && parent.kind === Kind.OPERATION_DEFINITION) return undefined;
+        const skip = selectionSet.selections.some(
+          (selection) => selection.kind === Kind.FIELD && selection.name.value.startsWith('__'),
+        );
+        if (skip) return undefined;
+        if (isNode(parent) && parent.kind === Kind.FIELD && parent.directives?.some((d) => d.name.value === 'export')) {
+          return undefined;
+        }
+        return { ...selectionSet, selections: [...selectionSet.selections, TYPENAME] };
+      },
+    },
+  });
+}
+
+const isNode = (value: unknown): value is ASTNode =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && 'kind' in value;
+
 /**
  * One manifest entry per named operation in the `.graphql` files of `dir` (sorted by name);
- * each body is the printed operation followed by the fragments it uses, so it runs alone.
+ * each body is the printed operation followed by the fragments it uses, so it runs alone, with
+ * `__typename` added as Apollo's manifest generator adds it (see addTypename).
  */
 export function buildManifest(dir: string): { manifest: PersistedQueryManifest; errors: string[] } {
   const errors: string[] = [];
@@ -140,7 +174,9 @@ export function buildManifest(dir: string): { manifest: PersistedQueryManifest; 
       }
       if (seen.has(name)) errors.push(`${file}: operation name ${name} is used twice`);
       seen.add(name);
-      const body = print({ kind: Kind.DOCUMENT, definitions: [definition, ...fragmentsUsedBy(definition, fragments)] });
+      const body = print(
+        addTypename({ kind: Kind.DOCUMENT, definitions: [definition, ...fragmentsUsedBy(definition, fragments)] }),
+      );
       operations.push({ id: sha256Hex(body), name, type: definition.operation, body });
     }
   }

@@ -11,6 +11,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import {
   createGraphQLHttpServer,
   createShippingLogger,
+  enforceScalarInputs,
   ErrorCode,
   isCodedError,
   listen,
@@ -32,10 +33,10 @@ import type { ApiAccessEntry, AuditSink, AuthEventEntry, RateLimitViolationEntry
 import type { GatewayConfig } from './config';
 import { httpPolicy } from './http-policy';
 import { apiKeyIntrospectionPlugin } from './introspection-policy';
-import { explorerRoutes, landingPagePlugin } from './landing-page';
+import { explorerRoutes, explorerServed, landingPagePlugin } from './landing-page';
 import { costLimitPlugin, limitErrorOf, limitParseOptions, limitValidationRules, type LimitOptions } from './limits';
 import { accessInfoPlugin, accessRecorder, createGatewayMetrics, type GatewayMetrics } from './observability';
-import { anonymousAccessPlugin, principalEvictionPlugin } from './operation-access';
+import { anonymousAccessPlugin, operationResolutionPlugin, principalEvictionPlugin } from './operation-access';
 import {
   EMPTY_SAFELIST,
   memoryApqStore,
@@ -260,12 +261,17 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     },
   });
 
+  // The supergraph declares custom scalars without their rules: give the gateway's schema
+  // graphql-scalars' input checks, so a bad value is refused here, before any subgraph sees it.
+  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => enforceScalarInputs(apiSchema));
+
   const limits = limitOptionsOf(config);
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
     ApolloServerPluginUsageReportingDisabled(),
     ApolloServerPluginSchemaReportingDisabled(),
     landingPagePlugin<GatewayContext>(config.LANDING_PAGE, config.INTROSPECTION),
     accessInfoPlugin<GatewayContext>(),
+    operationResolutionPlugin<GatewayContext>(),
     anonymousAccessPlugin<GatewayContext>({ allowIntrospection: config.ALLOW_ANONYMOUS_INTROSPECTION }),
     apiKeyIntrospectionPlugin<GatewayContext>({ allowed: config.API_KEY_INTROSPECTION }),
     costLimitPlugin<GatewayContext>(limits),
@@ -276,6 +282,9 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     gateway,
     introspection: config.INTROSPECTION,
     includeStacktraceInErrorResponses: false,
+    // Whoever runs the gateway (main.ts, pnpm start) stops it on signals, in order; Apollo's own
+    // handlers would race that and re-raise the signal.
+    stopOnTerminationSignals: false,
     logger: apolloLogger(logger),
     plugins,
     // APQ: manifest ids first, then memory or Redis; registrations never replace a manifest id.
@@ -392,7 +401,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         }
         await metrics.handler(req, res);
       },
-      ...(config.LANDING_PAGE === 'offline' && config.INTROSPECTION ? explorerRoutes() : {}),
+      ...(explorerServed(config.LANDING_PAGE, config.INTROSPECTION) ? explorerRoutes() : {}),
     },
     onResponse: httpPolicy({
       corsOrigins: config.CORS_ORIGINS,

@@ -1,5 +1,5 @@
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
-import { ForwardedHeaders, Headers, subgraphUnavailable } from '@socgraph/shared';
+import { badUserInput, ErrorCode, ForwardedHeaders, Headers, subgraphUnavailable } from '@socgraph/shared';
 import { GraphQLError } from 'graphql';
 import type { Histogram } from 'prom-client';
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
@@ -99,12 +99,18 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   /**
-   * A subgraph that is overloaded or restarting (502/503/504) is unavailable; any other
-   * non-2xx answer is our fault (e.g. a refused internal token), not the caller's: reported
-   * without a code, so it is masked as INTERNAL_SERVER_ERROR and logged.
+   * A subgraph that is overloaded or restarting (502/503/504) is unavailable. A 400 whose
+   * errors are all BAD_USER_INPUT (the subgraph refused the caller's variables) is the
+   * caller's fault and passes on with its code and field. Any other non-2xx answer is our
+   * fault (a refused internal token, a query the gateway built wrong), not the caller's:
+   * reported without a code, so it is masked as INTERNAL_SERVER_ERROR and logged.
    */
   override async errorFromResponse(response: FetcherResult): Promise<GraphQLError> {
     if ([502, 503, 504].includes(response.status)) return subgraphUnavailable(this.settings.name, 'overloaded');
+    if (response.status === 400) {
+      const refusal = callerRefusalOf(await response.text().catch(() => ''));
+      if (refusal) return refusal;
+    }
     return new GraphQLError(`Subgraph ${this.settings.name} answered HTTP ${response.status}`);
   }
 
@@ -115,4 +121,26 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (!response) throw subgraphUnavailable(this.settings.name, 'unreachable');
     throw error;
   }
+}
+
+interface SubgraphErrorBody {
+  errors?: { message?: unknown; extensions?: { code?: unknown; field?: unknown } }[];
+}
+
+/** The subgraph's own BAD_USER_INPUT refusal of a request, or null when the body is anything else. */
+export function callerRefusalOf(body: string): GraphQLError | null {
+  let parsed: SubgraphErrorBody;
+  try {
+    parsed = JSON.parse(body) as SubgraphErrorBody;
+  } catch {
+    return null;
+  }
+  const errors = Array.isArray(parsed?.errors) ? parsed.errors : [];
+  if (errors.length === 0) return null;
+  if (!errors.every((e) => e?.extensions?.code === ErrorCode.BAD_USER_INPUT && typeof e.message === 'string')) {
+    return null;
+  }
+  const message = errors.map((e) => String(e.message)).join('; ');
+  const field = errors[0]?.extensions?.field;
+  return badUserInput(message, typeof field === 'string' ? field : undefined);
 }

@@ -96,7 +96,8 @@ describe('checkPersistedPolicy', () => {
     }
   };
   const byQuery = operationRequestOf({ query: '{ me { id } }' }, '');
-  const byId = (hash: string) => operationRequestOf({ extensions: { persistedQuery: { sha256Hash: hash } } }, '');
+  const byId = (hash: string) =>
+    operationRequestOf({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }, '');
   const partner = testPrincipal({ role: 'analyst', apiKeyId: '1', persistedOnly: true });
   const customer = testPrincipal({ role: 'customer_user', sessionId: 's' });
 

@@ -3,6 +3,8 @@ import { AuditAuditOutbox1764200000000 } from './1764200000000-AuditAuditOutbox'
 import { AuditRetentionArchive1764300000000 } from './1764300000000-AuditRetentionArchive';
 import { AuditLogRequestIndex1764400000000 } from './1764400000000-AuditLogRequestIndex';
 import { AuditUserHistoryIndexes1764500000000 } from './1764500000000-AuditUserHistoryIndexes';
+import { AuditChainVerifications1764610000000 } from './1764610000000-AuditChainVerifications';
+import { AuditSealedGithubTokens1764620000000 } from './1764620000000-AuditSealedGithubTokens';
 
 /** audit's migrations, oldest first. */
 export const auditMigrations = [
@@ -11,4 +13,6 @@ export const auditMigrations = [
   AuditRetentionArchive1764300000000,
   AuditLogRequestIndex1764400000000,
   AuditUserHistoryIndexes1764500000000,
+  AuditChainVerifications1764610000000,
+  AuditSealedGithubTokens1764620000000,
 ];

@@ -99,6 +99,16 @@ export const subgraphUnavailable = (subgraph: string, reason: 'unreachable' | 't
     },
   );
 
+/**
+ * The input a variable coercion error is about, as `field` names it elsewhere: graphql-js says
+ * `Variable "$input" got invalid value … at "input.email"; …`, or no `at` for the variable itself.
+ */
+function variableFieldOf(message: string): string | undefined {
+  const variable = /^Variable "\$(\w+)" /.exec(message)?.[1];
+  if (!variable) return undefined;
+  return / at "([\w.[\]]+)"; /.exec(message)?.[1] ?? variable;
+}
+
 export function isCodedError(error: unknown): error is GraphQLError {
   return error instanceof GraphQLError && PUBLIC_CODES.has(String(error.extensions?.code));
 }
@@ -115,15 +125,19 @@ export function maskError(formatted: GraphQLFormattedError, requestId?: string):
     exception: _exception,
     ...extensions
   } = (formatted.extensions ?? {}) as Record<string, unknown>;
+  // Variable coercion errors are the caller's fault and name only their own input.
+  if (code === ErrorCode.BAD_USER_INPUT || /^Variable "\$/.test(formatted.message)) {
+    const field = extensions.field ?? variableFieldOf(formatted.message);
+    return {
+      ...formatted,
+      extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}) },
+    };
+  }
   if (PUBLIC_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
     return { ...formatted, extensions };
   }
   if (APOLLO_REQUEST_CODES.has(code)) {
     return { ...formatted, extensions };
-  }
-  // Variable coercion errors are the caller's fault and name only their own input.
-  if (code === 'BAD_USER_INPUT' || /^Variable "\$/.test(formatted.message)) {
-    return { ...formatted, extensions: { ...extensions, code: ErrorCode.BAD_USER_INPUT } };
   }
   return {
     message: requestId ? `Internal server error (request id ${requestId})` : 'Internal server error',

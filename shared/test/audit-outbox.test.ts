@@ -169,6 +169,47 @@ describe('runAudited', () => {
     expect(messages[1]?.payload).toMatchObject({ eventType: 'LOGIN', status: 'FAILURE', source: SCHEMA });
   });
 
+  it('records a failure even when what it names (actor, id, error) holds text Postgres cannot store', async () => {
+    const hostile = 'eve\u0000\ud800';
+    await expect(
+      runAudited(options, facts('login'), async () => {
+        describeAuditEntry({ actor: hostile, resourceId: hostile, details: { [hostile]: hostile } });
+        await recordAuthEvent(dataSource, {
+          eventType: 'LOGIN',
+          status: 'FAILURE',
+          userId: null,
+          username: hostile,
+          ipAddress: null,
+          userAgent: null,
+          sessionId: null,
+        });
+        throw notFound('User', hostile);
+      }),
+    ).rejects.toThrow('not found');
+    const messages = await outbox();
+    expect(messages.map((m) => m.kind)).toEqual(['AUDIT_ENTRY', 'AUTH_EVENT']);
+    expect(messages[0]?.payload).toMatchObject({
+      actor: 'eve\uFFFD\uFFFD',
+      resourceId: 'eve\uFFFD\uFFFD',
+      status: 'failure',
+      details: { 'eve\uFFFD\uFFFD': 'eve\uFFFD\uFFFD', error: { code: 'NOT_FOUND' } },
+    });
+    expect(messages[1]?.payload).toMatchObject({ username: 'eve\uFFFD\uFFFD' });
+  });
+
+  it('keeps what a failure names within what audit accepts: no empty actor, no overlong id', async () => {
+    await expect(
+      runAudited(options, { ...facts('login'), requestId: 'r'.repeat(500) }, async () => {
+        describeAuditEntry({ actor: '   ', resourceId: 'x'.repeat(1_000), resourceType: '' });
+        throw notFound('User', 'x');
+      }),
+    ).rejects.toThrow('not found');
+    const [entry] = await entries();
+    expect(entry).toMatchObject({ actor: 'ana', resourceType: 'Unknown', status: 'failure' });
+    expect(entry?.resourceId).toHaveLength(255);
+    expect(entry?.requestId).toHaveLength(64);
+  });
+
   it('joins a run started inside another: one entry, every row, the inner annotations', async () => {
     await runAudited(options, facts('outerChange'), async () => {
       await dataSource.query(`INSERT INTO ${SCHEMA}.things (name) VALUES ('outer')`);

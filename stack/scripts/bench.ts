@@ -126,6 +126,7 @@ async function main(): Promise<void> {
     // Limits high enough never to refuse, so the limiter's cost is measured but not its refusals.
     env: {
       AUDIT_SIGNING_KEY: randomBytes(32).toString('base64url'),
+      SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'silent',
       RATE_LIMITS: 'default=1000000/1000000',
     },

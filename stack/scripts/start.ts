@@ -18,6 +18,8 @@ interface DevSecrets {
   internalTokenSecret: string;
   /** HMAC key of the audit hash chains (added when first needed, so older files keep working). */
   auditSigningKey?: string;
+  /** AES-256-GCM key of stored credentials (SECRETS_ENCRYPTION_KEY, base64 32 bytes), added when first needed. */
+  secretsEncryptionKey?: string;
   demoPassword?: string;
 }
 
@@ -90,6 +92,16 @@ async function main(): Promise<void> {
     }
     auditSigningKey = saved.auditSigningKey;
   }
+  let secretsEncryptionKey = env.SECRETS_ENCRYPTION_KEY || '';
+  if (!secretsEncryptionKey) {
+    if (production) throw new ConfigError(['SECRETS_ENCRYPTION_KEY: required in production (32 bytes, base64)']);
+    saved ??= devSecrets(dataDir);
+    if (!saved.secretsEncryptionKey) {
+      saved.secretsEncryptionKey = randomBytes(32).toString('base64');
+      saveSecrets(path.join(dataDir, 'secrets.json'), saved);
+    }
+    secretsEncryptionKey = saved.secretsEncryptionKey;
+  }
   let generatedPassword = false;
   if (!demoPassword) {
     if (saved?.demoPassword) demoPassword = saved.demoPassword;
@@ -109,7 +121,7 @@ async function main(): Promise<void> {
     jwtSecret,
     internalTokenSecret,
     seedDemo: { password: demoPassword },
-    env: { ...env, AUDIT_SIGNING_KEY: auditSigningKey },
+    env: { ...env, AUDIT_SIGNING_KEY: auditSigningKey, SECRETS_ENCRYPTION_KEY: secretsEncryptionKey },
     log: (line) => console.log(line),
   });
 

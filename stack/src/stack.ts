@@ -110,6 +110,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         ...(options.postgresPort !== undefined ? { port: options.postgresPort } : {}),
       });
       postgres = pg;
+      // As root in a private checkout the postgres user cannot reach DATA_DIR: say where the data went.
+      if (pg.dataDir !== dataDir)
+        log(`PostgreSQL data kept in ${pg.dataDir} (the postgres user cannot reach ${dataDir})`);
       stoppers.push({ name: 'postgres', stop: () => pg.stop() });
       databaseUrl = pg.url;
     }
@@ -132,7 +135,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       const { service } = subgraph;
       const name = service.name;
       const audit = subgraphs.get('audit');
-      const subgraphEnv = audit && !env.AUDIT_URL ? { ...env, AUDIT_URL: audit.graphqlUrl } : env;
+      const identity = subgraphs.get('identity');
+      // Where subgraphs find audit (outbox relays) and identity (incidents checks assignees), unless set.
+      const subgraphEnv = {
+        ...env,
+        ...(audit && !env.AUDIT_URL ? { AUDIT_URL: audit.graphqlUrl } : {}),
+        ...(identity && !env.IDENTITY_URL ? { IDENTITY_URL: identity.graphqlUrl } : {}),
+      };
       const given: SubgraphStartOptions = {
         databaseUrl: urlFor(name),
         port: portFor(subgraph, options, gatewayPort),

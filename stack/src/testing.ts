@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { gatewayConfigFrom, startGateway, type RunningGateway, type StartGatewayOptions } from '@socgraph/gateway';
 import { bootstrapUser, type BootstrapUser } from '@socgraph/identity';
 import { subgraphUrlVariable, type StartedSubgraph } from '@socgraph/shared';
@@ -76,6 +77,7 @@ export async function startTestStack(options: Partial<StackOptions> = {}): Promi
         NODE_ENV: 'test',
         LOG_LEVEL: 'silent',
         AUDIT_SIGNING_KEY: randomSecret(),
+        SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
         PASSWORD_SCRYPT_COST: String(TEST_SCRYPT_COST),
         // Tests fire requests faster than any person; rate-limit tests set their own limits.
         RATE_LIMITS: 'default=10000/10000',

@@ -30,6 +30,10 @@ it('seeds the demo logins with the configured password cost, and the analyst see
   expect(hashes.map((h) => h.username)).toEqual(['admin', 'analyst', 'auditor', 'customer_user']);
   // The test stack runs scrypt at its lowest cost; the seed hashes as identity would.
   for (const { password_hash } of hashes) expect(password_hash).toMatch(/^scrypt\$1024\$/);
+  // Each login its own salt, so equal passwords do not show as equal hashes.
+  const salts = hashes.map((h) => h.password_hash.split('$')[4]);
+  expect(new Set(salts).size).toBe(hashes.length);
+  expect(new Set(hashes.map((h) => h.password_hash)).size).toBe(hashes.length);
 
   const alerts = await stack.gql<{ alerts: { totalCount: number } }>(
     '{ alerts { totalCount } }',

@@ -76,11 +76,13 @@ describe('migration runner', () => {
       identity: [],
       incidents: [],
       // The chains and logs are written by internal deliveries only, and pruned in bulk by retention;
-      // retention_archive is written in bulk by retention (its run's entry reports the counts).
+      // retention_archive is written in bulk by retention (its run's entry reports the counts);
+      // audit_chain_verifications only by verifyAuditChain, a read.
       audit: [
         'api_access_log',
         'audit_chain_checkpoints',
         'audit_chain_heads',
+        'audit_chain_verifications',
         'audit_logs',
         'auth_audit_log',
         'logs',

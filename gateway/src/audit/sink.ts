@@ -1,6 +1,7 @@
 import {
   graphqlLogDelivery,
   RECORD_AUTH_EVENTS,
+  storableValue,
   type AuthEventPayload,
   type AuthEventType,
   type LogEntryPayload,
@@ -138,17 +139,23 @@ export const RECORD_RATE_LIMIT_VIOLATIONS = `mutation GatewayRecordRateLimitViol
   _recordRateLimitViolations(entries: $entries)
 }`;
 
-/** Posts batches straight to the audit subgraph (not through the supergraph) as the gateway's service principal. */
+/**
+ * Posts batches straight to the audit subgraph (not through the supergraph) as the gateway's
+ * service principal. Text Postgres cannot store (a client's operationName with a NUL) is
+ * replaced first: audit refuses it, and the whole batch, other callers' rows included, would go.
+ */
 export function graphqlAuditSink(options: { auditUrl: string; client: ServiceClient }): AuditSink {
   return {
     async recordApiAccess(entries) {
-      await options.client.request(options.auditUrl, RECORD_API_ACCESS, { entries });
+      await options.client.request(options.auditUrl, RECORD_API_ACCESS, { entries: storableValue(entries) });
     },
     async recordRateLimitViolations(entries) {
-      await options.client.request(options.auditUrl, RECORD_RATE_LIMIT_VIOLATIONS, { entries });
+      await options.client.request(options.auditUrl, RECORD_RATE_LIMIT_VIOLATIONS, {
+        entries: storableValue(entries),
+      });
     },
     async recordAuthEvents(entries) {
-      await options.client.request(options.auditUrl, RECORD_AUTH_EVENTS, { entries });
+      await options.client.request(options.auditUrl, RECORD_AUTH_EVENTS, { entries: storableValue(entries) });
     },
     recordLogs: graphqlLogDelivery(options),
   };

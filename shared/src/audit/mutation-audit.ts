@@ -233,13 +233,16 @@ function auditEntry(
     facts.declared(outcome.status === 'success' ? outcome.result : null);
   const { before, after } = beforeAndAfter(changes);
   const { principal } = facts;
+  const resourceId = state.annotation.resourceId !== undefined ? state.annotation.resourceId : resource.id;
   return {
     id: randomUUID(),
     occurredAt: occurredAt.toISOString(),
-    actor: state.annotation.actor ?? actorOf(principal),
+    // Within what audit accepts whatever the request named (an empty or huge username, a long id):
+    // an entry audit refused would sit in the outbox forever, and the attempt be off the record.
+    actor: fit(state.annotation.actor, ENTRY_LIMITS.actor) ?? fit(actorOf(principal), ENTRY_LIMITS.actor) ?? 'unknown',
     action: facts.action,
-    resourceType: state.annotation.resourceType ?? resource.type,
-    resourceId: state.annotation.resourceId !== undefined ? state.annotation.resourceId : resource.id,
+    resourceType: fit(state.annotation.resourceType ?? resource.type, ENTRY_LIMITS.resourceType) ?? 'Unknown',
+    resourceId: fit(resourceId, ENTRY_LIMITS.resourceId),
     status: outcome.status,
     before: bounded(before, changes.length),
     after: bounded(after, changes.length),
@@ -252,10 +255,19 @@ function auditEntry(
       ...state.annotation.details,
     },
     ipAddress: facts.clientIp,
-    userAgent: facts.userAgent,
-    requestId: facts.requestId,
+    userAgent: fit(facts.userAgent, ENTRY_LIMITS.userAgent),
+    requestId: fit(facts.requestId, ENTRY_LIMITS.requestId),
     source: state.subgraph,
   };
+}
+
+/** The lengths audit's `_recordAuditEntries` accepts (subgraphs/audit audit-entry.service.ts). */
+const ENTRY_LIMITS = { actor: 100, resourceType: 50, resourceId: 255, userAgent: 1000, requestId: 64 } as const;
+
+/** Trimmed and cut to `max`, or null when nothing is left. */
+function fit(value: string | null | undefined, max: number): string | null {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed.slice(0, max).trim() : null;
 }
 
 async function takeCapturedChanges(runner: QueryRunner, schema: string): Promise<CapturedChange[]> {

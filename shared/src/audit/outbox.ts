@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { storableJson } from '../graphql/storable-text';
 import { sqlIdentifier } from './capture-sql';
 
 /**
@@ -72,6 +73,6 @@ export async function writeOutbox(db: Queryable, schema: string, messages: reado
   await db.query(
     `INSERT INTO ${outboxTable(schema)} (id, kind, payload)
      SELECT (m->'payload'->>'id')::uuid, m->>'kind', m->'payload' FROM jsonb_array_elements($1::jsonb) m`,
-    [JSON.stringify(messages)],
+    [storableJson(messages)],
   );
 }

@@ -1,7 +1,7 @@
 import type { DataSource, EntitySchema, ObjectLiteral } from 'typeorm';
 import { rowsAsEntities, runNamed } from '../db/queries';
 import type { SqlCondition } from '../policy/sql';
-import { decodeCursor, encodeCursor, pageSize, type Connection, type ConnectionArgs } from './pagination';
+import { decodeCursor, encodeCursor, pageSize, withCursor, type Connection, type ConnectionArgs } from './pagination';
 
 /**
  * Connections nested under many parents at once (`User.assignedAlerts`, `Customer.alerts`):
@@ -48,7 +48,10 @@ export async function nestedPages<T extends ObjectLiteral>(
     `SELECT parent.key AS nested_parent_key, page.* FROM unnest(CAST(:nested_parent_keys AS text[])) AS parent(key) ` +
     `CROSS JOIN LATERAL (SELECT ${alias}.* FROM ${options.table} ${alias} WHERE ${conditions.join(' AND ')} ` +
     `ORDER BY ${orderBy} LIMIT ${first + 1}) page`;
-  const rows = first === 0 ? [] : await runNamed<Record<string, unknown>>(dataSource, sql, params);
+  const rows =
+    first === 0
+      ? []
+      : await withCursor(options.args.after, () => runNamed<Record<string, unknown>>(dataSource, sql, params));
 
   const byParent = new Map<string, T[]>();
   for (const row of rowsAsEntities<T & { nested_parent_key: string }>(dataSource, options.entity, rows)) {

@@ -49,6 +49,27 @@ export function decodeCursor(cursor: string, arity: number): CursorValue[] {
   }
 }
 
+/**
+ * Runs a page's query with a cursor in it: a cursor that decodes but holds a value of the
+ * wrong kind for its column (`["2026-…", "x"]` for a timestamp and an integer id) makes
+ * Postgres refuse the parameter with a data exception (SQLSTATE class 22); that is the
+ * cursor's fault, BAD_USER_INPUT on `after`, not an internal error.
+ */
+export async function withCursor<T>(after: string | null | undefined, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (after && isDataException(error)) throw badUserInput('Malformed cursor', 'after');
+    throw error;
+  }
+}
+
+function isDataException(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}
+
 export function pageSize(first: number | null | undefined): number {
   if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
@@ -94,7 +115,7 @@ export async function paginate<T extends ObjectLiteral>(
   order.forEach((col, i) =>
     i === 0 ? page.orderBy(col.column, col.direction) : page.addOrderBy(col.column, col.direction),
   );
-  const rows = first === 0 ? [] : await page.limit(first + 1).getMany();
+  const rows = first === 0 ? [] : await withCursor(args.after, () => page.limit(first + 1).getMany());
   const nodes = rows.slice(0, first);
   const edges = nodes.map((node) => ({ node, cursor: encodeCursor(order.map((col) => col.value(node))) }));
   return {

@@ -1,4 +1,4 @@
-import { Kind, type DocumentNode, type GraphQLScalarType } from 'graphql';
+import { isScalarType, Kind, type DocumentNode, type GraphQLScalarType, type GraphQLSchema } from 'graphql';
 import {
   DateResolver,
   DateTimeResolver,
@@ -43,4 +43,28 @@ export function scalarResolversFor(typeDefs: DocumentNode): Record<string, Graph
     resolvers[def.name.value] = scalar;
   }
   return resolvers;
+}
+
+/**
+ * Gives a schema built elsewhere (the gateway's, from the supergraph, where every custom scalar
+ * accepts any value) the input checks of the API's scalars: a bad `DateTime` or `EmailAddress`,
+ * inline or as a variable, is refused before a query plan sends it to a subgraph. Output is left
+ * as the subgraphs serialized it.
+ */
+export function enforceScalarInputs(schema: GraphQLSchema): void {
+  for (const [name, definition] of Object.entries(SCALARS)) {
+    const type = schema.getType(name);
+    if (!isScalarType(type) || type === definition) continue;
+    // A plain Error lets graphql-js name the expected type in its message ("Expected value of type ...").
+    type.parseValue = (value) => plainErrors(() => definition.parseValue(value));
+    type.parseLiteral = (node, variables) => plainErrors(() => definition.parseLiteral(node, variables));
+  }
+}
+
+function plainErrors<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new Error(error instanceof Error ? error.message : String(error), { cause: error });
+  }
 }

@@ -75,6 +75,28 @@ export function canSeeTaggedRow(
   return canSeeCustomer(p, row.customerCode) && canSeeTags(p, row.tagIds);
 }
 
+/** SOC staff see every user's profile (so assignees and comment authors resolve); anyone else only itself. */
+const USER_DIRECTORY_ROLES = new Set<string>([Roles.ADMIN, Roles.ANALYST, Roles.AUDITOR, Roles.SCHEDULER]);
+
+/**
+ * Whether the caller may see a user at all, by id or username: identity's `user(id)` and User
+ * reference resolution, and every subgraph that names a user (an alert's assignee), decide alike.
+ */
+export function canSeeUserProfile(
+  p: Principal,
+  user: { id?: string | number | null; username?: string | null },
+): boolean {
+  if (p.kind === 'anonymous') return false;
+  if (p.kind === 'service' || (p.role !== null && USER_DIRECTORY_ROLES.has(p.role))) return true;
+  if (user.id !== undefined && user.id !== null) return p.userId !== null && p.userId === String(user.id);
+  return (
+    user.username !== undefined &&
+    user.username !== null &&
+    p.username !== null &&
+    p.username.toLowerCase() === user.username.toLowerCase()
+  );
+}
+
 // ----- guards: raise the shared errors, used by services before they act -----
 
 export function requireAuthenticated(p: Principal): void {

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { CommonConfig } from '../config';
+import { storableValue } from '../graphql/storable-text';
 import { createLogger, type DestinationStream, type Level, type Logger, type LogTap } from '../logger';
 import type { ServiceClient } from '../server/service-client';
 import { BatchReporter, type BatchReporterOptions, type DropReason } from './batch-reporter';
@@ -49,7 +50,8 @@ export function graphqlLogDelivery(options: { auditUrl: string; client: ServiceC
     await options.client.request(
       options.auditUrl,
       RECORD_LOGS,
-      { entries },
+      // Audit refuses text Postgres cannot store, and with it the whole batch.
+      { entries: storableValue(entries) },
       `${LOG_SHIPPING_REQUEST_PREFIX}${randomUUID()}`,
     );
   };

@@ -8,8 +8,10 @@ import { graphqlAuditDelivery, OutboxRelay, type AuditDelivery } from '../audit/
 import { ConfigError, configFields, loadConfig, type CommonConfig } from '../config';
 import { createSubgraphDataSource, databaseUrlFor } from '../db/data-source';
 import type { GraphQLResolverMap } from '../graphql/resolvers';
+import { refuseUnstorableInput } from '../graphql/storable-text';
 import type { RouteHandler } from './http';
 import type { Logger } from '../logger';
+import { enforceMutationAccess, mutationAccessProblems, type MutationAccess } from '../policy/mutation-access';
 import { createShippingLogger, graphqlLogDelivery, type LogDelivery } from '../reporting/log-shipping';
 import { createReporterMetrics } from '../reporting/reporter-metrics';
 import { createServiceClient } from './service-client';
@@ -34,6 +36,11 @@ export interface SubgraphDefinition<TConfig extends CommonConfig, TContext exten
    */
   schemaPaths: readonly string[];
   resolvers: GraphQLResolverMap<TContext>;
+  /**
+   * Who may run each Mutation field (api.md "Roles" as data, see policy/mutation-access.ts).
+   * Every field of the schema's Mutation type needs a rule, or the subgraph does not start.
+   */
+  mutationAccess: MutationAccess;
   entities: MixedList<EntitySchema>;
   /** Validates the subgraph's settings (env plus the secrets the caller passes). */
   config: (env: NodeJS.ProcessEnv) => TConfig;
@@ -80,6 +87,7 @@ export interface DefinedSubgraph extends SubgraphService {
   defaultPort: number;
   /** Validates the subgraph's own settings in `env` (secrets included); throws `ConfigError` listing every problem. */
   checkConfig(env: NodeJS.ProcessEnv): void;
+  mutationAccess: MutationAccess;
 }
 
 export function defineSubgraph<TConfig extends CommonConfig, TContext extends SubgraphContext>(
@@ -91,11 +99,15 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
     name: definition.name,
     typeDefs,
     defaultPort: definition.defaultPort,
+    mutationAccess: definition.mutationAccess,
     ...(definition.seedDemo ? { seedDemo: definition.seedDemo } : {}),
     checkConfig(env) {
       definition.config(env);
     },
     async start(options: SubgraphStartOptions) {
+      // A write nobody decided on is refused at start, not discovered in production.
+      const problems = mutationAccessProblems(definition.name, typeDefs, definition.mutationAccess);
+      if (problems.length) throw new Error(`Mutation access rules:\n  ${problems.join('\n  ')}`);
       const config = definition.config({
         ...options.env,
         INTERNAL_TOKEN_SECRET: options.internalTokenSecret,
@@ -130,13 +142,18 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
           {
             name: definition.name,
             typeDefs,
-            resolvers: auditMutations(definition.resolvers, {
-              subgraph: definition.name,
-              dataSource,
-              resources: definition.audit?.resources ?? {},
-              onOutboxWrite: () => relay?.nudge(),
-              logger,
-            }),
+            // Both checks run inside the audit wrapper, so a refused write still leaves its entry;
+            // the role check runs first, so a caller without the right learns nothing of its input.
+            resolvers: auditMutations(
+              enforceMutationAccess(refuseUnstorableInput(definition.resolvers), definition.mutationAccess),
+              {
+                subgraph: definition.name,
+                dataSource,
+                resources: definition.audit?.resources ?? {},
+                onOutboxWrite: () => relay?.nudge(),
+                logger,
+              },
+            ),
             createContext: (base) => definition.createContext({ dataSource, config }, base),
             isReady: async () => {
               await dataSource.query('SELECT 1');

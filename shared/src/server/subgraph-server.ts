@@ -93,6 +93,8 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(
   const apollo = new ApolloServer<TContext>({
     schema,
     includeStacktraceInErrorResponses: false,
+    // Whoever runs the subgraph (runSubgraphMain, pnpm start) stops it on signals, in order.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => {
       const requestId = requestScope.requestId();
       const original = (error as { originalError?: unknown } | undefined)?.originalError ?? error;

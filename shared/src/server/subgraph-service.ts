@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { OutboxRelay } from '../audit/outbox-relay';
 import type { Logger } from '../logger';
+import type { MutationAccess } from '../policy/mutation-access';
 import type { RunningSubgraph } from './subgraph-server';
 
 /**
@@ -36,6 +37,8 @@ export interface DemoSeedOptions {
 export interface SubgraphService {
   name: string;
   start(options: SubgraphStartOptions): Promise<StartedSubgraph>;
+  /** Who may run each of its mutations (api.md "Roles" as data); tests check the graph against it. */
+  mutationAccess?: MutationAccess;
   /** Seeds a small demo world when the subgraph's tables are empty; returns lines to print. */
   seedDemo?(dataSource: DataSource, options: DemoSeedOptions): Promise<string[]>;
 }

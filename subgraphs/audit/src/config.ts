@@ -1,4 +1,4 @@
-import { commonConfigSchema, configFields, loadConfig } from '@socgraph/shared';
+import { commonConfigSchema, configFields, loadConfig, secretsConfigSchema } from '@socgraph/shared';
 import { z } from 'zod';
 
 /** setTimeout's longest delay (2^31 - 1 ms, about 24.8 days), in minutes: a longer one would fire at once. */
@@ -14,6 +14,8 @@ export const auditConfigSchema = commonConfigSchema.extend({
   RETENTION_INTERVAL_MINUTES: z.coerce.number().min(0).max(MAX_TIMER_MINUTES).default(1440),
   /** Scheduled runs only count and report what they would delete or archive. */
   RETENTION_DRY_RUN: configFields.bool(false),
+  // Stored credentials (GitHub tokens) are sealed with SECRETS_ENCRYPTION_KEY (shared/src/crypto/secret-box.ts).
+  ...secretsConfigSchema.shape,
 });
 export type AuditConfig = z.infer<typeof auditConfigSchema>;
 

@@ -12,7 +12,9 @@ import { auditConfigFrom } from './config';
 import { createAuditContext } from './context';
 import { auditEntities } from './entities';
 import { resolvers } from './resolvers';
+import { mutationAccess } from './resolvers/mutation-access';
 import { RetentionScheduler } from './retention-scheduler';
+import { resealJob } from './services/stored-secrets';
 
 export const SUBGRAPH_NAME = 'audit';
 
@@ -57,10 +59,11 @@ export const auditSubgraph = defineSubgraph({
     path.join(__dirname, 'compliance.graphql'),
   ],
   resolvers,
+  mutationAccess,
   entities: auditEntities,
   config: auditConfigFrom,
   createContext: createAuditContext,
-  jobs: (deps) => [new RetentionScheduler(deps)],
+  jobs: (deps) => [new RetentionScheduler(deps), resealJob(deps)],
   audit: {
     delivery: inProcessDelivery,
     logDelivery: inProcessLogDelivery,

@@ -31,7 +31,7 @@ describe('audit entry chain', () => {
   });
 
   it('20 parallel appends do not fork: seq is contiguous and the chain verifies', async () => {
-    const before = await verify(audit);
+    const before = await verify(audit, 'AUDIT_LOG', true);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => recordEntries(audit, [auditEntry({ resourceId: String(i) })])),
     );
@@ -44,7 +44,61 @@ describe('audit entry chain', () => {
       if (i > 0) expect(row.previous_hash).toBe(rows[i - 1]!.hash);
     });
     expect(new Set(rows.map((r) => r.previous_hash)).size).toBe(rows.length);
-    expect(await verify(audit)).toEqual({ valid: true, checked: before.checked + 20, firstBrokenId: null });
+    expect(await verify(audit, 'AUDIT_LOG', true)).toEqual({
+      valid: true,
+      checked: before.checked + 20,
+      firstBrokenId: null,
+    });
+  });
+
+  it('checks only the entries appended since the last successful verification', async () => {
+    expect((await verify(audit)).valid).toBe(true);
+    expect(await verify(audit)).toEqual({ valid: true, checked: 0, firstBrokenId: null });
+    await recordEntries(
+      audit,
+      Array.from({ length: 7 }, () => auditEntry()),
+    );
+    expect(await verify(audit)).toEqual({ valid: true, checked: 7, firstBrokenId: null });
+    const [checkpoint] = (await audit.dataSource.query(
+      `SELECT v.verified_through_seq::text AS seq, v.verified_hash = h.last_hash AS at_head
+         FROM audit.audit_chain_verifications v JOIN audit.audit_chain_heads h USING (chain) WHERE chain = 'AUDIT_LOG'`,
+    )) as { seq: string; at_head: boolean }[];
+    expect(checkpoint?.at_head).toBe(true);
+  });
+
+  it('a full run finds an edit of rows an earlier run verified; then every run reports it', async () => {
+    expect((await verify(audit)).valid).toBe(true);
+    const [victim] = (await audit.dataSource.query(
+      `SELECT id FROM audit.audit_logs ORDER BY seq OFFSET 1 LIMIT 1`,
+    )) as { id: string }[];
+    await audit.dataSource.query(`UPDATE audit.audit_logs SET actor = 'someone else' WHERE id = $1`, [victim!.id]);
+    // Behind the checkpoint: the incremental run cannot see it, which is what full is for.
+    expect(await verify(audit)).toEqual({ valid: true, checked: 0, firstBrokenId: null });
+    expect(await verify(audit, 'AUDIT_LOG', true)).toEqual({ valid: false, checked: 2, firstBrokenId: victim!.id });
+    // The break dropped the checkpoint: the next incremental run walks from the start and finds it.
+    expect(await verify(audit)).toMatchObject({ valid: false, firstBrokenId: victim!.id });
+    await audit.dataSource.query(`UPDATE audit.audit_logs SET actor = 'admin' WHERE id = $1`, [victim!.id]);
+    expect((await verify(audit, 'AUDIT_LOG', true)).valid).toBe(true);
+  });
+
+  it('an incremental run notices a rewritten hash on the row it starts from', async () => {
+    expect((await verify(audit)).valid).toBe(true);
+    const [last] = (await audit.dataSource.query(
+      `SELECT id, hash FROM audit.audit_logs ORDER BY seq DESC LIMIT 1`,
+    )) as { id: string; hash: string }[];
+    await audit.dataSource.query(`UPDATE audit.audit_logs SET hash = repeat('f', 64) WHERE id = $1`, [last!.id]);
+    expect(await verify(audit)).toEqual({ valid: false, checked: 0, firstBrokenId: last!.id });
+    await audit.dataSource.query(`UPDATE audit.audit_logs SET hash = $2 WHERE id = $1`, [last!.id, last!.hash]);
+    expect((await verify(audit, 'AUDIT_LOG', true)).valid).toBe(true);
+  });
+
+  it('runs once per request', async () => {
+    const result = await audit.query(
+      `{ a: verifyAuditChain { valid } b: verifyAuditChain(full: true) { valid } }`,
+      {},
+      ADMIN,
+    );
+    expect(result.body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('reports the first broken id after one row is edited in SQL', async () => {
@@ -54,7 +108,7 @@ describe('audit entry chain', () => {
     await audit.dataSource.query(`UPDATE audit.audit_logs SET after = '{"status":"CLOSED"}' WHERE id = $1`, [
       victim!.id,
     ]);
-    const result = await verify(audit);
+    const result = await verify(audit, 'AUDIT_LOG', true);
     expect(result).toEqual({ valid: false, checked: 4, firstBrokenId: victim!.id });
   });
 

@@ -1,5 +1,5 @@
 import type { TestSubgraph } from '@socgraph/testkit';
-import { ANALYST, AUDITOR, CUSTOMER_USER, ok, SERVICE, startAudit } from './support';
+import { ADMIN, ANALYST, AUDITOR, CUSTOMER_USER, ok, SERVICE, startAudit } from './support';
 
 let audit: TestSubgraph;
 beforeAll(async () => {
@@ -24,7 +24,7 @@ describe('security incidents, network flows and data-validation issues', () => {
       audit,
       CREATE,
       { input: { title: 'Guessing', severity: 'HIGH', securityEventIds: events.map((e) => e.id) } },
-      ANALYST,
+      ADMIN,
     );
     expect(created.createSecurityIncident.securityEventIds).toEqual(events.map((e) => e.id));
     expect(created.createSecurityIncident.affectedResources).toEqual([
@@ -36,12 +36,12 @@ describe('security incidents, network flows and data-validation issues', () => {
     const unknown = await audit.query(
       CREATE,
       { input: { title: 'Nothing', severity: 'LOW', securityEventIds: ['999999'] } },
-      ANALYST,
+      ADMIN,
     );
     expect(unknown.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 
-  it('are stored, listed for auditors, and resolved by analysts with notes and a false-positive flag', async () => {
+  it('are stored, listed for auditors, and resolved by admins with notes and a false-positive flag', async () => {
     await ok(
       audit,
       `mutation ($entries: [NetworkFlowInput!]!) { _recordNetworkFlows(entries: $entries) }`,
@@ -80,19 +80,19 @@ describe('security incidents, network flows and data-validation issues', () => {
       audit,
       `mutation ($input: ResolveFindingInput!) { reviewNetworkFlow(input: $input) { falsePositive analystNotes reviewedBy } }`,
       { input: { id: flows.networkFlows.edges[0]!.node.id, notes: 'backup job', falsePositive: true } },
-      ANALYST,
+      ADMIN,
     );
     expect(reviewed.reviewNetworkFlow).toEqual({
       falsePositive: true,
       analystNotes: 'backup job',
-      reviewedBy: 'analyst',
+      reviewedBy: 'admin',
     });
 
     const created = await ok<{ createSecurityIncident: { id: string; status: string } }>(
       audit,
       `mutation ($input: CreateSecurityIncidentInput!) { createSecurityIncident(input: $input) { id status } }`,
       { input: { title: 'Suspicious egress', severity: 'HIGH' } },
-      ANALYST,
+      ADMIN,
     );
     const RESOLVE = `mutation ($input: ResolveSecurityIncidentInput!) {
       resolveSecurityIncident(input: $input) { status falsePositive analystNotes resolvedBy }
@@ -107,18 +107,18 @@ describe('security incidents, network flows and data-validation issues', () => {
       audit,
       RESOLVE,
       { input: { id: created.createSecurityIncident.id, notes: 'contained', falsePositive: false } },
-      ANALYST,
+      ADMIN,
     );
     expect(resolved.resolveSecurityIncident).toEqual({
       status: 'RESOLVED',
       falsePositive: false,
       analystNotes: 'contained',
-      resolvedBy: 'analyst',
+      resolvedBy: 'admin',
     });
     const missing = await audit.query(
       `mutation { resolveDataValidationIssue(input: { id: "999999", falsePositive: false }) { id } }`,
       {},
-      ANALYST,
+      ADMIN,
     );
     expect(missing.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     for (const q of [

@@ -1,5 +1,6 @@
 import type { TestSubgraph } from '@socgraph/testkit';
-import { ADMIN, ANALYST, AUDITOR, ok, SERVICE, startAudit } from './support';
+import { GITHUB_TOKEN_CONTEXT } from '../src/services/stored-secrets';
+import { ADMIN, ANALYST, AUDITOR, ok, SERVICE, startAudit, testSecretBox } from './support';
 
 let audit: TestSubgraph;
 beforeAll(async () => {
@@ -41,7 +42,11 @@ describe('GitHub audit', () => {
       `SELECT github_token, minimum_score_threshold FROM audit.github_audit_config WHERE id = $1`,
       [id],
     )) as { github_token: string; minimum_score_threshold: number }[];
-    expect(row).toEqual({ github_token: secret, minimum_score_threshold: 70 });
+    // Kept (an update without a token), and sealed at rest: only the key opens it.
+    expect(row?.minimum_score_threshold).toBe(70);
+    expect(row?.github_token).toMatch(/^v1:k1:[\w-]+:[\w-]+:[\w-]+$/);
+    expect(row?.github_token).not.toContain(secret);
+    expect(testSecretBox().open(row!.github_token, GITHUB_TOKEN_CONTEXT)).toBe(secret);
 
     const noToken = await audit.query(CREATE, { input: { customerCode: 'ACME', organization: 'other' } }, ADMIN);
     expect(noToken.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

@@ -8,7 +8,7 @@ import { auditConfigFrom } from '../src/config';
 import { RETENTION_LOCK, RetentionScheduler, type RetentionRunOutcome } from '../src/retention-scheduler';
 import { canonicalJson, chainHash, sign } from '../src/services/canonical';
 import { CHAINS } from '../src/services/chain';
-import { ADMIN, auditEntry, ok, recordEntries, startAudit, verify } from './support';
+import { ADMIN, auditEntry, ok, recordEntries, startAudit, TEST_SECRETS_KEY, verify } from './support';
 
 const DAY = 86_400_000;
 const ago = (days: number): string => new Date(Date.now() - days * DAY).toISOString();
@@ -276,7 +276,7 @@ async function startLogged(
     port: 0,
     internalTokenSecret: randomSecret(),
     jwtSecret: randomSecret(),
-    env: { AUDIT_SIGNING_KEY: randomSecret(), ...env },
+    env: { AUDIT_SIGNING_KEY: randomSecret(), SECRETS_ENCRYPTION_KEY: TEST_SECRETS_KEY, ...env },
     logger,
   });
   return { server, lines };
@@ -364,6 +364,7 @@ describe('two schedulers on one database', () => {
         INTERNAL_TOKEN_SECRET: randomSecret(),
         JWT_SECRET: randomSecret(),
         AUDIT_SIGNING_KEY: randomSecret(),
+        SECRETS_ENCRYPTION_KEY: TEST_SECRETS_KEY,
         ...env,
       }),
       logger: createLogger('audit-test', 'silent'),

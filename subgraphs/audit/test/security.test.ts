@@ -58,25 +58,28 @@ describe('brute-force detection', () => {
     expect(data.securityEvents.totalCount).toBe(0);
   });
 
-  it('an analyst resolves an event with notes and a false-positive flag; an auditor may not', async () => {
+  it('an admin resolves an event with notes and a false-positive flag; an auditor or analyst may not', async () => {
     const list = await ok<{ securityEvents: { edges: { node: { id: string } }[] } }>(audit, SECURITY_EVENTS, {}, ADMIN);
     const id = list.securityEvents.edges[0]!.node.id;
     const RESOLVE = `mutation ($input: ResolveSecurityEventInput!) {
       resolveSecurityEvent(input: $input) { isResolved falsePositive analystNotes resolvedBy }
     }`;
-    const refused = await audit.query(RESOLVE, { input: { id, falsePositive: true } }, AUDITOR);
-    expect(refused.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    for (const principal of [AUDITOR, ANALYST]) {
+      const refused = await audit.query(RESOLVE, { input: { id, falsePositive: true } }, principal);
+      expect(refused.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(refused.body.data ?? null).toBeNull();
+    }
     const data = await ok<{ resolveSecurityEvent: Record<string, unknown> }>(
       audit,
       RESOLVE,
       { input: { id, notes: 'pen test', falsePositive: true } },
-      ANALYST,
+      ADMIN,
     );
     expect(data.resolveSecurityEvent).toEqual({
       isResolved: true,
       falsePositive: true,
       analystNotes: 'pen test',
-      resolvedBy: 'analyst',
+      resolvedBy: 'admin',
     });
   });
 });

@@ -13,7 +13,11 @@ import {
 } from 'graphql';
 import type { TestSubgraph } from '@socgraph/testkit';
 import { auditSubgraph } from '../src';
-import { ADMIN, auditEntry, ok, RECORD_AUTH, recordEntries, SERVICE, startAudit } from './support';
+import { GITHUB_TOKEN_CONTEXT } from '../src/services/stored-secrets';
+import { ADMIN, auditEntry, ok, RECORD_AUTH, recordEntries, SERVICE, startAudit, testSecretBox } from './support';
+
+// Tokens are stored sealed only (a check constraint refuses plaintext).
+const SEALED_TOKEN = testSecretBox().seal('secret', GITHUB_TOKEN_CONTEXT);
 
 /**
  * Project rule: every list is batched, so a page costs the same number of SQL statements
@@ -317,8 +321,8 @@ const seedObjectList: Record<string, (n: number) => Promise<void>> = {
   githubAuditConfigs: async (n) => {
     await sql(
       `INSERT INTO audit.github_audit_config (customer_code, organization, github_token, filters)
-       SELECT 'ACME', 'org-' || gen_random_uuid(), 'secret', '{"repos": ["*"]}' FROM generate_series(1, $1)`,
-      [n],
+       SELECT 'ACME', 'org-' || gen_random_uuid(), $2, '{"repos": ["*"]}' FROM generate_series(1, $1)`,
+      [n, SEALED_TOKEN],
     );
   },
   githubAuditCheckExclusions: async (n) => {
@@ -403,7 +407,8 @@ beforeAll(async () => {
   audit = await startAudit({ RETENTION_INTERVAL_MINUTES: '0' });
   const [config] = (await audit.dataSource.query(
     `INSERT INTO audit.github_audit_config (customer_code, organization, github_token)
-     VALUES ('ACME', 'acme-org', 'secret') RETURNING id::text AS id`,
+     VALUES ('ACME', 'acme-org', $1) RETURNING id::text AS id`,
+    [SEALED_TOKEN],
   )) as { id: string }[];
   githubConfigId = config?.id ?? '';
   for (const seed of Object.values(seedConnection)) await seed(ROWS);

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { auditMigrations } from '@socgraph/migrations/audit';
-import type { Principal } from '@socgraph/shared';
+import { secretBoxFromConfig, type Principal, type SecretBox } from '@socgraph/shared';
 import { randomSecret, SERVICE, startTestSubgraph, testPrincipal, type TestSubgraph } from '@socgraph/testkit';
 import { auditSubgraph } from '../src';
 
@@ -13,9 +13,17 @@ export const CUSTOMER_USER = testPrincipal({
   role: 'customer_user',
   customerCodes: ['ACME'],
 });
+/** The key stored credentials are sealed with in these tests (tests open them with it). */
+export const TEST_SECRETS_KEY = randomBytes(32).toString('base64');
+export const testSecretBox = (): SecretBox =>
+  secretBoxFromConfig({ SECRETS_ENCRYPTION_KEY: TEST_SECRETS_KEY, SECRETS_KEY_ID: 'k1', SECRETS_PREVIOUS_KEYS: '' });
 
 export async function startAudit(env: NodeJS.ProcessEnv = {}): Promise<TestSubgraph> {
-  return startTestSubgraph(auditSubgraph, auditMigrations, { AUDIT_SIGNING_KEY: randomSecret(), ...env });
+  return startTestSubgraph(auditSubgraph, auditMigrations, {
+    AUDIT_SIGNING_KEY: randomSecret(),
+    SECRETS_ENCRYPTION_KEY: TEST_SECRETS_KEY,
+    ...env,
+  });
 }
 
 /** Runs an operation and fails the test on any error. */
@@ -34,7 +42,7 @@ export async function ok<T>(
 
 export const RECORD_ENTRIES = `mutation ($entries: [AuditEntryInput!]!) { _recordAuditEntries(entries: $entries) }`;
 export const RECORD_AUTH = `mutation ($entries: [AuthEventInput!]!) { _recordAuthEvents(entries: $entries) }`;
-export const VERIFY = `query ($chain: AuditChain) { verifyAuditChain(chain: $chain) { valid checked firstBrokenId } }`;
+export const VERIFY = `query ($chain: AuditChain, $full: Boolean) { verifyAuditChain(chain: $chain, full: $full) { valid checked firstBrokenId } }`;
 
 export function auditEntry(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -62,11 +70,12 @@ export async function recordEntries(audit: TestSubgraph, entries: Record<string,
 export async function verify(
   audit: TestSubgraph,
   chain = 'AUDIT_LOG',
+  full = false,
 ): Promise<{ valid: boolean; checked: number; firstBrokenId: string | null }> {
   const data = await ok<{ verifyAuditChain: { valid: boolean; checked: number; firstBrokenId: string | null } }>(
     audit,
     VERIFY,
-    { chain },
+    { chain, full },
     AUDITOR,
   );
   return data.verifyAuditChain;

@@ -45,16 +45,17 @@ export async function seedIdentityDemo(dataSource: DataSource, options: DemoSeed
   if ((await dataSource.getRepository(UserEntity).count()) > 0) return [];
   // The cost identity itself would hash with (tests and small machines lower it).
   const cost = identityConfigSchema.shape.PASSWORD_SCRYPT_COST.parse(options.env?.PASSWORD_SCRYPT_COST || undefined);
-  const passwordHash = await hashPassword(options.password, cost);
+  // One hash per user, each with its own salt: equal hashes would tell that the logins share a password.
+  const hashes = await Promise.all(DEMO_USERS.map(() => hashPassword(options.password, cost)));
   await dataSource.transaction(async (tx) => {
     await tx.getRepository(CustomerEntity).insert(DEMO_CUSTOMERS);
     const roles = await tx.getRepository(RoleEntity).find();
-    for (const [username, roleName, customers, tagIds] of DEMO_USERS) {
+    for (const [index, [username, roleName, customers, tagIds]] of DEMO_USERS.entries()) {
       const role = roles.find((r) => r.name === roleName);
       if (!role) throw new Error(`Role ${roleName} missing: run the identity migrations`);
       const user = await tx
         .getRepository(UserEntity)
-        .save({ username, email: `${username}@demo.socgraph.local`, passwordHash, roleId: role.id });
+        .save({ username, email: `${username}@demo.socgraph.local`, passwordHash: hashes[index], roleId: role.id });
       if (customers.length) {
         await tx
           .getRepository(UserCustomerAccessEntity)

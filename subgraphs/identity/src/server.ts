@@ -6,6 +6,7 @@ import { identityEntities } from './entities';
 import { PAYMENT_WEBHOOK_PATH, paymentWebhookRoute } from './payments/webhook';
 import { failureCounterJob } from './failure-counter';
 import { resolvers } from './resolvers';
+import { mutationAccess } from './resolvers/mutation-access';
 import { seedIdentityDemo } from './seed';
 
 export const SUBGRAPH_NAME = 'identity';
@@ -36,6 +37,7 @@ export const identitySubgraph = defineSubgraph({
   defaultPort: 4001,
   schemaPaths: [path.join(__dirname, 'schema.graphql'), path.join(__dirname, 'billing.graphql')],
   resolvers,
+  mutationAccess,
   entities: identityEntities,
   config: identityConfigFrom,
   createContext: createIdentityContext,

@@ -6,6 +6,7 @@ import { AlertService } from './services/alert.service';
 import { CaseService } from './services/case.service';
 import { createConfigServices, type ConfigServices } from './platform-config/services';
 import { TagService } from './services/tag.service';
+import { userDirectoryFor, type UserDirectory } from './services/user-directory';
 
 export interface IncidentsDeps {
   dataSource: DataSource;
@@ -16,6 +17,8 @@ export interface IncidentsDeps {
 export interface RequestScope extends SubgraphContext {
   deps: IncidentsDeps;
   loaders: IncidentsLoaders;
+  /** Identity's users (does an assignee exist), over a service call. */
+  users: UserDirectory;
 }
 
 export interface IncidentsContext extends RequestScope {
@@ -29,6 +32,7 @@ export interface IncidentsContext extends RequestScope {
 export function createIncidentsContext(deps: IncidentsDeps, base: SubgraphContext): IncidentsContext {
   const context = { ...base, deps } as IncidentsContext;
   context.loaders = createIncidentsLoaders(deps.dataSource, base.principal);
+  context.users = userDirectoryFor(deps.config);
   context.tags = new TagService(context);
   context.alerts = new AlertService(context);
   context.cases = new CaseService(context);

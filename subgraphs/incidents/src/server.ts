@@ -4,6 +4,7 @@ import { incidentsConfigFrom } from './config';
 import { createIncidentsContext } from './context';
 import { FIELD_MAPPING_TABLES, incidentsEntities } from './entities';
 import { resolvers } from './resolvers';
+import { mutationAccess } from './resolvers/mutation-access';
 import { seedIncidentsDemo } from './seed';
 
 export const SUBGRAPH_NAME = 'incidents';
@@ -13,6 +14,7 @@ export const incidentsSubgraph = defineSubgraph({
   defaultPort: 4002,
   schemaPaths: [path.join(__dirname, 'schema.graphql'), path.join(__dirname, 'platform-config', 'schema.graphql')],
   resolvers,
+  mutationAccess,
   entities: incidentsEntities,
   config: incidentsConfigFrom,
   createContext: createIncidentsContext,

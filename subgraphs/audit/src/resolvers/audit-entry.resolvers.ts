@@ -13,8 +13,8 @@ export const auditEntryResolvers: GraphQLResolverMap<Ctx> = {
       ctx.entries.list(args, args.filter),
     authEvents: (_: unknown, args: ConnectionArgs & { filter?: AuthEventFilter | null }, ctx: Ctx) =>
       ctx.authEvents.list(args, args.filter),
-    verifyAuditChain: (_: unknown, args: { chain?: ChainName | null }, ctx: Ctx) =>
-      ctx.entries.verify(args.chain ?? 'AUDIT_LOG'),
+    verifyAuditChain: (_: unknown, args: { chain?: ChainName | null; full?: boolean | null }, ctx: Ctx) =>
+      ctx.entries.verify(args.chain ?? 'AUDIT_LOG', args.full ?? false),
   },
   Mutation: {
     _recordAuditEntries: (_: unknown, args: { entries: AuditEntryInput[] }, ctx: Ctx) =>

@@ -12,7 +12,7 @@ import {
 import type { AuditScope } from '../context';
 import { AuditEntryEntity, type AuditEntryRow } from '../entities';
 import { checkedPageArgs, loadPage } from '../loaders';
-import { appendToChain, verifyChain, type ChainName, type ChainVerification } from './chain';
+import { appendToChain, recordVerification, verifyChain, type ChainName, type ChainVerification } from './chain';
 import { ConditionBuilder } from './filters';
 import { AGENT, batch, instant, ip, json, LONG, requireAuditReader, SHORT, uuid } from './input';
 
@@ -127,11 +127,23 @@ export class AuditEntryService extends ScopedService<AuditScope> {
     });
   }
 
-  async verify(chain: ChainName): Promise<ChainVerification> {
+  /** Walks in this request so far (the context, and so this service, lives for one request). */
+  private verifications = 0;
+
+  /**
+   * Admins and auditors; from the last verified row unless `full` (see chain.ts), and once per
+   * request, so aliases cannot multiply a walk.
+   */
+  async verify(chain: ChainName, full: boolean): Promise<ChainVerification> {
     requireAuditReader(this.principal);
+    this.verifications += 1;
+    if (this.verifications > 1)
+      throw badUserInput('verifyAuditChain runs at most once per request', 'verifyAuditChain');
     // One snapshot for the whole walk, so a concurrent append or retention prune cannot look like a break.
-    return this.dataSource.transaction('REPEATABLE READ', (tx) =>
-      verifyChain(tx, chain, this.scope.deps.config.AUDIT_SIGNING_KEY),
+    const { through, ...result } = await this.dataSource.transaction('REPEATABLE READ', (tx) =>
+      verifyChain(tx, chain, this.scope.deps.config.AUDIT_SIGNING_KEY, full),
     );
+    await recordVerification(this.dataSource, chain, { valid: result.valid, through });
+    return result;
   }
 }

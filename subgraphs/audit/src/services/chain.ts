@@ -127,26 +127,67 @@ export interface ChainVerification {
   firstBrokenId: string | null;
 }
 
+/** Where a walk starts: after this seq, linking to this hash. */
+interface WalkStart {
+  afterSeq: string;
+  previous: string;
+  /** Set when starting from the last verification: that row must still carry this hash. */
+  anchor: { seq: string; hash: string } | null;
+}
+
 /**
- * Re-walks a chain from its last retention checkpoint up to the head as it was when the walk
- * began, in batches: each row must link to the previous hash, hash to its stored hash, and
- * carry a valid signature; the walk must end at the head (a deleted tail is a break too).
+ * The latest of the retention checkpoint (rows before it are gone) and, unless `full`, the last
+ * successful verification (rows before it were checked then).
  */
-export async function verifyChain(tx: EntityManager, chain: ChainName, signingKey: string): Promise<ChainVerification> {
+async function walkStart(tx: EntityManager, chain: ChainName, full: boolean): Promise<WalkStart> {
+  const [pruned] = (await tx.query(
+    `SELECT pruned_through_seq::text AS seq, last_pruned_hash AS hash FROM audit.audit_chain_checkpoints
+     WHERE chain = $1 ORDER BY pruned_through_seq DESC LIMIT 1`,
+    [chain],
+  )) as { seq: string; hash: string }[];
+  const retention: WalkStart = { afterSeq: pruned?.seq ?? '0', previous: pruned?.hash ?? GENESIS_HASH, anchor: null };
+  if (full) return retention;
+  const [verified] = (await tx.query(
+    `SELECT verified_through_seq::text AS seq, verified_hash AS hash FROM audit.audit_chain_verifications
+     WHERE chain = $1`,
+    [chain],
+  )) as { seq: string; hash: string }[];
+  if (!verified || BigInt(verified.seq) <= BigInt(retention.afterSeq)) return retention;
+  return { afterSeq: verified.seq, previous: verified.hash, anchor: verified };
+}
+
+/**
+ * Walks a chain up to the head as it was when the walk began, in batches: each row must link
+ * to the previous hash, hash to its stored hash, and carry a valid signature; the walk must end
+ * at the head (a deleted tail is a break too). By default it starts where the last successful
+ * verification ended (so a call costs the rows appended since; the row it ended on must still
+ * carry the hash it had), else at the retention checkpoint; `full` always walks from there, to
+ * catch an edit of rows already verified.
+ */
+export async function verifyChain(
+  tx: EntityManager,
+  chain: ChainName,
+  signingKey: string,
+  full = false,
+): Promise<ChainVerification & { through: { seq: string; hash: string } }> {
   const spec = CHAINS[chain];
   const [head] = (await tx.query(
     `SELECT last_seq::text AS last_seq, last_hash FROM audit.audit_chain_heads WHERE chain = $1`,
     [chain],
   )) as { last_seq: string; last_hash: string }[];
-  const [checkpoint] = (await tx.query(
-    `SELECT pruned_through_seq::text AS seq, last_pruned_hash AS hash FROM audit.audit_chain_checkpoints
-     WHERE chain = $1 ORDER BY pruned_through_seq DESC LIMIT 1`,
-    [chain],
-  )) as { seq: string; hash: string }[];
-  let afterSeq = checkpoint?.seq ?? '0';
-  let previous = checkpoint?.hash ?? GENESIS_HASH;
+  const start = await walkStart(tx, chain, full);
+  let { afterSeq, previous } = start;
   let checked = 0;
   const headSeq = head?.last_seq ?? '0';
+  const through = () => ({ seq: afterSeq, hash: previous });
+  if (start.anchor) {
+    const [row] = (await tx.query(`SELECT id, ${spec.hashColumn} AS hash FROM ${spec.table} WHERE seq = $1`, [
+      start.anchor.seq,
+    ])) as { id: string; hash: string | null }[];
+    if (row?.hash !== start.anchor.hash) {
+      return { valid: false, checked, firstBrokenId: row?.id ?? null, through: through() };
+    }
+  }
   for (;;) {
     const rows = (await tx.query(
       `SELECT ${selectList(spec)}, seq::text AS seq, previous_hash, ${spec.hashColumn} AS hash, signature
@@ -157,7 +198,7 @@ export async function verifyChain(tx: EntityManager, chain: ChainName, signingKe
       checked += 1;
       const expected = chainHash(previous, canonicalOf(spec, row));
       if (row.previous_hash !== previous || row.hash !== expected || row.signature !== sign(signingKey, expected)) {
-        return { valid: false, checked, firstBrokenId: row.id };
+        return { valid: false, checked, firstBrokenId: row.id, through: through() };
       }
       previous = expected;
       afterSeq = row.seq;
@@ -165,5 +206,31 @@ export async function verifyChain(tx: EntityManager, chain: ChainName, signingKe
     if (rows.length < BATCH) break;
   }
   const valid = previous === (head?.last_hash ?? GENESIS_HASH);
-  return { valid, checked, firstBrokenId: null };
+  return { valid, checked, firstBrokenId: null, through: through() };
+}
+
+/**
+ * Records a walk's outcome, outside its snapshot transaction. Intact: how far, only forward (a
+ * slower concurrent walk that ended earlier does not move it back). Broken: the checkpoint is
+ * dropped, so every later walk starts from the retention checkpoint and reports the break too.
+ */
+export async function recordVerification(
+  queryable: { query: (sql: string, params?: unknown[]) => Promise<unknown> },
+  chain: ChainName,
+  outcome: { valid: boolean; through: { seq: string; hash: string } },
+): Promise<void> {
+  const { through } = outcome;
+  if (!outcome.valid) {
+    await queryable.query(`DELETE FROM audit.audit_chain_verifications WHERE chain = $1`, [chain]);
+    return;
+  }
+  if (through.seq === '0') return;
+  await queryable.query(
+    `INSERT INTO audit.audit_chain_verifications (chain, verified_through_seq, verified_hash)
+     VALUES ($1, $2, $3)
+     ON CONFLICT (chain) DO UPDATE SET verified_through_seq = EXCLUDED.verified_through_seq,
+       verified_hash = EXCLUDED.verified_hash, verified_at = now()
+     WHERE audit.audit_chain_verifications.verified_through_seq < EXCLUDED.verified_through_seq`,
+    [chain, through.seq, through.hash],
+  );
 }

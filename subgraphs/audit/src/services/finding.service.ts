@@ -4,9 +4,8 @@ import {
   orNotFound,
   paginate,
   parseIntId,
-  requireRole,
+  requireAdmin,
   requireService,
-  Roles,
   runNamed,
   ScopedService,
   text,
@@ -96,10 +95,11 @@ interface AffectedResource {
   value: string;
 }
 
-/** Security incidents, network flows and data-validation issues: stored, listed, resolved by analysts. */
+/** Security incidents, network flows and data-validation issues: stored, listed for admins and auditors, resolved by admins. */
 export class FindingService extends ScopedService<AuditScope> {
+  /** Only those who may read findings record verdicts on them: the payload is the finding. */
   private requireResolver(): void {
-    requireRole(this.principal, Roles.ADMIN, Roles.ANALYST);
+    requireAdmin(this.principal);
   }
 
   async createIncident(input: CreateSecurityIncidentInput): Promise<SecurityIncidentRow> {

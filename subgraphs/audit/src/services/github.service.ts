@@ -26,6 +26,7 @@ import {
   type GithubAuditReportRow,
 } from '../entities';
 import { json, LONG, nonNegativeInt, requireAuditReader } from './input';
+import { GITHUB_TOKEN_CONTEXT, secretBoxOf } from './stored-secrets';
 
 const CODE = { max: 50, pattern: /^[A-Za-z0-9_-]+$/, patternHint: 'may hold letters, digits, - and _ only' };
 const REPORT_STATUSES = new Set(['PENDING', 'RUNNING', 'COMPLETED', 'FAILED']);
@@ -103,7 +104,8 @@ export class GithubAuditService extends ScopedService<AuditScope> {
       notifyOnCritical: input.notifyOnCritical ?? true,
       minimumScoreThreshold: threshold ?? 0,
       enabled: input.enabled ?? true,
-      ...(token !== null ? { githubToken: token } : {}),
+      // Sealed at rest (AES-256-GCM, key id in the value); never read back through the API.
+      ...(token !== null ? { githubToken: secretBoxOf(this.scope.deps.config).seal(token, GITHUB_TOKEN_CONTEXT) } : {}),
     };
     try {
       const saved = await repo.save(existing ? { ...row, id: existing.id } : row);

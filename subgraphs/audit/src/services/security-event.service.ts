@@ -3,8 +3,7 @@ import {
   orNotFound,
   paginate,
   parseIntId,
-  requireRole,
-  Roles,
+  requireAdmin,
   ScopedService,
   type Connection,
   type ConnectionArgs,
@@ -30,7 +29,7 @@ export interface ResolveSecurityEventInput {
   falsePositive: boolean;
 }
 
-/** Security events: read by admins and auditors, resolved by admins and analysts. */
+/** Security events: read by admins and auditors, resolved by admins. */
 export class SecurityEventService extends ScopedService<AuditScope> {
   async list(args: ConnectionArgs, filter?: SecurityEventFilter | null): Promise<Connection<SecurityEventRow>> {
     requireAuditReader(this.principal);
@@ -50,7 +49,8 @@ export class SecurityEventService extends ScopedService<AuditScope> {
   }
 
   async resolve(input: ResolveSecurityEventInput): Promise<SecurityEventRow> {
-    requireRole(this.principal, Roles.ADMIN, Roles.ANALYST);
+    // Only those who may read an event resolve it: the payload is the event.
+    requireAdmin(this.principal);
     const notes = optionalText(input.notes, 'input.notes', { max: 10_000 });
     const id = parseIntId(input.id);
     const repo = this.dataSource.getRepository(SecurityEventEntity);

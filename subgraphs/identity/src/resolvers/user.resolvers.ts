@@ -15,6 +15,7 @@ export const userResolvers: GraphQLResolverMap<IdentityContext> = {
     users: (_: unknown, args: PageArgs & { filter?: UserFilter }, ctx: IdentityContext) =>
       ctx.users.list(args, args.filter),
     user: (_: unknown, args: { id: string }, ctx: IdentityContext) => ctx.users.byId(args.id),
+    _userExists: (_: unknown, args: { username: string }, ctx: IdentityContext) => ctx.users.exists(args.username),
   },
   Mutation: {
     createUser: (_: unknown, args: { input: CreateUserInput }, ctx: IdentityContext) => ctx.users.create(args.input),

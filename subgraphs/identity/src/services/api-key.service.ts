@@ -1,13 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  conflict,
   isAdmin,
   notFound,
   parseIntId,
   requireAdmin,
   requireAuthenticated,
+  Roles,
   ScopedService,
   text,
 } from '@socgraph/shared';
+import { IsNull } from 'typeorm';
 import type { RequestScope } from '../context';
 import { ApiKeyEntity, type ApiKeyRow } from '../entities';
 
@@ -27,6 +30,15 @@ export function hashApiKeySecret(secret: string): string {
 
 const PREFIX_LENGTH = 12;
 
+/**
+ * The roles that may hold API keys (createApiKey's rule in mutation-access.ts, and what the
+ * gateway's key lookup accepts). The auditor writes nothing and reads with its session only: a
+ * key would outlive the session, so an auditor's key made before this rule no longer works.
+ */
+export const KEY_HOLDER_ROLES = [Roles.ADMIN, Roles.ANALYST, Roles.CUSTOMER_USER] as const;
+
+export const mayHoldApiKey = (role: string): boolean => (KEY_HOLDER_ROLES as readonly string[]).includes(role);
+
 export class ApiKeyService extends ScopedService<RequestScope> {
   /** Any signed-in user may create a key for itself; admins for anyone. */
   async create(input: CreateApiKeyInput): Promise<{ secret: string; apiKey: ApiKeyRow }> {
@@ -40,6 +52,7 @@ export class ApiKeyService extends ScopedService<RequestScope> {
       if (!owner) throw notFound('User', input.userId);
     }
     if (ownerId === null) throw notFound('User', this.principal.userId ?? '');
+    await this.requireRoomForKey(ownerId);
 
     const secret = `sgk_${randomBytes(32).toString('base64url')}`;
     const apiKey = await this.scope.deps.dataSource.getRepository(ApiKeyEntity).save({
@@ -51,6 +64,21 @@ export class ApiKeyService extends ScopedService<RequestScope> {
     });
     const { secretHash: _hash, ...publicKey } = apiKey;
     return { secret, apiKey: publicKey as ApiKeyRow };
+  }
+
+  /**
+   * Each key has its own rate-limit bucket, so keys are capped per owner (API_KEYS_PER_USER
+   * active ones). The owner's row is locked for the rest of the mutation's transaction, so
+   * concurrent creates for one owner are counted one after another.
+   */
+  private async requireRoomForKey(ownerId: number): Promise<void> {
+    const max = this.scope.deps.config.API_KEYS_PER_USER;
+    const dataSource = this.scope.deps.dataSource;
+    await dataSource.query(`SELECT id FROM identity.users WHERE id = $1 FOR UPDATE`, [ownerId]);
+    const active = await dataSource.getRepository(ApiKeyEntity).countBy({ userId: ownerId, revokedAt: IsNull() });
+    if (active >= max) {
+      throw conflict(`At most ${max} active API keys per user: revoke one (revokeApiKey) before creating another`);
+    }
   }
 
   /** The owner or an admin; anyone else gets NOT_FOUND, as if the key did not exist. */

@@ -14,7 +14,7 @@ import {
 } from '@socgraph/shared';
 import type { RequestScope } from '../context';
 import { SessionEntity, UserEntity, type UserRow } from '../entities';
-import { hashApiKeySecret } from './api-key.service';
+import { hashApiKeySecret, mayHoldApiKey } from './api-key.service';
 import { bumpUsage } from './ledger';
 import { decoyHash, verifyPassword } from './password';
 
@@ -204,7 +204,8 @@ export class AuthService extends ScopedService<RequestScope> {
       [hashApiKeySecret(secret)],
     )) as (PrincipalRow & { api_key_id: string; client_name: string; persisted_only: boolean })[];
     const row = rows[0];
-    return row
+    // A key of a role that may hold none (an auditor's, made before that rule) opens nothing.
+    return row && mayHoldApiKey(row.role)
       ? toPrincipal(row, {
           sessionId: null,
           apiKeyId: row.api_key_id,

@@ -10,6 +10,7 @@ import {
   paginate,
   parseIntId,
   requireAdmin,
+  requireService,
   ScopedService,
   text,
   type Connection,
@@ -95,6 +96,13 @@ export class UserService extends ScopedService<RequestScope> {
 
   async byUsername(username: string): Promise<UserRow | null> {
     return this.visible(await this.scope.loaders.userByUsername.load(username.toLowerCase()));
+  }
+
+  /** Internal (other subgraphs check a username they store): the service principal only. */
+  async exists(username: string): Promise<boolean> {
+    requireService(this.principal);
+    if (username.length > USERNAME_RULE.max) return false;
+    return (await this.scope.loaders.userByUsername.load(username.toLowerCase())) !== null;
   }
 
   async list(args: ConnectionArgs, filter: UserFilter | null | undefined): Promise<Connection<UserRow>> {

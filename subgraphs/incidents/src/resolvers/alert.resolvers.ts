@@ -3,12 +3,13 @@ import type { IncidentsContext } from '../context';
 import type { AlertRow, AssetRow, CommentRow, AlertStatusValue, SeverityValue } from '../entities';
 import type { AlertFilter } from '../services/alert-filter';
 import type { AlertOrder, AssetInput, CreateAlertInput, IocInput, VerdictInput } from '../services/alert.service';
+import { visibleUsername } from '../services/visibility';
 
 type Ctx = IncidentsContext;
 type ListArgs = ConnectionArgs & { filter?: AlertFilter | null; orderBy?: AlertOrder | null };
 
 /** A reference to identity's User by the username key (assignees, comment authors). */
-const userRef = (username: string | null) => (username ? { __typename: 'User', username } : null);
+export const userRef = (username: string | null) => (username ? { __typename: 'User', username } : null);
 
 export const alertResolvers: GraphQLResolverMap<Ctx> = {
   Query: {
@@ -40,7 +41,9 @@ export const alertResolvers: GraphQLResolverMap<Ctx> = {
   Alert: {
     __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.alerts.byId(ref.id),
     customer: (alert: AlertRow) => ({ __typename: 'Customer', code: alert.customerCode }),
-    assignee: (alert: AlertRow) => userRef(alert.assignedTo),
+    // The username is the reference's key: the gateway shows it without asking identity, so hide it here.
+    assignedTo: (alert: AlertRow, _: unknown, ctx: Ctx) => visibleUsername(ctx.principal, alert.assignedTo),
+    assignee: (alert: AlertRow, _: unknown, ctx: Ctx) => userRef(visibleUsername(ctx.principal, alert.assignedTo)),
     tags: (alert: AlertRow, _: unknown, ctx: Ctx) => ctx.loaders.tagsByAlertId.load(alert.id),
     iocs: (alert: AlertRow, _: unknown, ctx: Ctx) => ctx.loaders.iocsByAlertId.load(alert.id),
     assets: (alert: AlertRow, _: unknown, ctx: Ctx) => ctx.loaders.assetsByAlertId.load(alert.id),

@@ -2,7 +2,8 @@ import type { ConnectionArgs, GraphQLResolverMap } from '@socgraph/shared';
 import type { IncidentsContext } from '../context';
 import type { AlertStatusValue, CaseFileRow, CaseRow } from '../entities';
 import type { CaseFileInput, CaseFilter, CreateCaseInput } from '../services/case.service';
-import { pageArgs } from './alert.resolvers';
+import { visibleUsername } from '../services/visibility';
+import { pageArgs, userRef } from './alert.resolvers';
 
 type Ctx = IncidentsContext;
 
@@ -29,7 +30,8 @@ export const caseResolvers: GraphQLResolverMap<Ctx> = {
   Case: {
     __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.cases.byId(ref.id),
     customer: (c: CaseRow) => ({ __typename: 'Customer', code: c.customerCode }),
-    assignee: (c: CaseRow) => (c.assignedTo ? { __typename: 'User', username: c.assignedTo } : null),
+    assignedTo: (c: CaseRow, _: unknown, ctx: Ctx) => visibleUsername(ctx.principal, c.assignedTo),
+    assignee: (c: CaseRow, _: unknown, ctx: Ctx) => userRef(visibleUsername(ctx.principal, c.assignedTo)),
     alerts: (c: CaseRow, _: unknown, ctx: Ctx) => ctx.loaders.alertsByCaseId.load(c.id),
     comments: (c: CaseRow, _: unknown, ctx: Ctx) => ctx.loaders.commentsByCaseId.load(c.id),
     files: (c: CaseRow, _: unknown, ctx: Ctx) => ctx.loaders.filesByCaseId.load(c.id),

@@ -175,6 +175,7 @@ export class AlertService extends ScopedService<IncidentsContext> {
     requireWorker(this.principal);
     const alert = await this.requireVisible(id);
     const assignee = optionalText(username, 'username', USERNAME_RULE);
+    if (assignee !== null) await this.scope.users.requireExisting(assignee, 'username', this.scope.requestId);
     return this.updateWhere(alert, {}, 'assigned_to = :assignee', { assignee });
   }
 

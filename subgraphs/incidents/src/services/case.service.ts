@@ -137,6 +137,8 @@ export class CaseService extends ScopedService<IncidentsContext> {
       throw forbidden(`Customer ${customerCode} is outside your scope`);
     const alertIds = intIds(input.alertIds ?? [], 'input.alertIds', 500);
     const alerts = await Promise.all(alertIds.map((id) => this.scope.alerts.requireVisible(id)));
+    if (assignedTo !== null)
+      await this.scope.users.requireExisting(assignedTo, 'input.assignedTo', this.scope.requestId);
     const foreign = alerts.filter((a) => a.customerCode !== customerCode);
     if (foreign.length) {
       throw badUserInput(
@@ -192,9 +194,9 @@ export class CaseService extends ScopedService<IncidentsContext> {
   async assign(id: string, username: string | null | undefined): Promise<CaseRow> {
     requireWorker(this.principal);
     const found = await this.requireVisible(id);
-    return this.updateWhere(found, 'assigned_to = :assignee', {
-      assignee: optionalText(username, 'username', USERNAME_RULE),
-    });
+    const assignee = optionalText(username, 'username', USERNAME_RULE);
+    if (assignee !== null) await this.scope.users.requireExisting(assignee, 'username', this.scope.requestId);
+    return this.updateWhere(found, 'assigned_to = :assignee', { assignee });
   }
 
   async addComment(caseId: string, comment: string): Promise<CommentRow> {

@@ -1,5 +1,6 @@
 import {
   and,
+  canSeeUserProfile,
   customerCondition,
   forbidden,
   Roles,
@@ -62,10 +63,12 @@ export { TRUE_CONDITION };
 
 // ----- who may change what (api.md "Roles") -----
 
-/** Admins, analysts and background work triage alerts and cases they can see. */
-const WORKERS = new Set<string>([Roles.ADMIN, Roles.ANALYST, Roles.SCHEDULER]);
+/** Admins, analysts and background work triage alerts and cases they can see (mutation-access.ts gates on these). */
+export const WORKER_ROLES = [Roles.ADMIN, Roles.ANALYST, Roles.SCHEDULER] as const;
 /** Customer users may also comment on their customers' rows. */
-const COMMENTERS = new Set<string>([...WORKERS, Roles.CUSTOMER_USER]);
+export const COMMENTER_ROLES = [...WORKER_ROLES, Roles.CUSTOMER_USER] as const;
+const WORKERS = new Set<string>(WORKER_ROLES);
+const COMMENTERS = new Set<string>(COMMENTER_ROLES);
 
 export function requireWorker(p: Principal): void {
   if (p.kind === 'anonymous' || p.role === null || !WORKERS.has(p.role))
@@ -79,4 +82,12 @@ export function requireCommenter(p: Principal): void {
 /** Readers of the incidents domain: everyone signed in but the auditor (audit domain only). */
 export function canReadIncidents(p: Principal): boolean {
   return p.kind !== 'anonymous' && p.role !== Roles.AUDITOR;
+}
+
+/**
+ * A stored username (assignee) as the caller may see it: identity's rule for `user(id)`, so a
+ * customer user does not learn the names of staff it cannot look up.
+ */
+export function visibleUsername(p: Principal, username: string | null): string | null {
+  return username !== null && canSeeUserProfile(p, { username }) ? username : null;
 }
