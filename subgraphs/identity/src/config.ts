@@ -1,4 +1,4 @@
-import { commonConfigSchema, configFields, loadConfig } from '@socgraph/shared';
+import { commonConfigSchema, configFields, loadConfig, secretsConfigSchema } from '@socgraph/shared';
 import { z } from 'zod';
 
 export const identityConfigSchema = commonConfigSchema.extend({
@@ -28,6 +28,9 @@ export const identityConfigSchema = commonConfigSchema.extend({
   PAYMENT_WEBHOOK_TOLERANCE_SECONDS: configFields.seconds(300),
   /** How long a checkout session may be paid. */
   CHECKOUT_SESSION_TTL_SECONDS: configFields.seconds(3600),
+  // Stored credentials (licence keys, SMTP passwords, auth keys, connector secrets) are sealed
+  // with SECRETS_ENCRYPTION_KEY (shared/src/crypto/secret-box.ts).
+  ...secretsConfigSchema.shape,
 });
 export type IdentityConfig = z.infer<typeof identityConfigSchema>;
 

@@ -30,12 +30,27 @@ const IDENTITY_AUDIT_RESOURCES: AuditResourceMap = {
   payments: 'Payment',
   payment_webhook_events: { type: 'PaymentWebhookEvent', idColumn: 'event_id' },
   usage_metrics: { type: 'User', idColumn: 'user_id' },
+  license: 'License',
+  license_cache: { type: 'License', idColumn: 'license_id' },
+  smtp: 'SmtpSettings',
+  customer_portal_settings: 'CustomerPortalSettings',
+  customer_provisioning_default_settings: 'ProvisioningDefaults',
+  available_integrations: 'Integration',
+  customer_integrations: 'IntegrationSubscription',
+  available_network_connectors: 'Integration',
+  customer_network_connectors: 'IntegrationSubscription',
+  connectors: 'Connector',
+  connectorhistory: { type: 'Connector', idColumn: 'connector_id' },
 };
 
 export const identitySubgraph = defineSubgraph({
   name: SUBGRAPH_NAME,
   defaultPort: 4001,
-  schemaPaths: [path.join(__dirname, 'schema.graphql'), path.join(__dirname, 'billing.graphql')],
+  schemaPaths: [
+    path.join(__dirname, 'schema.graphql'),
+    path.join(__dirname, 'billing.graphql'),
+    path.join(__dirname, 'settings.graphql'),
+  ],
   resolvers,
   mutationAccess,
   entities: identityEntities,

@@ -2,6 +2,7 @@ import { mergeResolvers } from '@socgraph/shared';
 import type { IdentityContext } from '../context';
 import { authResolvers } from './auth.resolvers';
 import { billingResolvers } from './billing.resolvers';
+import { settingsResolvers } from './settings.resolvers';
 import { customerResolvers } from './customer.resolvers';
 import { userResolvers } from './user.resolvers';
 
@@ -10,4 +11,5 @@ export const resolvers = mergeResolvers<IdentityContext>(
   userResolvers,
   customerResolvers,
   billingResolvers,
+  settingsResolvers,
 );

@@ -33,4 +33,15 @@ export const mutationAccess: MutationAccess = {
   revokeMandate: SPENDERS,
   createCheckoutSession: SPENDERS,
   completeLocalCheckout: SPENDERS,
+  // platform settings (seed 004): admins only
+  setLicense: [ADMIN],
+  updateSmtpSettings: [ADMIN],
+  updateCustomerPortalSettings: [ADMIN],
+  updateProvisioningDefaults: [ADMIN],
+  createIntegration: [ADMIN],
+  subscribeIntegration: [ADMIN],
+  createNetworkConnector: [ADMIN],
+  subscribeNetworkConnector: [ADMIN],
+  createConnector: [ADMIN],
+  updateConnector: [ADMIN],
 };
