@@ -157,9 +157,10 @@ describe('write-only secrets', () => {
   });
 
   it('records every connector change, naming fields but never a secret', async () => {
-    const [{ id }] = (await identity.dataSource.query(`SELECT id::text AS id FROM identity.connectors`)) as {
+    const rows = (await identity.dataSource.query(`SELECT id::text AS id FROM identity.connectors`)) as {
       id: string;
     }[];
+    const id = rows[0]!.id;
     const updated = await admin<{ updateConnector: { enabled: boolean; history: { description: string }[] } }>(
       `mutation ($id: ID!, $i: ConnectorInput!) { updateConnector(id: $id, input: $i) { enabled history { description } } }`,
       { id, i: { enabled: true, password: 'rotated-connector-password' } },
