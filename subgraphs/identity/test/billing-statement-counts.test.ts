@@ -3,7 +3,7 @@ import type { TestSubgraph } from '@socgraph/testkit';
 import { ADMIN, startIdentity } from './support';
 
 /**
- * Every billing list costs the same number of SQL statements at 5 rows as at 50: nested
+ * Every billing and settings list costs the same number of SQL statements at 5 rows as at 50: nested
  * ledgers, mandates with their history, usage and payments with their entries are batched.
  */
 let identity: TestSubgraph;
@@ -76,4 +76,56 @@ it('payments with their sessions’ users and ledger entries: flat', async () =>
   const few = await statementsAt(QUERY, 5, edges);
   const many = await statementsAt(QUERY, 50, edges);
   expect(many).toBe(few);
+});
+
+it('connectors with their history and subscriptions with their keys and configs: flat', async () => {
+  const db = identity.dataSource;
+  const seal = (n: number) => `v1:k1:aaaa:bbbb:${n}`;
+  for (let i = 0; i < 50; i++) {
+    const [connector] = await db.query(
+      `INSERT INTO identity.connectors (connector_name, connector_type, connector_password) VALUES ($1, 'wazuh', $2) RETURNING id`,
+      [`c${i}`, seal(i)],
+    );
+    await db.query(
+      `INSERT INTO identity.connectorhistory (connector_id, change_description, changed_by) VALUES ($1, 'created', 'admin')`,
+      [connector.id],
+    );
+    await db.query(`INSERT INTO identity.customers (customer_code, customer_name) VALUES ($1, $1)`, [`CU${i}`]);
+    const [service] = await db.query(
+      `INSERT INTO identity.integration_services (service_name) VALUES ($1) RETURNING id`,
+      [`svc${i}`],
+    );
+    await db.query(
+      `INSERT INTO identity.integration_configs (integration_service_id, config_key, config_value) VALUES ($1, 'k', 'v')`,
+      [service.id],
+    );
+    const [customer] = await db.query(
+      `INSERT INTO identity.customer_integrations (customer_code, integration_service_id, integration_service_name)
+       VALUES ($1, $2, $3) RETURNING id`,
+      [`CU${i}`, service.id, `svc${i}`],
+    );
+    const [subscription] = await db.query(
+      `INSERT INTO identity.integration_subscriptions (customer_id, integration_service_id) VALUES ($1, $2) RETURNING id`,
+      [customer.id, service.id],
+    );
+    await db.query(
+      `INSERT INTO identity.integration_auth_keys (subscription_id, auth_key_name, auth_value) VALUES ($1, 'API_KEY', $2)`,
+      [subscription.id, seal(i)],
+    );
+  }
+  const count = async (query: string, expected: number) => {
+    const result = await identity.query<Record<string, unknown[]>>(query, {}, ADMIN);
+    expect(result.body.errors).toBeUndefined();
+    expect(Object.values(result.body.data!)[0]).toHaveLength(expected);
+    return identity.statementsFor(result.requestId);
+  };
+  const CONNECTORS = `{ connectors { name hasPassword history { description } } }`;
+  const SUBSCRIPTIONS = `{ integrationSubscriptions { customerCode customer { code } authKeys { name } configs { key } } }`;
+  // Statement counts per list do not depend on its length: 50 rows cost what 5 did.
+  const many = [await count(CONNECTORS, 50), await count(SUBSCRIPTIONS, 50)];
+  await db.query(`DELETE FROM identity.connectors WHERE connector_name NOT IN ('c0','c1','c2','c3','c4')`);
+  await db.query(
+    `DELETE FROM identity.customer_integrations WHERE customer_code NOT IN ('CU0','CU1','CU2','CU3','CU4')`,
+  );
+  expect([await count(CONNECTORS, 5), await count(SUBSCRIPTIONS, 5)]).toEqual(many);
 });
