@@ -19,48 +19,50 @@ export interface RateLimit {
 }
 
 const RATE = /^(\d+(?:\.\d+)?)\/(\d+)$/;
+const WHOLE_NUMBER = /^\d+$/;
+const TYPE_FIELD = /^[_A-Za-z]\w*\.[_A-Za-z]\w*$/;
 
-/** `name=rate/burst,...` (e.g. `analyst=20/60,customer_user=10/30`), names free-form. */
-const rateLimitMap = (fallback: string) =>
+/**
+ * A `name=value,...` setting as a record: `parse` turns one part's name and value into its entry
+ * (null: not valid, reported with `example`). Every map-valued setting is read the same way.
+ */
+const namedValues = <T>(fallback: string, example: string, parse: (name: string, value: string) => T | null) =>
   z
     .string()
     .default(fallback)
     .transform((text, ctx) => {
-      const limits: Record<string, RateLimit> = {};
+      const entries: Record<string, T> = {};
       for (const part of text
         .split(',')
         .map((p) => p.trim())
         .filter(Boolean)) {
         const [name, value] = part.split('=').map((p) => p.trim());
-        const match = value ? RATE.exec(value) : null;
-        if (!name || !match) {
-          ctx.addIssue({ code: 'custom', message: `"${part}" is not name=rate/burst (e.g. analyst=20/60)` });
+        const parsed = name && value ? parse(name, value) : null;
+        if (!name || parsed === null) {
+          ctx.addIssue({ code: 'custom', message: `"${part}" is not ${example}` });
           return z.NEVER;
         }
-        limits[name] = { rate: Number(match[1]), burst: Number(match[2]) };
+        entries[name] = parsed;
       }
-      return limits;
+      return entries;
     });
 
-/** `name=milliseconds,...` for per-subgraph timeouts. */
-const msMap = z
-  .string()
-  .default('')
-  .transform((text, ctx) => {
-    const values: Record<string, number> = {};
-    for (const part of text
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean)) {
-      const [name, value] = part.split('=').map((p) => p.trim());
-      if (!name || !value || !/^\d+$/.test(value)) {
-        ctx.addIssue({ code: 'custom', message: `"${part}" is not name=milliseconds` });
-        return z.NEVER;
-      }
-      values[name] = Number(value);
-    }
-    return values;
+/** `name=rate/burst,...` (e.g. `analyst=20/60,customer_user=10/30`), names free-form. */
+const rateLimitMap = (fallback: string) =>
+  namedValues<RateLimit>(fallback, 'name=rate/burst (e.g. analyst=20/60)', (_name, value) => {
+    const match = RATE.exec(value);
+    return match ? { rate: Number(match[1]), burst: Number(match[2]) } : null;
   });
+
+/** `name=milliseconds,...` for per-subgraph timeouts. */
+const msMap = namedValues<number>('', 'name=milliseconds', (_name, value) =>
+  WHOLE_NUMBER.test(value) ? Number(value) : null,
+);
+
+/** `Type.field=N,...` (assumed list lengths for the cost model). */
+const sizeMap = namedValues<number>('', 'Type.field=N (e.g. Alert.comments=100)', (name, value) =>
+  TYPE_FIELD.test(name) && WHOLE_NUMBER.test(value) ? Number(value) : null,
+);
 
 const list = z
   .string()
@@ -117,8 +119,19 @@ export const gatewayConfigSchema = commonConfigSchema.extend({
   MAX_DIRECTIVES: int(50),
   MAX_COST: int(50_000),
   DEFAULT_LIST_SIZE: int(10),
+  // Assumed lengths of plain lists that grow (`Alert.comments=100,...`), over the built-in
+  // table (limits.ts DEFAULT_LIST_SIZES); other plain lists count DEFAULT_LIST_SIZE.
+  LIST_SIZES: sizeMap,
+  // The most bytes one subgraph answer, or the whole response, may hold: QUERY_LIMIT_EXCEEDED
+  // (MAX_RESPONSE_BYTES) beyond, for the fields of that fetch or for the whole response.
+  MAX_RESPONSE_BYTES: int(10_000_000),
+  // Longest list an argument or input field may hold (literal or variable); BAD_USER_INPUT beyond.
+  MAX_LIST_ARGUMENT_LENGTH: int(1_000),
+  // Values all arguments of an operation may hold together, a variable counted at each use.
+  MAX_INPUT_VALUES: int(10_000),
 
-  // Rate limits
+  // Rate limits. An API key spends its own bucket (API_KEY_RATE_LIMITS) and its owner's (the
+  // role's, in RATE_LIMITS); every `login` spends its client address's bucket (`anonymous`).
   RATE_LIMIT_ENABLED: configFields.bool(true),
   RATE_LIMITS: rateLimitMap(
     'anonymous=5/20,customer_user=10/40,analyst=20/60,auditor=10/40,admin=50/150,default=10/30',
@@ -142,7 +155,7 @@ export const gatewayConfigSchema = commonConfigSchema.extend({
   ACCESS_LOG_FLUSH_MS: int(1_000),
 
   // Operations
-  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // METRICS_TOKEN and METRICS_OPEN come from the common schema (shared/src/config.ts).
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
   SHUTDOWN_GRACE_MS: int(10_000),
 });

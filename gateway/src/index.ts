@@ -9,3 +9,4 @@ export * from './persisted';
 export * from './rate-limit';
 export { EXPLORER_CSP, SANDBOX_UNAVAILABLE } from './landing-page';
 export { createSubgraphAgent, SubgraphDataSource } from './subgraph-client';
+export * from './limits';

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
+  clientRequestIdOf,
   countErrorCode,
   createReporterMetrics,
   createServiceMetrics,
@@ -113,6 +114,9 @@ export function accessInfoPlugin<TContext extends RecordedContext>(): ApolloServ
   };
 }
 
+const isAuthenticated = (principal: Principal | undefined): boolean =>
+  principal !== undefined && principal.kind !== 'anonymous';
+
 const principalFields = (principal: Principal | undefined) => ({
   userId: principal?.userId ?? null,
   username: principal?.username ?? null,
@@ -152,13 +156,19 @@ export function accessRecorder<TContext extends RecordedContext>(options: Access
       userAgent: context?.userAgent ?? null,
     };
     metrics.requestDuration.observe(
-      { operation_name: metrics.operationLabel(entry.operationName), operation_type: entry.operationType ?? 'none' },
+      {
+        // Only authenticated callers' names take label slots; anonymous and refused callers' do not.
+        operation_name: metrics.operationLabel(entry.operationName, isAuthenticated(context?.principal)),
+        operation_type: entry.operationType ?? 'none',
+      },
       event.durationMs / 1000,
     );
     for (const code of errorCodes) countErrorCode(metrics, code);
     logger.info(
       {
         requestId: entry.requestId,
+        // The caller's own x-request-id, untrusted: for correlating with the client's logs only.
+        clientRequestId: clientRequestIdOf(event.req),
         principal: { kind: context?.principal.kind ?? 'unknown', ...principalFields(context?.principal) },
         operation: { name: entry.operationName, type: entry.operationType, persistedQueryId: entry.persistedQueryId },
         status: entry.httpStatus,

@@ -4,8 +4,10 @@ import type { RateLimit } from './config';
 
 /**
  * Token buckets per caller: per user (limit by role), per API key (its own limit or the key
- * default), per client address for anonymous callers (login attempts). In memory for one
- * replica, in Redis (one atomic script per request) when replicas must share them.
+ * default) and, as well, its owner's user bucket, so a user's keys and sessions share one
+ * budget however many keys it mints; per client address for anonymous callers and for every
+ * `login`, whatever credentials come with it. In memory for one replica, in Redis (one atomic
+ * script per request) when replicas must share them.
  */
 
 export interface TakeResult {
@@ -125,45 +127,61 @@ export interface RateLimiterOptions {
 }
 
 export interface RateLimiter {
-  /** The bucket and limit that apply to a caller; null when none does (service principals). */
-  limitFor(principal: Principal, clientIp: string | null): { bucket: string; limit: RateLimit } | null;
-  /** Takes one token; null when no limit applies. */
+  /**
+   * The buckets and limits that apply to a caller, each taking a token per request: an API
+   * key's own, then its owner's; empty when none does (service principals).
+   */
+  limitsFor(principal: Principal, clientIp: string | null): { bucket: string; limit: RateLimit }[];
+  /** Takes a token from each bucket in turn; the first refusal, else the last decision; null when no limit applies. */
   check(principal: Principal, clientIp: string | null): Promise<RateLimitDecision | null>;
+  /** Takes a token from the client address's bucket (the anonymous limit): every `login` pays here. */
+  checkAddress(clientIp: string | null): Promise<RateLimitDecision | null>;
 }
 
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { roleLimits, apiKeyLimits } = options;
   let lastStoreError = 0;
 
-  const limitFor: RateLimiter['limitFor'] = (principal, clientIp) => {
-    if (principal.kind === 'service') return null;
-    if (principal.kind === 'anonymous') {
-      const limit = roleLimits.anonymous ?? roleLimits.default;
-      return limit ? { bucket: `ip:${clientIp ?? 'unknown'}`, limit } : null;
-    }
-    if (principal.apiKeyId) {
-      const limit = apiKeyLimits[principal.apiKeyId] ?? apiKeyLimits.default ?? roleLimits.default;
-      return limit ? { bucket: `key:${principal.apiKeyId}`, limit } : null;
-    }
-    const limit = (principal.role ? roleLimits[principal.role] : undefined) ?? roleLimits.default;
-    return limit ? { bucket: `user:${principal.userId ?? principal.username ?? 'unknown'}`, limit } : null;
+  const addressLimit = (clientIp: string | null) => {
+    const limit = roleLimits.anonymous ?? roleLimits.default;
+    return limit ? [{ bucket: `ip:${clientIp ?? 'unknown'}`, limit }] : [];
   };
 
-  return {
-    limitFor,
-    async check(principal, clientIp) {
-      const applies = limitFor(principal, clientIp);
-      if (!applies) return null;
+  const limitsFor: RateLimiter['limitsFor'] = (principal, clientIp) => {
+    if (principal.kind === 'service') return [];
+    if (principal.kind === 'anonymous') return addressLimit(clientIp);
+    const applies: { bucket: string; limit: RateLimit }[] = [];
+    if (principal.apiKeyId) {
+      const limit = apiKeyLimits[principal.apiKeyId] ?? apiKeyLimits.default ?? roleLimits.default;
+      if (limit) applies.push({ bucket: `key:${principal.apiKeyId}`, limit });
+    }
+    // A key acts as its owner: it also spends the owner's budget, so minting keys multiplies nothing.
+    const limit = (principal.role ? roleLimits[principal.role] : undefined) ?? roleLimits.default;
+    if (limit) applies.push({ bucket: `user:${principal.userId ?? principal.username ?? 'unknown'}`, limit });
+    return applies;
+  };
+
+  async function take(applies: { bucket: string; limit: RateLimit }[]): Promise<RateLimitDecision | null> {
+    let decision: RateLimitDecision | null = null;
+    for (const one of applies) {
       try {
-        return { ...applies, ...(await options.store.take(applies.bucket, applies.limit)) };
+        decision = { ...one, ...(await options.store.take(one.bucket, one.limit)) };
       } catch (error) {
         // Fail open: an unreachable Redis must not take the API down with it. Logged at most every 10 s.
         if (Date.now() - lastStoreError > 10_000) {
           lastStoreError = Date.now();
           options.logger?.warn({ err: error }, 'rate-limit store unavailable; requests are not limited');
         }
-        return { ...applies, allowed: true, retryAfterSeconds: 0 };
+        decision = { ...one, allowed: true, retryAfterSeconds: 0 };
       }
-    },
+      if (!decision.allowed) return decision;
+    }
+    return decision;
+  }
+
+  return {
+    limitsFor,
+    check: (principal, clientIp) => take(limitsFor(principal, clientIp)),
+    checkAddress: (clientIp) => take(addressLimit(clientIp)),
   };
 }

@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import type { ApolloServerPlugin } from '@apollo/server';
 import {
   HttpError,
   rateLimited,
   signInternalToken,
+  withHttpStatus,
   type BatchReporter,
   type Logger,
   type Principal,
@@ -17,8 +19,9 @@ import {
   type OperationRequest,
   type PersistedPolicyOptions,
 } from './persisted-policy';
+import { rootFields } from './operation-access';
 import { PrincipalLookupError, type PrincipalResolver } from './principal-resolver';
-import type { RateLimiter } from './rate-limit';
+import type { RateLimitDecision, RateLimiter } from './rate-limit';
 
 /**
  * Builds each request's context before Apollo sees it, refusing at the HTTP level what must
@@ -81,6 +84,66 @@ export interface ContextBuilderOptions {
   early: WeakMap<IncomingMessage, GatewayContext>;
 }
 
+interface ViolationReporting {
+  violations: BatchReporter<RateLimitViolationEntry>;
+  metrics: GatewayMetrics;
+}
+
+/** Counts a refusal and sends it to audit as a rate-limit violation. */
+function reportViolation(
+  reporting: ViolationReporting,
+  context: Pick<GatewayContext, 'principal' | 'requestId' | 'clientIp'>,
+  operationName: string | null,
+  decision: RateLimitDecision,
+): void {
+  const { principal } = context;
+  reporting.metrics.rateLimited.inc({ bucket: decision.bucket.slice(0, decision.bucket.indexOf(':')) });
+  reporting.violations.add({
+    requestId: context.requestId,
+    occurredAt: new Date().toISOString(),
+    bucket: decision.bucket,
+    userId: principal.userId,
+    username: principal.username,
+    role: principal.role,
+    apiKeyId: principal.apiKeyId,
+    clientName: principal.clientName,
+    clientIp: context.clientIp,
+    operationName,
+    limitPerSecond: decision.limit.rate,
+    burst: decision.limit.burst,
+    retryAfterSeconds: decision.retryAfterSeconds,
+  });
+}
+
+/**
+ * `login` pays from the client address's bucket (the anonymous limit) whatever credentials
+ * come with it: sent with an API key or a token, it would otherwise spend that caller's
+ * larger budget (or one of its many keys') and escape the login limit. Anonymous callers
+ * paid there already, before Apollo. Runs once the operation is parsed, so it knows the root
+ * fields for certain.
+ */
+export function loginAddressLimitPlugin(
+  options: ViolationReporting & { limiter: RateLimiter | null },
+): ApolloServerPlugin<GatewayContext> {
+  const { limiter } = options;
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, document, operation, operationName, response }) {
+          if (!limiter || !operation || operation.operation !== 'mutation') return;
+          if (contextValue.principal.kind === 'anonymous') return;
+          if (!rootFields(operation, document).some((field) => field.name.value === 'login')) return;
+          const decision = await limiter.checkAddress(contextValue.clientIp);
+          if (!decision || decision.allowed) return;
+          reportViolation(options, contextValue, operationName ?? null, decision);
+          response.http.headers.set('retry-after', String(decision.retryAfterSeconds));
+          throw withHttpStatus(rateLimited(decision.retryAfterSeconds), 429);
+        },
+      };
+    },
+  };
+}
+
 export function contextBuilder(options: ContextBuilderOptions) {
   const { principals, limiter, violations, metrics, logger, early } = options;
 
@@ -103,23 +166,7 @@ export function contextBuilder(options: ContextBuilderOptions) {
     if (!limiter) return;
     const decision = await limiter.check(context.principal, context.clientIp);
     if (!decision || decision.allowed) return;
-    const { principal } = context;
-    metrics.rateLimited.inc({ bucket: decision.bucket.slice(0, decision.bucket.indexOf(':')) });
-    violations.add({
-      requestId: context.requestId,
-      occurredAt: new Date().toISOString(),
-      bucket: decision.bucket,
-      userId: principal.userId,
-      username: principal.username,
-      role: principal.role,
-      apiKeyId: principal.apiKeyId,
-      clientName: principal.clientName,
-      clientIp: context.clientIp,
-      operationName: operation.operationName ?? null,
-      limitPerSecond: decision.limit.rate,
-      burst: decision.limit.burst,
-      retryAfterSeconds: decision.retryAfterSeconds,
-    });
+    reportViolation({ violations, metrics }, context, operation.operationName ?? null, decision);
     throw HttpError.from(rateLimited(decision.retryAfterSeconds), 429, {
       'retry-after': String(decision.retryAfterSeconds),
     });

@@ -14,8 +14,11 @@ import {
   enforceScalarInputs,
   ErrorCode,
   isCodedError,
+  isOperator,
   listen,
   maskError,
+  operatorAccessOf,
+  operatorOnly,
   requestScope,
   sendJson,
   servicePrincipal,
@@ -34,7 +37,16 @@ import type { GatewayConfig } from './config';
 import { httpPolicy } from './http-policy';
 import { apiKeyIntrospectionPlugin } from './introspection-policy';
 import { explorerRoutes, explorerServed, landingPagePlugin } from './landing-page';
-import { costLimitPlugin, limitErrorOf, limitParseOptions, limitValidationRules, type LimitOptions } from './limits';
+import {
+  costLimitPlugin,
+  DEFAULT_FIELD_COSTS,
+  DEFAULT_LIST_SIZES,
+  DEFAULT_MAX_FIELD_USES,
+  limitErrorOf,
+  limitParseOptions,
+  limitValidationRules,
+  type LimitOptions,
+} from './limits';
 import { accessInfoPlugin, accessRecorder, createGatewayMetrics, type GatewayMetrics } from './observability';
 import { anonymousAccessPlugin, operationResolutionPlugin, principalEvictionPlugin } from './operation-access';
 import {
@@ -56,7 +68,13 @@ import {
 } from './principal-resolver';
 import { createRateLimiter, MemoryBucketStore, RedisBucketStore } from './rate-limit';
 import { connectRedis, RedisKeyValueCache, shareEvictions } from './redis';
-import { clientIpOf, contextBuilder, userAgentOf, type GatewayContext } from './request-context';
+import {
+  clientIpOf,
+  contextBuilder,
+  loginAddressLimitPlugin,
+  userAgentOf,
+  type GatewayContext,
+} from './request-context';
 import { createSubgraphAgent, SubgraphDataSource } from './subgraph-client';
 import { joinedSubgraphsOf, readSupergraph } from './supergraph';
 import { incidentsSettingsSource } from './tag-access-settings';
@@ -173,6 +191,11 @@ const limitOptionsOf = (config: GatewayConfig): LimitOptions => ({
   maxTokens: config.MAX_TOKENS,
   maxCost: config.MAX_COST,
   defaultListSize: config.DEFAULT_LIST_SIZE,
+  listSizes: { ...DEFAULT_LIST_SIZES, ...config.LIST_SIZES },
+  fieldCosts: { ...DEFAULT_FIELD_COSTS },
+  maxFieldUses: { ...DEFAULT_MAX_FIELD_USES },
+  maxListLength: config.MAX_LIST_ARGUMENT_LENGTH,
+  maxInputValues: config.MAX_INPUT_VALUES,
 });
 
 export async function startGateway(config: GatewayConfig, options: StartGatewayOptions = {}): Promise<RunningGateway> {
@@ -257,6 +280,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         agent,
         fetchDuration: metrics.subgraphFetchDuration,
         gatewayToken,
+        maxResponseBytes: config.MAX_RESPONSE_BYTES,
       });
     },
   });
@@ -264,6 +288,14 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   // The supergraph declares custom scalars without their rules: give the gateway's schema
   // graphql-scalars' input checks, so a bad value is refused here, before any subgraph sees it.
   gateway.onSchemaLoadOrUpdate(({ apiSchema }) => enforceScalarInputs(apiSchema));
+  const limiter = config.RATE_LIMIT_ENABLED
+    ? createRateLimiter({
+        store: redis ? new RedisBucketStore(redis, `${config.REDIS_KEY_PREFIX}rl:`) : new MemoryBucketStore(),
+        roleLimits: config.RATE_LIMITS,
+        apiKeyLimits: config.API_KEY_RATE_LIMITS,
+        logger,
+      })
+    : null;
 
   const limits = limitOptionsOf(config);
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
@@ -275,6 +307,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     anonymousAccessPlugin<GatewayContext>({ allowIntrospection: config.ALLOW_ANONYMOUS_INTROSPECTION }),
     apiKeyIntrospectionPlugin<GatewayContext>({ allowed: config.API_KEY_INTROSPECTION }),
     costLimitPlugin<GatewayContext>(limits),
+    loginAddressLimitPlugin({ limiter, violations, metrics }),
     principalEvictionPlugin<GatewayContext>(shared?.evictions ?? principals),
   ];
 
@@ -340,14 +373,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   };
 
   const early = new WeakMap<IncomingMessage, GatewayContext>();
-  const limiter = config.RATE_LIMIT_ENABLED
-    ? createRateLimiter({
-        store: redis ? new RedisBucketStore(redis, `${config.REDIS_KEY_PREFIX}rl:`) : new MemoryBucketStore(),
-        roleLimits: config.RATE_LIMITS,
-        apiKeyLimits: config.API_KEY_RATE_LIMITS,
-        logger,
-      })
-    : null;
+  // /metrics and readiness detail: METRICS_TOKEN, or open outside production unless METRICS_OPEN says otherwise.
+  const operators = operatorAccessOf(config);
 
   const buildContext = contextBuilder({
     principals,
@@ -376,7 +403,11 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   const httpServer = createGraphQLHttpServer<GatewayContext>({
     apollo,
     graphqlPaths: ['/', '/graphql'],
+    // Every request id is the gateway's: audit stores access rows, violations and mutation
+    // entries by it, so a client must not choose it (the client's id is only logged beside it).
+    adoptRequestId: false,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    maxResponseBytes: config.MAX_RESPONSE_BYTES,
     // The principal resolver reports auth events without knowing HTTP: it finds the
     // request's address, user agent and id here.
     context: (req, requestId, body) =>
@@ -387,20 +418,17 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     around: (requestId, fn) => requestScope.run(requestId, fn),
     routes: {
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
-      '/ready': async (_req, res) => {
+      // Load balancers read the status code; which subgraphs exist and how they are is for operators.
+      '/ready': async (req, res) => {
         const state = await readiness();
-        sendJson(res, state.ready ? 200 : 503, state);
+        sendJson(res, state.ready ? 200 : 503, isOperator(req, operators) ? state : { ready: state.ready });
       },
-      '/ready/subgraphs': async (_req, res) => {
+      '/ready/subgraphs': async (req, res) => {
         const state = await readiness();
-        sendJson(res, state.ready && state.degraded.length === 0 ? 200 : 503, state);
+        const ok = state.ready && state.degraded.length === 0;
+        sendJson(res, ok ? 200 : 503, isOperator(req, operators) ? state : { ready: ok });
       },
-      '/metrics': async (req, res) => {
-        if (config.METRICS_TOKEN && req.headers.authorization !== `Bearer ${config.METRICS_TOKEN}`) {
-          return sendJson(res, 401, { error: 'metrics need the METRICS_TOKEN bearer token' });
-        }
-        await metrics.handler(req, res);
-      },
+      '/metrics': operatorOnly(operators, metrics.handler),
       ...(explorerServed(config.LANDING_PAGE, config.INTROSPECTION) ? explorerRoutes() : {}),
     },
     onResponse: httpPolicy({

@@ -1,8 +1,15 @@
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
-import { badUserInput, ErrorCode, ForwardedHeaders, Headers, subgraphUnavailable } from '@socgraph/shared';
+import {
+  badUserInput,
+  ErrorCode,
+  ForwardedHeaders,
+  Headers,
+  queryLimitExceeded,
+  subgraphUnavailable,
+} from '@socgraph/shared';
 import { GraphQLError } from 'graphql';
 import type { Histogram } from 'prom-client';
-import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
+import { Agent, Response, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
 import type { GatewayContext } from './server';
 
 /**
@@ -37,6 +44,49 @@ export class SubgraphTimeoutError extends Error {
   }
 }
 
+/** A subgraph answered more than the gateway will hold for one fetch (MAX_RESPONSE_BYTES). */
+export class SubgraphResponseTooLargeError extends Error {
+  constructor(
+    subgraph: string,
+    readonly maxBytes: number,
+  ) {
+    super(`subgraph ${subgraph} answered more than ${maxBytes} bytes`);
+    this.name = 'SubgraphResponseTooLargeError';
+  }
+}
+
+/**
+ * The response with its body read, at most `maxBytes` of it: past that the stream is
+ * cancelled, so an answer of 44 MB costs the gateway no more than the limit.
+ */
+async function bounded(response: Response, subgraph: string, maxBytes: number): Promise<Response> {
+  const tooLarge = () => new SubgraphResponseTooLargeError(subgraph, maxBytes);
+  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (response.body) {
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel();
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  }
+  return new Response(Buffer.concat(chunks), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
 export interface SubgraphDataSourceOptions {
   name: string;
   url: string;
@@ -46,6 +96,8 @@ export interface SubgraphDataSourceOptions {
   fetchDuration: Histogram<'subgraph' | 'outcome'>;
   /** Token for calls outside a client request (health checks): the gateway's own service principal. */
   gatewayToken: () => Promise<string>;
+  /** The most bytes of one answer (MAX_RESPONSE_BYTES); default unbounded. */
+  maxResponseBytes?: number;
 }
 
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -68,9 +120,17 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         dispatcher: agent,
       } satisfies UndiciRequestInit);
       outcome = response.ok ? 'ok' : `http_${response.status}`;
+      const read =
+        this.settings.maxResponseBytes === undefined
+          ? response
+          : await bounded(response, name, this.settings.maxResponseBytes);
       // undici's Response satisfies the fetcher's response shape; only its declared types differ.
-      return response as unknown as FetcherResult;
+      return read as unknown as FetcherResult;
     } catch (error) {
+      if (error instanceof SubgraphResponseTooLargeError) {
+        outcome = 'too_large';
+        throw error;
+      }
       if (timeout.aborted) {
         outcome = 'timeout';
         throw new SubgraphTimeoutError(name, timeoutMs);
@@ -118,6 +178,11 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   override didEncounterError(error: Error, _request: unknown, response?: FetcherResult): void {
     if (error instanceof GraphQLError) throw error;
     if (error instanceof SubgraphTimeoutError) throw subgraphUnavailable(this.settings.name, 'timeout');
+    if (error instanceof SubgraphResponseTooLargeError) {
+      throw queryLimitExceeded('MAX_RESPONSE_BYTES', `The answer is over the limit of ${error.maxBytes} bytes`, {
+        max: error.maxBytes,
+      });
+    }
     if (!response) throw subgraphUnavailable(this.settings.name, 'unreachable');
     throw error;
   }

@@ -137,7 +137,7 @@ describe('checkPersistedPolicy', () => {
 describe('operation-name metric labels', () => {
   it('stay bounded whatever names clients send', () => {
     const label = operationLabeler(2, ['Me']);
-    expect(['Me', 'A', 'B', 'C', null, 'bad name'].map(label)).toEqual([
+    expect(['Me', 'A', 'B', 'C', null, 'bad name'].map((name) => label(name, true))).toEqual([
       'Me',
       'A',
       'B',
@@ -145,6 +145,17 @@ describe('operation-name metric labels', () => {
       '__anonymous',
       '__other',
     ]);
+  });
+
+  it('take no slot for a name only anonymous callers sent', () => {
+    const label = operationLabeler(2, ['Login']);
+    expect(label('Login', false)).toBe('Login');
+    expect(label('Flood1', false)).toBe('__other');
+    expect(label('Flood2', false)).toBe('__other');
+    expect(label('Dashboard', true)).toBe('Dashboard');
+    // Seen from an authenticated caller: anyone's use of it is told apart from then on.
+    expect(label('Dashboard', false)).toBe('Dashboard');
+    expect(label('Other', true)).toBe('Other');
   });
 });
 

@@ -58,5 +58,12 @@ export const commonConfigSchema = z.object({
   // Audit's `_recordLogs` takes at most 1000 lines per call.
   LOG_SHIP_BATCH: z.coerce.number().int().min(1).max(1000).default(100),
   LOG_SHIP_FLUSH_MS: z.coerce.number().int().positive().default(1000),
+  /** When set, `/metrics` (and the gateway's per-subgraph `/ready` detail) need `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Without METRICS_TOKEN, whether `/metrics` and readiness detail are open to anyone; default: on outside production. */
+  METRICS_OPEN: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .transform((v) => v === 'true' || v === '1' || v === 'yes')
+    .optional(),
 });
 export type CommonConfig = z.infer<typeof commonConfigSchema>;

@@ -77,7 +77,17 @@ export const persistedQueryRequired = (
 
 /** The gateway's operation limits, named as clients see them in `extensions.limit`. */
 export type QueryLimit =
-  'MAX_DEPTH' | 'MAX_ALIASES' | 'MAX_ROOT_FIELDS' | 'MAX_DIRECTIVES' | 'MAX_TOKENS' | 'MAX_DOCUMENT_SIZE' | 'MAX_COST';
+  | 'MAX_DEPTH'
+  | 'MAX_ALIASES'
+  | 'MAX_ROOT_FIELDS'
+  | 'MAX_DIRECTIVES'
+  | 'MAX_TOKENS'
+  | 'MAX_DOCUMENT_SIZE'
+  | 'MAX_COST'
+  /** A field allowed a few times per operation at most (`verifyAuditChain`: once). */
+  | 'MAX_FIELD_USES'
+  /** A subgraph's answer, or the whole response, over MAX_RESPONSE_BYTES. */
+  | 'MAX_RESPONSE_BYTES';
 
 export const queryLimitExceeded = (
   limit: QueryLimit,

@@ -77,8 +77,9 @@ describe('verifyAuditChain', () => {
       {},
       auth.auditor,
     );
-    // The field is non-null: the first refusal nulls the whole answer.
-    expect(new Set(errorCodes(result))).toEqual(new Set(['BAD_USER_INPUT']));
-    expect(result.body.errors?.[0]?.message).toContain('at most once per request');
+    // The gateway refuses it before audit is called (audit refuses a second walk too: chain.test.ts).
+    expect(errorCodes(result)).toEqual(['QUERY_LIMIT_EXCEEDED']);
+    expect(result.body.errors?.[0]?.extensions?.limit).toBe('MAX_FIELD_USES');
+    expect(result.body.data ?? null).toBeNull();
   });
 });

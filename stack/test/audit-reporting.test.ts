@@ -29,26 +29,31 @@ describe('reports to the audit subgraph', () => {
 
   it('stores a throttled request as a violation and every operation in the access log', async () => {
     const ana = { authorization: `Bearer ${await graph.login('ana', PASSWORD)}` };
+    // Request ids are the gateway's (response header), whatever a client sends.
+    const ok: string[] = [];
     for (let i = 0; i < 2; i += 1)
-      await graph.gql(`query Me { me { username } }`, {}, { ...ana, 'x-request-id': `ok-${i}` });
-    const limited = await graph.gql(`query Me { me { username } }`, {}, { ...ana, 'x-request-id': 'limited-1' });
+      ok.push(String((await graph.gql(`query Me { me { username } }`, {}, ana)).headers.get('x-request-id')));
+    const limited = await graph.gql(`query Me { me { username } }`, {}, ana);
     expect(errorCodes(limited)).toEqual(['RATE_LIMITED']);
+    const limitedId = String(limited.headers.get('x-request-id'));
     await graph.stack.gateway.violations.flush();
     await graph.stack.gateway.accessLog.flush();
 
     const audit = graph.dataSource('audit');
     const violations = await audit.query(
-      `SELECT request_id, bucket FROM audit.rate_limit_violations WHERE request_id = 'limited-1'`,
+      `SELECT request_id, bucket FROM audit.rate_limit_violations WHERE request_id = $1`,
+      [limitedId],
     );
     expect(violations).toHaveLength(1);
     const access = await audit.query(
-      `SELECT request_id, response_status, operation_name FROM audit.api_access_log WHERE request_id IN ('ok-0', 'ok-1', 'limited-1') ORDER BY request_id`,
+      `SELECT request_id, response_status, operation_name FROM audit.api_access_log WHERE request_id = ANY($1) ORDER BY created_at, id`,
+      [[...ok, limitedId]],
     );
     expect(access).toEqual([
+      { request_id: ok[0], response_status: 200, operation_name: 'Me' },
+      { request_id: ok[1], response_status: 200, operation_name: 'Me' },
       // refused before the document is read, so no operation name
-      { request_id: 'limited-1', response_status: 429, operation_name: null },
-      { request_id: 'ok-0', response_status: 200, operation_name: 'Me' },
-      { request_id: 'ok-1', response_status: 200, operation_name: 'Me' },
+      { request_id: limitedId, response_status: 429, operation_name: null },
     ]);
 
     const auditor = { authorization: `Bearer ${await graph.login('aud', PASSWORD)}` };
@@ -56,7 +61,7 @@ describe('reports to the audit subgraph', () => {
       rateLimitViolations: { edges: { node: { requestId: string; username: string } }[] };
     }>(`{ rateLimitViolations(first: 10) { edges { node { requestId username } } } }`, {}, auditor);
     expect(read.body.data?.rateLimitViolations.edges.map((e) => e.node)).toContainEqual({
-      requestId: 'limited-1',
+      requestId: limitedId,
       username: 'ana',
     });
     const refused = await graph.gql(

@@ -75,7 +75,7 @@ describe('health and readiness', () => {
         code: 'SUBGRAPH_UNAVAILABLE',
         subgraph: 'identity',
         reason: 'unreachable',
-        requestId: 'req-down-1',
+        requestId: response.headers.get('x-request-id'),
       });
       expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|:9\//);
     });

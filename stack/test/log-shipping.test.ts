@@ -78,16 +78,11 @@ async function refuseTags(constraint: string): Promise<() => Promise<void>> {
   };
 }
 
-async function failCreateTag(requestId: string): Promise<void> {
-  const result = await graph.gql(
-    `mutation { createTag(name: "refused-${requestId}") { id } }`,
-    {},
-    {
-      ...admin,
-      'x-request-id': requestId,
-    },
-  );
+/** Returns the gateway's request id of the failed call. */
+async function failCreateTag(label: string): Promise<string> {
+  const result = await graph.gql(`mutation { createTag(name: "refused-${label}") { id } }`, {}, admin);
   expect(result.body.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+  return String(result.headers.get('x-request-id'));
 }
 
 async function metricsOf(url: string): Promise<string> {
@@ -97,8 +92,9 @@ async function metricsOf(url: string): Promise<string> {
 describe('log shipping', () => {
   it("lands a subgraph's unexpected resolver error in audit, found by full text and level", async () => {
     const allow = await refuseTags('logshipprobe');
+    let requestId: string;
     try {
-      await failCreateTag('req-logship-1');
+      requestId = await failCreateTag('req-logship-1');
     } finally {
       await allow();
     }
@@ -106,7 +102,7 @@ describe('log shipping', () => {
     expect(line).toMatchObject({
       level: 'ERROR',
       component: 'subgraph-incidents',
-      requestId: 'req-logship-1',
+      requestId,
       source: 'backend',
       extra: { err: { type: 'QueryFailedError', code: '23514' } },
     });
@@ -121,18 +117,20 @@ describe('log shipping', () => {
     await auditDb.query(
       `ALTER TABLE audit.data_retention_policies ADD CONSTRAINT logshipauditprobe CHECK (retention_period_days <> 4242) NOT VALID`,
     );
+    let auditRequestId: string;
     try {
       const result = await graph.gql(
         `mutation { createRetentionPolicy(input: { tableName: "logs", retentionPeriodDays: 4242 }) { id } }`,
         {},
-        { ...admin, 'x-request-id': 'req-logship-audit' },
+        admin,
       );
       expect(result.body.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+      auditRequestId = String(result.headers.get('x-request-id'));
     } finally {
       await auditDb.query(`ALTER TABLE audit.data_retention_policies DROP CONSTRAINT logshipauditprobe`);
     }
     const [own] = await shipped({ search: 'logshipauditprobe', component: 'subgraph-audit' });
-    expect(own).toMatchObject({ level: 'ERROR', requestId: 'req-logship-audit' });
+    expect(own).toMatchObject({ level: 'ERROR', requestId: auditRequestId });
 
     await graph.flushAudit();
     const [gateway] = await shipped({ search: 'manifest', component: 'gateway', level: 'WARNING' });
@@ -183,8 +181,9 @@ describe('log shipping', () => {
   it('retries while audit is down: lines arrive after its restart, none dropped', async () => {
     await graph.stack.stopSubgraph('audit');
     const allow = await refuseTags('logshipoutage');
+    let requestId: string;
     try {
-      await failCreateTag('req-logship-outage');
+      requestId = await failCreateTag('req-logship-outage');
     } finally {
       await allow();
     }
@@ -200,7 +199,7 @@ describe('log shipping', () => {
     await graph.stack.startSubgraph('audit');
 
     const [line] = await shipped({ search: 'logshipoutage', level: 'ERROR' }, 30_000);
-    expect(line).toMatchObject({ component: 'subgraph-incidents', requestId: 'req-logship-outage' });
+    expect(line).toMatchObject({ component: 'subgraph-incidents', requestId });
     const text = await metricsOf(incidentsUrl);
     expect(text).toMatch(/report_dropped_total\{[^}]*reporter="logs",reason="retries_exhausted"[^}]*\} 0/);
     expect(text).toMatch(/report_dropped_total\{[^}]*reporter="logs",reason="buffer_full"[^}]*\} 0/);

@@ -43,12 +43,23 @@ beforeAll(async () => {
 afterAll(async () => graph?.stop());
 
 describe('per-request log line and access log', () => {
-  it('records request id, principal, operation, status and duration', async () => {
-    await graph.gql(`query DashboardMe { me { username } }`, {}, { ...auth, 'x-request-id': 'req-observed' });
-    await graph.gql(`{ me { username } }`, {}, { authorization: 'Bearer nonsense', 'x-request-id': 'req-refused' });
-    const line = lines.find((l) => l.requestId === 'req-observed' && l.msg === 'graphql request');
+  it("records request id (the gateway's, the client's beside it), principal, operation, status and duration", async () => {
+    const observed = await graph.gql(
+      `query DashboardMe { me { username } }`,
+      {},
+      { ...auth, 'x-request-id': 'req-observed' },
+    );
+    const refused = await graph.gql(
+      `{ me { username } }`,
+      {},
+      { authorization: 'Bearer nonsense', 'x-request-id': 'req-refused' },
+    );
+    const observedId = String(observed.headers.get('x-request-id'));
+    const refusedId = String(refused.headers.get('x-request-id'));
+    const line = lines.find((l) => l.requestId === observedId && l.msg === 'graphql request');
     expect(line).toMatchObject({
       service: 'gateway',
+      clientRequestId: 'req-observed',
       principal: { kind: 'user', username: 'admin', role: 'admin' },
       operation: { name: 'DashboardMe', type: 'query' },
       status: 200,
@@ -57,7 +68,7 @@ describe('per-request log line and access log', () => {
     expect(typeof line?.durationMs).toBe('number');
 
     await graph.stack.gateway.accessLog.flush();
-    expect(sink.apiAccess.find((e) => e.requestId === 'req-observed')).toMatchObject({
+    expect(sink.apiAccess.find((e) => e.requestId === observedId)).toMatchObject({
       username: 'admin',
       operationName: 'DashboardMe',
       operationType: 'query',
@@ -65,7 +76,7 @@ describe('per-request log line and access log', () => {
       errorCodes: [],
       clientIp: '127.0.0.1',
     });
-    expect(sink.apiAccess.find((e) => e.requestId === 'req-refused')).toMatchObject({
+    expect(sink.apiAccess.find((e) => e.requestId === refusedId)).toMatchObject({
       username: null,
       httpStatus: 401,
       errorCodes: ['UNAUTHENTICATED'],
@@ -90,7 +101,11 @@ describe('/metrics', () => {
 
   it('on each subgraph: durations, errors and database pool usage', async () => {
     const identity = new URL(graph.subgraphUrl('identity'));
-    const text = await (await fetch(`${identity.origin}/metrics`)).text();
+    // METRICS_TOKEN is every service's setting: the subgraphs want it too.
+    expect((await fetch(`${identity.origin}/metrics`)).status).toBe(401);
+    const text = await (
+      await fetch(`${identity.origin}/metrics`, { headers: { authorization: 'Bearer metrics-token-0123456789' } })
+    ).text();
     expect(text).toMatch(/graphql_request_duration_seconds_count\{[^}]*service="subgraph-identity"[^}]*\} [1-9]/);
     expect(text).toMatch(/db_pool_connections\{[^}]*state="total"[^}]*\} [1-9]/);
     expect(text).toMatch(/db_pool_connections\{[^}]*state="waiting"[^}]*\} 0/);

@@ -30,14 +30,15 @@ describe('per-user buckets', () => {
   it("answers RATE_LIMITED with retry-after once the role's burst is spent, and reports the violation", async () => {
     const ana = { authorization: `Bearer ${await graph.login('ana', PASSWORD)}` };
     for (let i = 0; i < 3; i += 1) expect((await graph.gql(ME, {}, ana)).body.errors).toBeUndefined();
-    const limited = await graph.gql(ME, {}, { ...ana, 'x-request-id': 'req-limited' });
+    const limited = await graph.gql(ME, {}, ana);
+    const requestId = limited.headers.get('x-request-id');
     expect(limited.status).toBe(429);
     // (1 - tokens left) / 0.2 per second, rounded up: 5 s unless the requests above took over a second.
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(5);
     expect(errorCodes(limited)).toEqual(['RATE_LIMITED']);
-    expect(limited.body.errors?.[0]?.extensions).toMatchObject({ retryAfter, requestId: 'req-limited' });
+    expect(limited.body.errors?.[0]?.extensions).toMatchObject({ retryAfter, requestId });
     // Other users have their own buckets.
     const admin = { authorization: `Bearer ${await graph.login('admin', PASSWORD)}` };
     expect((await graph.gql(ME, {}, admin)).status).toBe(200);
@@ -45,7 +46,7 @@ describe('per-user buckets', () => {
     await graph.stack.gateway.violations.flush();
     expect(sink.violations).toEqual([
       expect.objectContaining({
-        requestId: 'req-limited',
+        requestId,
         bucket: `user:${anaId}`,
         username: 'ana',
         role: 'analyst',
@@ -55,7 +56,7 @@ describe('per-user buckets', () => {
       }),
     ]);
     await graph.stack.gateway.accessLog.flush();
-    expect(sink.apiAccess.find((e) => e.requestId === 'req-limited')).toMatchObject({
+    expect(sink.apiAccess.find((e) => e.requestId === requestId)).toMatchObject({
       httpStatus: 429,
       errorCodes: ['RATE_LIMITED'],
       username: 'ana',
@@ -87,6 +88,90 @@ describe('per-key limits', () => {
   });
 });
 
+describe("a user's API keys", () => {
+  it("share their owner's budget: four keys do not make four buckets", async () => {
+    const cuId = await graph.seedUser({ username: 'keys', password: PASSWORD, role: 'customer_user' });
+    const cu = { authorization: `Bearer ${await graph.login('keys', PASSWORD)}` };
+    const secrets: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      const created = await graph.gql<{ createApiKey: { secret: string } }>(
+        `mutation ($name: String!) { createApiKey(input: { clientName: $name, persistedOnly: false }) { secret } }`,
+        { name: `bulk-${i}` },
+        cu,
+      );
+      secrets.push(created.body.data!.createApiKey.secret);
+    }
+    const violations = new MemoryAuditSink();
+    // Each key alone could spend 10; the owner's role allows 10 over all its keys.
+    const gateway = await graph.startGateway(
+      { RATE_LIMITS: 'customer_user=0.001/10,default=10000/10000', API_KEY_RATE_LIMITS: 'default=0.001/10' },
+      { defaultMetrics: false, auditSink: violations },
+    );
+    try {
+      const codes: string[] = [];
+      for (let round = 0; round < 5; round += 1) {
+        for (const secret of secrets) {
+          const result = await postJson(gateway.graphqlUrl, { query: ME }, { 'x-api-key': secret });
+          codes.push(result.status === 429 ? 'RATE_LIMITED' : String(result.status));
+        }
+      }
+      expect(codes.filter((c) => c === '200')).toHaveLength(10);
+      expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(10);
+      await gateway.violations.flush();
+      expect(new Set(violations.violations.map((v) => v.bucket))).toEqual(new Set([`user:${cuId}`]));
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
+describe('login', () => {
+  it('pays from the client address whatever credentials come with it', async () => {
+    const admin = { authorization: `Bearer ${await graph.login('admin', PASSWORD)}` };
+    const created = await graph.gql<{ createApiKey: { secret: string } }>(
+      `mutation { createApiKey(input: { clientName: "login-flood", persistedOnly: false }) { secret } }`,
+      {},
+      admin,
+    );
+    const key = { 'x-api-key': created.body.data!.createApiKey.secret };
+    const sink = new MemoryAuditSink();
+    const gateway = await graph.startGateway(
+      { RATE_LIMITS: 'anonymous=0.001/3,default=10000/10000', API_KEY_RATE_LIMITS: 'default=10000/10000' },
+      { defaultMetrics: false, auditSink: sink },
+    );
+    try {
+      const login = { query: `mutation Guess { login(username: "nobody", password: "guess") { token } }` };
+      const attempt = async (headers: Record<string, string>) => {
+        const result = await postJson(gateway.graphqlUrl, login, headers);
+        return { status: result.status, codes: errorCodes(result), retryAfter: result.headers.get('retry-after') };
+      };
+      const attempts = [await attempt(key), await attempt(key), await attempt(key), await attempt(key)];
+      expect(attempts.map((a) => a.codes)).toEqual([
+        ['UNAUTHENTICATED'],
+        ['UNAUTHENTICATED'],
+        ['UNAUTHENTICATED'],
+        ['RATE_LIMITED'],
+      ]);
+      expect(attempts[3]).toMatchObject({ status: 429 });
+      expect(Number(attempts[3]?.retryAfter)).toBeGreaterThanOrEqual(1);
+      // The same address bucket, with a token or with nothing at all.
+      const bearer = { authorization: `Bearer ${await graph.login('admin', PASSWORD)}` };
+      expect((await attempt(bearer)).codes).toEqual(['RATE_LIMITED']);
+      expect((await attempt({})).codes).toEqual(['RATE_LIMITED']);
+      // Other operations of the key's owner are not held by the login limit.
+      expect(errorCodes(await postJson(gateway.graphqlUrl, { query: ME }, key))).toEqual([]);
+      await gateway.violations.flush();
+      expect(sink.violations.map((v) => [v.bucket, v.operationName])).toEqual([
+        ['ip:127.0.0.1', 'Guess'],
+        ['ip:127.0.0.1', 'Guess'],
+        ['ip:127.0.0.1', null],
+      ]);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
 describe('buckets', () => {
   it('refill at the configured rate and stay bounded', async () => {
     let now = 0;
@@ -102,18 +187,20 @@ describe('buckets', () => {
     expect(store.size).toBe(2);
   });
 
-  it('key anonymous callers by address and skip service principals', () => {
+  it('key anonymous callers by address, API keys by key and owner, and skip service principals', () => {
     const limiter = createRateLimiter({
       store: new MemoryBucketStore(),
       roleLimits: { anonymous: { rate: 1, burst: 5 }, default: { rate: 10, burst: 10 } },
       apiKeyLimits: { default: { rate: 2, burst: 4 } },
     });
-    expect(limiter.limitFor(anonymousPrincipal(), '10.0.0.1')).toEqual({
-      bucket: 'ip:10.0.0.1',
-      limit: { rate: 1, burst: 5 },
-    });
-    expect(limiter.limitFor(testPrincipal({ userId: '7', apiKeyId: '3' }), null)?.bucket).toBe('key:3');
-    expect(limiter.limitFor(testPrincipal({ kind: 'service' }), null)).toBeNull();
+    expect(limiter.limitsFor(anonymousPrincipal(), '10.0.0.1')).toEqual([
+      { bucket: 'ip:10.0.0.1', limit: { rate: 1, burst: 5 } },
+    ]);
+    expect(limiter.limitsFor(testPrincipal({ userId: '7', apiKeyId: '3' }), null).map((l) => l.bucket)).toEqual([
+      'key:3',
+      'user:7',
+    ]);
+    expect(limiter.limitsFor(testPrincipal({ kind: 'service' }), null)).toEqual([]);
   });
 });
 

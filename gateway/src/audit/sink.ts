@@ -23,7 +23,8 @@ import {
  *
  * with input fields named as in the entry types below, each returning how many entries it
  * stored. Batches may be delivered more than once (retries): `requestId` identifies an access
- * entry, `requestId` + `bucket` a violation, `id` an auth event.
+ * entry, `requestId` + `bucket` a violation, `id` an auth event. Every one of these keys is
+ * minted by the gateway, never taken from a client (a client's `x-request-id` is only logged).
  */
 
 export interface ApiAccessEntry {

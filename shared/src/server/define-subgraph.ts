@@ -15,6 +15,7 @@ import { enforceMutationAccess, mutationAccessProblems, type MutationAccess } fr
 import { createShippingLogger, graphqlLogDelivery, type LogDelivery } from '../reporting/log-shipping';
 import { createReporterMetrics } from '../reporting/reporter-metrics';
 import { createServiceClient } from './service-client';
+import { operatorAccessOf } from './metrics';
 import { startSubgraphServer, type SubgraphContext } from './subgraph-server';
 import type { SubgraphService, SubgraphStartOptions } from './subgraph-service';
 
@@ -175,6 +176,7 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
             ...(options.host ? { host: options.host } : {}),
             internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
             logger,
+            operatorAccess: operatorAccessOf(config),
           },
         );
         const startedRelay = new OutboxRelay({

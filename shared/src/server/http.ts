@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { GraphQLError } from 'graphql';
 import { Headers } from '../auth/tokens';
-import { payloadTooLarge } from '../errors';
+import { payloadTooLarge, queryLimitExceeded } from '../errors';
 
 /**
  * The one HTTP adapter for Apollo Server used by the gateway and every subgraph: JSON body
@@ -30,11 +30,20 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   /** Several paths serving GraphQL (the gateway: `/` for Sandbox and `/graphql`); overrides graphqlPath. */
   graphqlPaths?: string[];
   maxBodyBytes?: number;
+  /** The most bytes of a complete GraphQL response body; a larger one is replaced by a MAX_RESPONSE_BYTES error. */
+  maxResponseBytes?: number;
   /** Extra response headers for every GraphQL response (security headers, CORS). */
   onResponse?: (req: IncomingMessage, res: ServerResponse) => void;
   onError?: (error: unknown, requestId: string) => void;
   /** Called once per GraphQL-path request after its response was written (access logs, metrics). */
   onFinish?: (event: RequestFinished<TContext>) => void;
+  /**
+   * Whether the caller's `x-request-id` becomes the request id. Default true: a subgraph's
+   * callers are the gateway and services, which pass their own id on. The gateway sets false
+   * and mints every id itself: audit keys access-log rows and violations by request id, so a
+   * client-chosen id could overwrite (erase) a trail.
+   */
+  adoptRequestId?: boolean;
 }
 
 /** What `onFinish` learns about a request. */
@@ -72,9 +81,15 @@ export class HttpError extends Error {
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function requestIdOf(req: IncomingMessage): string {
+/** The caller's `x-request-id` when it is well-formed, else null: untrusted, for correlation only. */
+export function clientRequestIdOf(req: IncomingMessage): string | null {
   const given = req.headers[Headers.REQUEST_ID];
-  return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+  return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : null;
+}
+
+/** The caller's well-formed `x-request-id` with `adopt`, else a fresh UUID. */
+export function requestIdOf(req: IncomingMessage, adopt = true): string {
+  return (adopt ? clientRequestIdOf(req) : null) ?? randomUUID();
 }
 
 export function sendJson(
@@ -136,9 +151,10 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
   const graphqlPaths = new Set(options.graphqlPaths ?? [options.graphqlPath ?? '/graphql']);
   const maxBodyBytes = options.maxBodyBytes ?? 1_000_000;
   const around = options.around ?? (<T>(_id: string, fn: () => Promise<T>) => fn());
+  const adoptRequestId = options.adoptRequestId ?? true;
 
   return http.createServer((req, res) => {
-    const requestId = requestIdOf(req);
+    const requestId = requestIdOf(req, adoptRequestId);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const started = performance.now();
     let context: TContext | undefined;
@@ -174,7 +190,16 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
         res.setHeader(Headers.REQUEST_ID, requestId);
         res.statusCode = response.status ?? 200;
         if (response.body.kind === 'complete') {
-          res.end(response.body.string);
+          const text = response.body.string;
+          if (options.maxResponseBytes !== undefined && Buffer.byteLength(text) > options.maxResponseBytes) {
+            const max = options.maxResponseBytes;
+            res.removeHeader('content-length');
+            throw HttpError.from(
+              queryLimitExceeded('MAX_RESPONSE_BYTES', `The response is over the limit of ${max} bytes`, { max }),
+              400,
+            );
+          }
+          res.end(text);
           return;
         }
         for await (const chunk of response.body.asyncIterator) res.write(chunk);

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -19,7 +20,7 @@ export interface ServiceMetrics {
   /** `graphql_errors_total{code}`. */
   errors: Counter<'code'>;
   /** Bounded operation-name label (see `operationLabeler`). */
-  operationLabel: (name: string | null | undefined) => string;
+  operationLabel: OperationLabeler;
   /** Serves the registry as `GET /metrics`. */
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
@@ -33,19 +34,65 @@ export interface ServiceMetricsOptions {
   maxOperationLabels?: number;
 }
 
+/** `trusted`: the name comes from an authenticated caller (not an anonymous one). */
+export type OperationLabeler = (name: string | null | undefined, trusted: boolean) => string;
+
 /**
  * Operation names come from clients: unbounded label values would grow the registry without
- * limit. Known names always get a label; other names up to `max`, then `__other`.
+ * limit. Known names (the persisted-operation manifest) always get a label; names first seen
+ * from authenticated callers get one up to `max`; anything else, and every name an anonymous
+ * caller brings that is not known or seen already, is `__other`, so anonymous callers cannot
+ * fill the slots and blur the operations apart.
  */
-export function operationLabeler(max = 100, known: Iterable<string> = []): (name: string | null | undefined) => string {
+export function operationLabeler(max = 100, known: Iterable<string> = []): OperationLabeler {
   const allowed = new Set(known);
   const seen = new Set<string>();
-  return (name) => {
+  return (name, trusted) => {
     if (!name) return '__anonymous';
     if (allowed.has(name) || seen.has(name)) return name;
-    if (seen.size >= max || name.length > 100 || !/^[_A-Za-z][_0-9A-Za-z]*$/.test(name)) return '__other';
+    if (!trusted || seen.size >= max || name.length > 100 || !/^[_A-Za-z][_0-9A-Za-z]*$/.test(name)) return '__other';
     seen.add(name);
     return name;
+  };
+}
+
+/**
+ * Who may read operational detail (`/metrics`, the gateway's per-subgraph `/ready`): with a
+ * token, callers presenting it as a bearer token; without one, everyone when `open` (the
+ * default outside production), else no one.
+ */
+export interface OperatorAccess {
+  token: string | undefined;
+  open: boolean;
+}
+
+/** From a service's config: METRICS_TOKEN, and METRICS_OPEN defaulting to on outside production. */
+export function operatorAccessOf(config: {
+  NODE_ENV: string;
+  METRICS_TOKEN?: string | undefined;
+  METRICS_OPEN?: boolean | undefined;
+}): OperatorAccess {
+  return { token: config.METRICS_TOKEN, open: config.METRICS_OPEN ?? config.NODE_ENV !== 'production' };
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+export function isOperator(req: IncomingMessage, access: OperatorAccess): boolean {
+  if (!access.token) return access.open;
+  const given = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1];
+  // Hashes of equal length, so the comparison takes the same time whatever was sent.
+  return given !== undefined && timingSafeEqual(digest(given), digest(access.token));
+}
+
+/** Serves `handler` to operators only; others get 401. */
+export function operatorOnly(
+  access: OperatorAccess,
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    if (isOperator(req, access)) return handler(req, res);
+    res.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' });
+    res.end(JSON.stringify({ error: 'for operators only: send the METRICS_TOKEN bearer token' }));
   };
 }
 
@@ -85,18 +132,22 @@ export function countErrorCode(metrics: Pick<ServiceMetrics, 'errors'>, code: un
   metrics.errors.inc({ code: label });
 }
 
-/** Request duration and error codes of a subgraph's operations, measured inside Apollo. */
+/**
+ * Request duration and error codes of a subgraph's operations, measured inside Apollo.
+ * `trusted` tells whether a request's operation name may take a label slot (see `operationLabeler`).
+ */
 export function graphqlMetricsPlugin<TContext extends BaseContext>(
   metrics: ServiceMetrics,
+  trusted: (context: TContext) => boolean = () => false,
 ): ApolloServerPlugin<TContext> {
   return {
-    async requestDidStart() {
+    async requestDidStart({ contextValue }) {
       const started = performance.now();
       return {
         async willSendResponse({ operationName, operation, response }) {
           metrics.requestDuration.observe(
             {
-              operation_name: metrics.operationLabel(operationName),
+              operation_name: metrics.operationLabel(operationName, trusted(contextValue)),
               operation_type: operation?.operation ?? 'unknown',
             },
             (performance.now() - started) / 1000,

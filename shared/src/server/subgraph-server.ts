@@ -21,7 +21,14 @@ import {
   type RouteHandler,
   type RunningHttpServer,
 } from './http';
-import { createServiceMetrics, graphqlMetricsPlugin, registerPoolMetrics, type ServiceMetrics } from './metrics';
+import {
+  createServiceMetrics,
+  graphqlMetricsPlugin,
+  operatorOnly,
+  registerPoolMetrics,
+  type OperatorAccess,
+  type ServiceMetrics,
+} from './metrics';
 
 /** What every subgraph resolver receives; subgraphs extend it with loaders and services. */
 export interface SubgraphContext {
@@ -51,6 +58,8 @@ export interface SubgraphServerOptions {
   logger?: Logger;
   /** Process metrics (CPU, memory, GC) on /metrics besides the GraphQL and pool ones. Default true. */
   defaultMetrics?: boolean;
+  /** Who may read /metrics (`operatorAccessOf(config)`); default: no one. */
+  operatorAccess?: OperatorAccess;
 }
 
 export interface RunningSubgraph extends RunningHttpServer {
@@ -106,7 +115,8 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
       ApolloServerPluginLandingPageDisabled(),
-      graphqlMetricsPlugin<TContext>(metrics),
+      // Names of anonymous callers' operations (login) do not take label slots.
+      graphqlMetricsPlugin<TContext>(metrics, (context) => context.principal.kind !== 'anonymous'),
     ],
   });
 
@@ -138,7 +148,7 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(
         const ready = module.isReady ? await module.isReady().catch(() => false) : true;
         sendJson(res, ready ? 200 : 503, { ready, subgraph: module.name });
       },
-      '/metrics': metrics.handler,
+      '/metrics': operatorOnly(options.operatorAccess ?? { token: undefined, open: false }, metrics.handler),
     },
     onError: (error, requestId) => logger.error({ err: error, requestId }, 'request failed'),
   });
