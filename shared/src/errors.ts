@@ -51,7 +51,9 @@ export function withHttpStatus(error: GraphQLError, status: number): GraphQLErro
   return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status } } });
 }
 
-export const forbidden = (message = 'Not allowed'): GraphQLError => coded(ErrorCode.FORBIDDEN, message);
+/** `extensions` may say why, for refusals a caller acts on (e.g. `{ reason: 'INSUFFICIENT_CREDITS' }`). */
+export const forbidden = (message = 'Not allowed', extensions: Record<string, unknown> = {}): GraphQLError =>
+  coded(ErrorCode.FORBIDDEN, message, extensions);
 
 /** `field` names the offending input (dotted path) so clients can point at it. */
 export const badUserInput = (message: string, field?: string): GraphQLError =>
