@@ -51,7 +51,7 @@ export function withHttpStatus(error: GraphQLError, status: number): GraphQLErro
   return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status } } });
 }
 
-/** `extensions` may say more, e.g. `{ reason: 'INSUFFICIENT_CREDITS' }` for a refused charge. */
+/** `extensions` may say why, for refusals a caller acts on (e.g. `{ reason: 'INSUFFICIENT_CREDITS' }`). */
 export const forbidden = (message = 'Not allowed', extensions: Record<string, unknown> = {}): GraphQLError =>
   coded(ErrorCode.FORBIDDEN, message, extensions);
 

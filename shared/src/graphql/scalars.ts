@@ -1,5 +1,6 @@
 import { isScalarType, Kind, type DocumentNode, type GraphQLScalarType, type GraphQLSchema } from 'graphql';
 import {
+  DateResolver,
   DateTimeResolver,
   EmailAddressResolver,
   HexColorCodeResolver,
@@ -15,6 +16,7 @@ import {
 
 /** The graphql-scalars the API uses (api.md), by the name a schema declares them with. */
 const SCALARS: Record<string, GraphQLScalarType> = {
+  Date: DateResolver,
   DateTime: DateTimeResolver,
   EmailAddress: EmailAddressResolver,
   HexColorCode: HexColorCodeResolver,

@@ -9,6 +9,7 @@ import { ConfigError, configFields, loadConfig, type CommonConfig } from '../con
 import { createSubgraphDataSource, databaseUrlFor } from '../db/data-source';
 import type { GraphQLResolverMap } from '../graphql/resolvers';
 import { refuseUnstorableInput } from '../graphql/storable-text';
+import type { RouteHandler } from './http';
 import type { Logger } from '../logger';
 import { enforceMutationAccess, mutationAccessProblems, type MutationAccess } from '../policy/mutation-access';
 import { createShippingLogger, graphqlLogDelivery, type LogDelivery } from '../reporting/log-shipping';
@@ -46,6 +47,11 @@ export interface SubgraphDefinition<TConfig extends CommonConfig, TContext exten
   config: (env: NodeJS.ProcessEnv) => TConfig;
   createContext: (deps: { dataSource: DataSource; config: TConfig }, base: SubgraphContext) => TContext;
   seedDemo?: SubgraphService['seedDemo'];
+  /**
+   * Extra HTTP routes on the subgraph's port, by path (a payment provider's webhook). They
+   * bypass the gateway and its internal token: each handler authenticates its own callers.
+   */
+  routes?: (deps: JobDeps<TConfig>) => Record<string, RouteHandler>;
   /** Background work the subgraph's process runs (schedulers), started after the server, stopped before it. */
   jobs?: (deps: JobDeps<TConfig>) => BackgroundJob[];
   /**
@@ -154,6 +160,16 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
               await dataSource.query('SELECT 1');
               return true;
             },
+            ...(definition.routes
+              ? {
+                  routes: definition.routes({
+                    dataSource,
+                    config,
+                    logger,
+                    nudgeAuditRelay: () => relay?.nudge(),
+                  }),
+                }
+              : {}),
           },
           {
             port: options.port,

@@ -13,7 +13,14 @@ import { isCodedError, maskError } from '../errors';
 import { scalarResolversFor } from '../graphql/scalars';
 import { createLogger, type Logger } from '../logger';
 import { requestScope } from '../request-scope';
-import { createGraphQLHttpServer, HttpError, listen, sendJson, type RunningHttpServer } from './http';
+import {
+  createGraphQLHttpServer,
+  HttpError,
+  listen,
+  sendJson,
+  type RouteHandler,
+  type RunningHttpServer,
+} from './http';
 import {
   createServiceMetrics,
   graphqlMetricsPlugin,
@@ -40,6 +47,8 @@ export interface SubgraphModule<TContext extends SubgraphContext> {
   createContext: (base: SubgraphContext) => TContext;
   /** Readiness: the database answers. */
   isReady?: () => Promise<boolean>;
+  /** Extra HTTP routes by path (a payment provider's webhook); health, ready and metrics win. */
+  routes?: Record<string, RouteHandler>;
 }
 
 export interface SubgraphServerOptions {
@@ -133,6 +142,7 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(
     },
     around: (requestId, fn) => requestScope.run(requestId, fn),
     routes: {
+      ...module.routes,
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: module.name }),
       '/ready': async (_req, res) => {
         const ready = module.isReady ? await module.isReady().catch(() => false) : true;

@@ -1,4 +1,4 @@
-import { commonConfigSchema, configFields, loadConfig } from '@socgraph/shared';
+import { commonConfigSchema, configFields, loadConfig, secretsConfigSchema } from '@socgraph/shared';
 import { z } from 'zod';
 
 export const identityConfigSchema = commonConfigSchema.extend({
@@ -15,6 +15,22 @@ export const identityConfigSchema = commonConfigSchema.extend({
   LOGIN_LOCKOUT_SECONDS: configFields.seconds(900),
   /** Active (unrevoked) API keys one user may hold; each key has its own rate-limit bucket. */
   API_KEYS_PER_USER: z.coerce.number().int().min(1).max(1000).default(10),
+  /** The marketplace's share of each captured agent charge, in percent; the rest is the seller's. */
+  BILLING_PLATFORM_FEE_PERCENT: z.coerce.number().int().min(0).max(100).default(20),
+  /** Which payment provider checkout sessions go to; `local` completes in-process (dev, tests, demo). */
+  PAYMENT_PROVIDER: z.enum(['local']).default('local'),
+  /**
+   * Verifies POST /webhooks/payments (HMAC-SHA256 over `timestamp.rawBody`). Unset: the webhook
+   * answers 503 and only the local provider's `completeLocalCheckout` completes sessions.
+   */
+  PAYMENT_WEBHOOK_SECRET: configFields.secret().optional(),
+  /** A webhook whose signed timestamp is further than this from now is refused (replays). */
+  PAYMENT_WEBHOOK_TOLERANCE_SECONDS: configFields.seconds(300),
+  /** How long a checkout session may be paid. */
+  CHECKOUT_SESSION_TTL_SECONDS: configFields.seconds(3600),
+  // Stored credentials (licence keys, SMTP passwords, auth keys, connector secrets) are sealed
+  // with SECRETS_ENCRYPTION_KEY (shared/src/crypto/secret-box.ts).
+  ...secretsConfigSchema.shape,
 });
 export type IdentityConfig = z.infer<typeof identityConfigSchema>;
 

@@ -6,9 +6,14 @@ import { failureCounterFor } from './failure-counter';
 import { ApiKeyService } from './services/api-key.service';
 import { AuthService } from './services/auth.service';
 import { BillingService } from './services/billing.service';
+import { CatalogueService } from './services/catalogue.service';
+import { CreditService } from './services/credit.service';
 import { CustomerService } from './services/customer.service';
+import { MandateService } from './services/mandate.service';
+import { PaymentService } from './services/payment.service';
 import { LoginLockout } from './services/lockout';
 import { RoleService } from './services/role.service';
+import { SettingsService } from './services/settings.service';
 import { UserService } from './services/user.service';
 
 /** What identity's services need beyond the request: its database and settings. */
@@ -31,6 +36,11 @@ export interface IdentityContext extends RequestScope {
   customers: CustomerService;
   apiKeys: ApiKeyService;
   billing: BillingService;
+  credits: CreditService;
+  mandates: MandateService;
+  payments: PaymentService;
+  settings: SettingsService;
+  catalogue: CatalogueService;
 }
 
 /** One object per request: services hold it, so a change of principal (login) is seen by all. */
@@ -47,5 +57,10 @@ export function createIdentityContext(deps: IdentityDeps, base: SubgraphContext)
   context.customers = new CustomerService(context);
   context.apiKeys = new ApiKeyService(context);
   context.billing = new BillingService(context);
+  context.credits = new CreditService(context);
+  context.mandates = new MandateService(context);
+  context.payments = new PaymentService(context);
+  context.settings = new SettingsService(context);
+  context.catalogue = new CatalogueService(context);
   return context;
 }

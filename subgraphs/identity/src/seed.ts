@@ -1,6 +1,7 @@
 import type { DemoSeedOptions } from '@socgraph/shared';
 import type { DataSource } from 'typeorm';
 import { CustomerEntity, RoleEntity, UserCustomerAccessEntity, UserEntity, UserTagAccessEntity } from './entities';
+import { seedBillingHistory } from './billing-seed';
 import { identityConfigSchema } from './config';
 import { hashPassword } from './services/password';
 
@@ -64,10 +65,11 @@ export async function seedIdentityDemo(dataSource: DataSource, options: DemoSeed
       if (tagIds.length) {
         await tx.getRepository(UserTagAccessEntity).insert(tagIds.map((tagId) => ({ userId: user.id, tagId })));
       }
+      await seedBillingHistory(tx, user.id, username);
     }
   });
   return [
-    `identity: customers ${DEMO_CUSTOMERS.map((c) => c.code).join(', ')}`,
+    `identity: customers ${DEMO_CUSTOMERS.map((c) => c.code).join(', ')}; each login has 6,850 credits and some billing history`,
     ...DEMO_USERS.map(
       ([u, role, customers]) =>
         `  login ${u} (${role}${customers.length ? `, customers ${customers.join(', ')}` : ''})`,

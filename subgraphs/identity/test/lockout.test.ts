@@ -1,7 +1,7 @@
 import type { TestSubgraph } from '@socgraph/testkit';
 import { identityConfigFrom } from '../src/config';
 import { LoginLockout } from '../src/services/lockout';
-import { ADMIN, createUser, errorCodes, startIdentity, type CreatedUser } from './support';
+import { ADMIN, createUser, errorCodes, startIdentity, TEST_SECRETS_KEY, type CreatedUser } from './support';
 
 /**
  * Account lockout (LOGIN_LOCKOUT_*): failed logins of an existing user are counted outside the
@@ -297,7 +297,11 @@ describe('LoginLockout settings', () => {
   });
 
   it('reads the defaults: 10 failures within 900 seconds lock for 900 seconds', () => {
-    const config = identityConfigFrom({ INTERNAL_TOKEN_SECRET: 'x'.repeat(32), JWT_SECRET: 'y'.repeat(32) });
+    const config = identityConfigFrom({
+      INTERNAL_TOKEN_SECRET: 'x'.repeat(32),
+      JWT_SECRET: 'y'.repeat(32),
+      SECRETS_ENCRYPTION_KEY: TEST_SECRETS_KEY,
+    });
     expect(config).toMatchObject({
       LOGIN_LOCKOUT_THRESHOLD: 10,
       LOGIN_LOCKOUT_WINDOW_SECONDS: 900,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { identityMigrations } from '@socgraph/migrations/identity';
 import type { Principal } from '@socgraph/shared';
 import { ADMIN, startTestSubgraph, testPrincipal, type TestSubgraph } from '@socgraph/testkit';
@@ -5,8 +6,11 @@ import { identitySubgraph } from '../src';
 
 export { ADMIN, errorCodes, SERVICE } from '@socgraph/testkit';
 
+/** The key identity's stored credentials are sealed with in its tests. */
+export const TEST_SECRETS_KEY = randomBytes(32).toString('base64');
+
 export async function startIdentity(env: NodeJS.ProcessEnv = {}): Promise<TestSubgraph> {
-  return startTestSubgraph(identitySubgraph, identityMigrations, env);
+  return startTestSubgraph(identitySubgraph, identityMigrations, { SECRETS_ENCRYPTION_KEY: TEST_SECRETS_KEY, ...env });
 }
 
 export interface CreatedUser {

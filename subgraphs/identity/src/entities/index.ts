@@ -8,7 +8,16 @@ export * from './user.entity';
 
 import { RoleTagAccessEntity, UserCustomerAccessEntity, UserTagAccessEntity } from './access.entity';
 import { ApiKeyEntity } from './api-key.entity';
-import { MandateEntity, TransactionEntity } from './billing.entity';
+import {
+  CheckoutSessionEntity,
+  CreditHoldEntity,
+  MandateAuditEntity,
+  MandateEntity,
+  PaymentEntity,
+  TransactionAuditEntity,
+  TransactionEntity,
+  UsageMetricEntity,
+} from './billing.entity';
 import { CustomerEntity } from './customer.entity';
 import { RoleEntity } from './role.entity';
 import { SessionEntity } from './session.entity';
@@ -25,4 +34,10 @@ export const identityEntities = [
   ApiKeyEntity,
   TransactionEntity,
   MandateEntity,
+  TransactionAuditEntity,
+  CreditHoldEntity,
+  MandateAuditEntity,
+  CheckoutSessionEntity,
+  PaymentEntity,
+  UsageMetricEntity,
 ];

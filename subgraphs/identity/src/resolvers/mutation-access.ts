@@ -1,7 +1,10 @@
-import { ALL_ROLES, ANYONE, Roles, type MutationAccess } from '@socgraph/shared';
+import { ALL_ROLES, ANYONE, Roles, SERVICE, type MutationAccess } from '@socgraph/shared';
 import { KEY_HOLDER_ROLES } from '../services/api-key.service';
 
-const { ADMIN } = Roles;
+const { ADMIN, ANALYST, CUSTOMER_USER } = Roles;
+
+/** Who spends marketplace credit: people who run agents (the auditor writes nothing). */
+const SPENDERS = [ADMIN, ANALYST, CUSTOMER_USER];
 
 /**
  * Who may run identity's mutations (api.md "Roles"). Admins manage tenants, users and access;
@@ -19,4 +22,26 @@ export const mutationAccess: MutationAccess = {
   unlockUser: [ADMIN],
   createApiKey: KEY_HOLDER_ROLES,
   revokeApiKey: KEY_HOLDER_ROLES,
+  // billing: holds are the agents subgraph's (service principal); the services check ownership.
+  reserveCredits: SERVICE,
+  captureCredits: SERVICE,
+  releaseCredits: SERVICE,
+  grantCredits: [ADMIN],
+  refundPayment: [ADMIN],
+  createMandate: SPENDERS,
+  updateMandate: SPENDERS,
+  revokeMandate: SPENDERS,
+  createCheckoutSession: SPENDERS,
+  completeLocalCheckout: SPENDERS,
+  // platform settings (seed 004): admins only
+  setLicense: [ADMIN],
+  updateSmtpSettings: [ADMIN],
+  updateCustomerPortalSettings: [ADMIN],
+  updateProvisioningDefaults: [ADMIN],
+  createIntegration: [ADMIN],
+  subscribeIntegration: [ADMIN],
+  createNetworkConnector: [ADMIN],
+  subscribeNetworkConnector: [ADMIN],
+  createConnector: [ADMIN],
+  updateConnector: [ADMIN],
 };

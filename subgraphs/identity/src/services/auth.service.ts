@@ -15,6 +15,7 @@ import {
 import type { RequestScope } from '../context';
 import { SessionEntity, UserEntity, type UserRow } from '../entities';
 import { hashApiKeySecret, mayHoldApiKey } from './api-key.service';
+import { bumpUsage } from './ledger';
 import { decoyHash, verifyPassword } from './password';
 
 export interface AuthPayload {
@@ -84,6 +85,7 @@ export class AuthService extends ScopedService<RequestScope> {
       await tx
         .getRepository(UserEntity)
         .update({ id: user.id }, { lastLoginAt: new Date(), failedLoginCount: 0, lockedUntil: null });
+      await bumpUsage(tx, user.id, { logins: 1 });
     });
     await this.authEvent({
       eventType: 'LOGIN',
