@@ -232,6 +232,17 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   logShipper?.observe({ dropped: metrics.reporterDropped, watch: metrics.watchReporter });
   const authEventLog = authEventRecorder({ reporter: authEvents, logger });
 
+  const settingsSource =
+    options.tagAccessSettings ??
+    incidentsSettingsSource({
+      incidentsUrl: serviceUrl('incidents'),
+      internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+      tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
+      cacheSeconds: config.TAG_SETTINGS_REFRESH_SECONDS,
+      timeoutMs: config.SERVICE_TIMEOUT_MS,
+      reminderMs: config.OUTAGE_LOG_REMINDER_SECONDS * 1000,
+      logger,
+    });
   const principals = createPrincipalResolver({
     jwtSecret: config.JWT_SECRET,
     onAuthEvent: authEventLog.record,
@@ -242,17 +253,10 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         identityUrl: serviceUrl('identity'),
         internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
         tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
+        timeoutMs: config.SERVICE_TIMEOUT_MS,
       }),
     ...(options.principalCache ? { cache: options.principalCache } : {}),
-    settings:
-      options.tagAccessSettings ??
-      incidentsSettingsSource({
-        incidentsUrl: serviceUrl('incidents'),
-        internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
-        tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
-        cacheSeconds: config.PRINCIPAL_CACHE_SECONDS,
-        logger,
-      }),
+    settings: settingsSource,
   });
 
   const gatewayToken = (): Promise<string> =>
@@ -458,6 +462,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     throw error;
   }
   logger.info({ url: running.url, subgraphs: subgraphNames }, 'gateway listening');
+  // Read the tag-access settings before the first request needs them (off the request path).
+  void settingsSource.current().catch(() => undefined);
 
   let stopping: Promise<void> | null = null;
   return {
