@@ -174,6 +174,25 @@ async function checkHealth(graphqlUrl: string): Promise<'ok' | string> {
   }
 }
 
+/** A retryable SERVICE_UNAVAILABLE anywhere in the answer sets `retry-after` (its longest). */
+function retryAfterPlugin<T extends GatewayContext>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          let seconds = 0;
+          for (const error of response.body.singleResult.errors ?? []) {
+            if (error.extensions?.code !== ErrorCode.SERVICE_UNAVAILABLE) continue;
+            seconds = Math.max(seconds, Number(error.extensions.retryAfter) || 1);
+          }
+          if (seconds > 0) response.http.headers.set('retry-after', String(seconds));
+        },
+      };
+    },
+  };
+}
+
 function loadSafelist(config: GatewayConfig, options: StartGatewayOptions, logger: Logger): Safelist {
   if (options.manifest) return safelistOf(options.manifest);
   if (!existsSync(config.PERSISTED_QUERIES_PATH)) {
@@ -313,6 +332,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     costLimitPlugin<GatewayContext>(limits),
     loginAddressLimitPlugin({ limiter, violations, metrics }),
     principalEvictionPlugin<GatewayContext>(shared?.evictions ?? principals),
+    retryAfterPlugin<GatewayContext>(),
   ];
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -419,7 +439,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         { requestId, clientIp: clientIpOf(req, config.TRUSTED_PROXIES), userAgent: userAgentOf(req) },
         () => buildContext(req, requestId, body),
       ),
-    around: (requestId, fn) => requestScope.run(requestId, fn),
+    // One deadline for the whole request: principal lookup and every fetch of its plan.
+    around: (requestId, fn) => requestScope.run(requestId, fn, { deadline: Date.now() + config.REQUEST_TIMEOUT_MS }),
     routes: {
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       // Load balancers read the status code; which subgraphs exist and how they are is for operators.

@@ -5,11 +5,18 @@ import {
   ForwardedHeaders,
   Headers,
   queryLimitExceeded,
+  requestScope,
   subgraphUnavailable,
 } from '@socgraph/shared';
 import { GraphQLError } from 'graphql';
 import type { Histogram } from 'prom-client';
-import { Agent, Response, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
+import {
+  Agent,
+  Headers as FetchHeaders,
+  Response,
+  fetch as undiciFetch,
+  type RequestInit as UndiciRequestInit,
+} from 'undici';
 import type { GatewayContext } from './server';
 
 /**
@@ -107,14 +114,24 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   private async timedFetch(url: string, init?: FetcherInit): Promise<FetcherResult> {
-    const { name, timeoutMs, agent, fetchDuration } = this.settings;
+    const { name, agent, fetchDuration } = this.settings;
+    // The subgraph's own timeout, cut short by what is left of the request's deadline.
+    const remaining = requestScope.remainingMs();
+    const timeoutMs = Math.min(this.settings.timeoutMs, remaining ?? Number.POSITIVE_INFINITY);
     const started = performance.now();
+    if (timeoutMs <= 0) {
+      fetchDuration.observe({ subgraph: name, outcome: 'timeout' }, 0);
+      throw new SubgraphTimeoutError(name, 0);
+    }
     const timeout = AbortSignal.timeout(timeoutMs);
     let outcome = 'error';
     try {
+      const headers = new FetchHeaders(init?.headers as Record<string, string> | undefined);
+      // The subgraph stops work (SQL, onward calls) nobody waits for any more.
+      headers.set(Headers.DEADLINE, String(Math.ceil(timeoutMs)));
       const response = await undiciFetch(url, {
         method: init?.method ?? 'POST',
-        headers: init?.headers ?? {},
+        headers,
         ...(init?.body !== undefined ? { body: init.body } : {}),
         signal: timeout,
         dispatcher: agent,

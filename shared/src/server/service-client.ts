@@ -1,5 +1,6 @@
 import { servicePrincipal } from '../auth/principal';
 import { Headers, signInternalToken } from '../auth/tokens';
+import { requestScope } from '../request-scope';
 
 /**
  * Service-to-service GraphQL calls (gateway → identity for principals, relays → audit, ...):
@@ -62,9 +63,15 @@ export function createServiceClient(options: ServiceClientOptions) {
       requestId?: string,
       call: ServiceCallOptions = {},
     ): Promise<T> {
+      // Never longer than the request this call serves still has (its deadline).
+      const remaining = requestScope.remainingMs();
       const timeoutMs = Math.max(
         1,
-        Math.min(options.timeoutMs ?? DEFAULT_SERVICE_TIMEOUT_MS, call.timeoutMs ?? Number.POSITIVE_INFINITY),
+        Math.min(
+          options.timeoutMs ?? DEFAULT_SERVICE_TIMEOUT_MS,
+          call.timeoutMs ?? Number.POSITIVE_INFINITY,
+          remaining ?? Number.POSITIVE_INFINITY,
+        ),
       );
       const response = await fetch(url, {
         method: 'POST',
@@ -72,6 +79,7 @@ export function createServiceClient(options: ServiceClientOptions) {
           'content-type': 'application/json',
           [Headers.INTERNAL_TOKEN]: await token(),
           ...(requestId ? { [Headers.REQUEST_ID]: requestId } : {}),
+          ...(remaining !== undefined ? { [Headers.DEADLINE]: String(timeoutMs) } : {}),
           ...call.headers,
         },
         body: JSON.stringify({ query, variables }),
