@@ -364,6 +364,15 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         return { message: limit.message, extensions };
       }
       const original = (error as { originalError?: unknown } | undefined)?.originalError ?? error;
+      // A subgraph's own outage error (its database down) names that subgraph, like the gateway's do.
+      const serviceName = formatted.extensions?.serviceName;
+      if (
+        typeof serviceName === 'string' &&
+        formatted.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE &&
+        formatted.extensions.subgraph === undefined
+      ) {
+        formatted = { ...formatted, extensions: { ...formatted.extensions, subgraph: serviceName } };
+      }
       const masked = maskError(stripInternalExtensions(formatted), requestId);
       // An outage is worth quoting to support: the request id finds it in the logs.
       if (masked.extensions?.code === ErrorCode.SUBGRAPH_UNAVAILABLE && requestId) {

@@ -8,7 +8,7 @@ import {
   requestScope,
   subgraphUnavailable,
 } from '@socgraph/shared';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, parse, type SelectionSetNode } from 'graphql';
 import type { Histogram } from 'prom-client';
 import {
   Agent,
@@ -158,6 +158,30 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     }
   }
 
+  /**
+   * A fetch that failed as a whole (unreachable, timed out, over a limit) becomes an answer
+   * whose errors carry the `path` of each field it was to fill and the subgraph's name, with
+   * no data: the gateway leaves those (nullable) fields null and the rest of the answer stands.
+   */
+  override async process(
+    options: Parameters<RemoteGraphQLDataSource<GatewayContext>['process']>[0],
+  ): ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']> {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      if (!(error instanceof GraphQLError) || typeof error.extensions?.code !== 'string') throw error;
+      if (!('incomingRequestContext' in options)) throw error;
+      return {
+        data: null,
+        errors: erroredPathsOf(options.request.query ?? '', options.request.variables).map((path) => ({
+          message: error.message,
+          path,
+          extensions: { ...error.extensions, subgraph: error.extensions.subgraph ?? this.settings.name },
+        })),
+      };
+    }
+  }
+
   override async willSendRequest(
     processOptions: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0],
   ): Promise<void> {
@@ -203,6 +227,47 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (!response) throw subgraphUnavailable(this.settings.name, 'unreachable');
     throw error;
   }
+}
+
+/** At most this many errors for one failed fetch (one per entity and field otherwise). */
+const MAX_ERRORS_PER_FETCH = 100;
+
+function responseKeysOf(selectionSet: SelectionSetNode | undefined): string[] {
+  const keys: string[] = [];
+  for (const selection of selectionSet?.selections ?? []) {
+    if (selection.kind === Kind.FIELD) {
+      const key = selection.alias?.value ?? selection.name.value;
+      if (key !== '__typename') keys.push(key);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      for (const key of responseKeysOf(selection.selectionSet)) if (!keys.includes(key)) keys.push(key);
+    }
+  }
+  return keys;
+}
+
+/**
+ * Paths, relative to the fetch, of the fields a subgraph operation fills: its root fields, or
+ * for an `_entities` fetch `['_entities', i, field]` per representation (the gateway maps
+ * those onto the entities' places in the answer).
+ */
+export function erroredPathsOf(query: string, variables?: Record<string, unknown>): (string | number)[][] {
+  let operation;
+  try {
+    operation = parse(query).definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+  } catch {
+    return [[]];
+  }
+  if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return [[]];
+  const roots = operation.selectionSet.selections.filter((s) => s.kind === Kind.FIELD);
+  const entities = roots.find((s) => s.name.value === '_entities');
+  if (!entities) return responseKeysOf(operation.selectionSet).map((key) => [key]);
+  const representations = Array.isArray(variables?.representations) ? variables.representations.length : 0;
+  const fields = responseKeysOf(entities.selectionSet);
+  const paths: (string | number)[][] = [];
+  for (let i = 0; i < representations && paths.length < MAX_ERRORS_PER_FETCH; i += 1) {
+    for (const field of fields) paths.push(['_entities', i, field]);
+  }
+  return paths.slice(0, MAX_ERRORS_PER_FETCH);
 }
 
 interface SubgraphErrorBody {
