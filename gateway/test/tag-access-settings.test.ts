@@ -38,6 +38,11 @@ beforeEach(() => {
   calls = 0;
 });
 
+async function waitFor(condition: () => boolean, ms = 3_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!condition() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 function recordingLogger() {
   const lines: string[] = [];
   const logger = {
@@ -100,8 +105,11 @@ describe('tag access settings (stale-while-revalidate)', () => {
     mode = 'error';
     for (let i = 0; i < 30; i += 1) {
       clock += 6_000; // every read is stale: a refresh each time
+      const before = lines.length + calls;
       await settings.current();
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // Wait for that refresh to fail (the stand-in answered and the source noted it).
+      await waitFor(() => calls + lines.length > before && settings.unavailable);
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
     // 30 failed refreshes over 180 s: the first, then reminders at 60 s and 120 s (and 180 s at most).
     const errors = lines.filter((l) => l.startsWith('error'));
@@ -112,7 +120,7 @@ describe('tag access settings (stale-while-revalidate)', () => {
     mode = 'up';
     clock += 6_000;
     await settings.current();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => lines.some((l) => /available again/.test(l)));
     expect(lines.filter((l) => /available again/.test(l))).toHaveLength(1);
   });
 });
