@@ -86,6 +86,8 @@ export class BatchReporter<T> {
   /** Sends everything buffered now (tests, shutdown); resolves when done or given up. */
   async flush(): Promise<void> {
     this.clearTimer();
+    // A batch waiting out a retry delay is tried now.
+    this.wakeRetry?.();
     while (this.sending) await this.sending;
     if (this.buffer.length) await this.run();
   }
