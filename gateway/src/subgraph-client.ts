@@ -171,12 +171,23 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     } catch (error) {
       if (!(error instanceof GraphQLError) || typeof error.extensions?.code !== 'string') throw error;
       if (!('incomingRequestContext' in options)) throw error;
+      // A mutation sent but not answered may have committed: say so, rather than "failed".
+      const unknownOutcome =
+        error.extensions.code === ErrorCode.SUBGRAPH_UNAVAILABLE &&
+        error.extensions.reason === 'timeout' &&
+        /^\s*mutation\b/.test(options.request.query ?? '');
+      const failure: GraphQLError = unknownOutcome
+        ? new GraphQLError(
+            `The ${this.settings.name} service did not answer in time: the outcome of this mutation is unknown (it may have been applied)`,
+            { extensions: { ...error.extensions, outcome: 'UNKNOWN' } },
+          )
+        : error;
       return {
         data: null,
         errors: erroredPathsOf(options.request.query ?? '', options.request.variables).map((path) => ({
-          message: error.message,
+          message: failure.message,
           path,
-          extensions: { ...error.extensions, subgraph: error.extensions.subgraph ?? this.settings.name },
+          extensions: { ...failure.extensions, subgraph: failure.extensions.subgraph ?? this.settings.name },
         })),
       };
     }

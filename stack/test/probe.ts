@@ -36,6 +36,12 @@ const probeTypeDefs = parse(`
     probeItems("Page size." first: Int = 20, "Cursor." after: String): ProbeItemConnection!
   }
 
+  "A test-only write."
+  type Mutation {
+    "Answers after ms milliseconds (a write that may outlive its caller's deadline)."
+    slowProbeWrite("Delay in milliseconds." ms: Int!): String
+  }
+
   "The probe's state."
   type ProbeStatus {
     "Always up."
@@ -100,6 +106,12 @@ export async function startProbe(internalTokenSecret: string, port = 0): Promise
             },
             probeItems: (_parent: unknown, args: { first: number }) => items(args.first),
             probeDeadline: () => requestScope.remainingMs() ?? null,
+          },
+          Mutation: {
+            slowProbeWrite: async (_parent: unknown, args: { ms: number }) => {
+              await new Promise((resolve) => setTimeout(resolve, args.ms));
+              return `wrote after ${args.ms} ms`;
+            },
           },
           ProbeItem: { children: (_parent: unknown, args: { first: number }) => items(args.first) },
         },

@@ -32,3 +32,13 @@ it('tells the subgraph how long the caller still waits (x-deadline-ms)', async (
   expect(left).toBeGreaterThan(0);
   expect(left).toBeLessThanOrEqual(800);
 });
+
+it('says the outcome of a mutation that timed out is unknown', async () => {
+  const result = await probeGraph.graph.gql(`mutation { slowProbeWrite(ms: 3000) }`, {}, auth);
+  expect(result.body.data).toEqual({ slowProbeWrite: null });
+  expect(result.body.errors?.[0]).toMatchObject({
+    path: ['slowProbeWrite'],
+    message: expect.stringMatching(/outcome of this mutation is unknown/),
+    extensions: { code: 'SUBGRAPH_UNAVAILABLE', subgraph: 'probe', reason: 'timeout', outcome: 'UNKNOWN' },
+  });
+});
