@@ -142,6 +142,13 @@ export const gatewayConfigSchema = commonConfigSchema.extend({
   SUBGRAPH_TIMEOUT_MS: int(10_000),
   SUBGRAPH_TIMEOUTS: msMap,
   SUBGRAPH_MAX_SOCKETS: int(64),
+  // One deadline for a request's whole time in the gateway (principal, every fetch of its plan),
+  // passed to subgraphs as x-deadline-ms; each fetch waits min(its subgraph timeout, what is left).
+  REQUEST_TIMEOUT_MS: int(15_000),
+  // How long the tag-access settings count as fresh; older ones are served and refreshed in the background.
+  TAG_SETTINGS_REFRESH_SECONDS: int(5),
+  // While a dependency stays unavailable, its log line is repeated at most this often.
+  OUTAGE_LOG_REMINDER_SECONDS: int(60),
 
   // Browsers and dashboards
   TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),

@@ -65,6 +65,8 @@ export interface IdentityLookupOptions {
   identityUrl: string;
   internalTokenSecret: string;
   tokenTtlSeconds: number;
+  /** Longest wait for identity (SERVICE_TIMEOUT_MS); the request's deadline may cut it shorter. */
+  timeoutMs?: number;
   client?: ServiceClient;
 }
 
@@ -76,6 +78,7 @@ export function identityPrincipalLookup(options: IdentityLookupOptions): Princip
       caller: 'gateway',
       internalTokenSecret: options.internalTokenSecret,
       tokenTtlSeconds: options.tokenTtlSeconds,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     });
   async function ask<K extends string>(
     query: string,

@@ -4,6 +4,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import {
   HttpError,
   rateLimited,
+  serviceUnavailable,
   signInternalToken,
   withHttpStatus,
   type BatchReporter,
@@ -144,6 +145,9 @@ export function loginAddressLimitPlugin(
   };
 }
 
+/** Seconds a client waits before retrying while authentication is unavailable. */
+const AUTH_RETRY_AFTER_SECONDS = 2;
+
 export function contextBuilder(options: ContextBuilderOptions) {
   const { principals, limiter, violations, metrics, logger, early } = options;
 
@@ -156,7 +160,9 @@ export function contextBuilder(options: ContextBuilderOptions) {
       }
       if (error instanceof PrincipalLookupError) {
         logger.error({ err: error, requestId }, 'principal lookup failed');
-        throw new HttpError(503, 'INTERNAL_SERVER_ERROR', `Authentication is unavailable (request id ${requestId})`);
+        // Identity (or its database) is down or slow: retryable, not the caller's fault nor a bug.
+        const unavailable = serviceUnavailable('authentication', AUTH_RETRY_AFTER_SECONDS);
+        throw HttpError.from(unavailable, 503, { 'retry-after': String(AUTH_RETRY_AFTER_SECONDS) });
       }
       throw error;
     }

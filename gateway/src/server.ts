@@ -174,6 +174,25 @@ async function checkHealth(graphqlUrl: string): Promise<'ok' | string> {
   }
 }
 
+/** A retryable SERVICE_UNAVAILABLE anywhere in the answer sets `retry-after` (its longest). */
+function retryAfterPlugin<T extends GatewayContext>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          let seconds = 0;
+          for (const error of response.body.singleResult.errors ?? []) {
+            if (error.extensions?.code !== ErrorCode.SERVICE_UNAVAILABLE) continue;
+            seconds = Math.max(seconds, Number(error.extensions.retryAfter) || 1);
+          }
+          if (seconds > 0) response.http.headers.set('retry-after', String(seconds));
+        },
+      };
+    },
+  };
+}
+
 function loadSafelist(config: GatewayConfig, options: StartGatewayOptions, logger: Logger): Safelist {
   if (options.manifest) return safelistOf(options.manifest);
   if (!existsSync(config.PERSISTED_QUERIES_PATH)) {
@@ -232,6 +251,17 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   logShipper?.observe({ dropped: metrics.reporterDropped, watch: metrics.watchReporter });
   const authEventLog = authEventRecorder({ reporter: authEvents, logger });
 
+  const settingsSource =
+    options.tagAccessSettings ??
+    incidentsSettingsSource({
+      incidentsUrl: serviceUrl('incidents'),
+      internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+      tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
+      cacheSeconds: config.TAG_SETTINGS_REFRESH_SECONDS,
+      timeoutMs: config.SERVICE_TIMEOUT_MS,
+      reminderMs: config.OUTAGE_LOG_REMINDER_SECONDS * 1000,
+      logger,
+    });
   const principals = createPrincipalResolver({
     jwtSecret: config.JWT_SECRET,
     onAuthEvent: authEventLog.record,
@@ -242,17 +272,10 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         identityUrl: serviceUrl('identity'),
         internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
         tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
+        timeoutMs: config.SERVICE_TIMEOUT_MS,
       }),
     ...(options.principalCache ? { cache: options.principalCache } : {}),
-    settings:
-      options.tagAccessSettings ??
-      incidentsSettingsSource({
-        incidentsUrl: serviceUrl('incidents'),
-        internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
-        tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
-        cacheSeconds: config.PRINCIPAL_CACHE_SECONDS,
-        logger,
-      }),
+    settings: settingsSource,
   });
 
   const gatewayToken = (): Promise<string> =>
@@ -309,6 +332,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     costLimitPlugin<GatewayContext>(limits),
     loginAddressLimitPlugin({ limiter, violations, metrics }),
     principalEvictionPlugin<GatewayContext>(shared?.evictions ?? principals),
+    retryAfterPlugin<GatewayContext>(),
   ];
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -340,6 +364,15 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         return { message: limit.message, extensions };
       }
       const original = (error as { originalError?: unknown } | undefined)?.originalError ?? error;
+      // A subgraph's own outage error (its database down) names that subgraph, like the gateway's do.
+      const serviceName = formatted.extensions?.serviceName;
+      if (
+        typeof serviceName === 'string' &&
+        formatted.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE &&
+        formatted.extensions.subgraph === undefined
+      ) {
+        formatted = { ...formatted, extensions: { ...formatted.extensions, subgraph: serviceName } };
+      }
       const masked = maskError(stripInternalExtensions(formatted), requestId);
       // An outage is worth quoting to support: the request id finds it in the logs.
       if (masked.extensions?.code === ErrorCode.SUBGRAPH_UNAVAILABLE && requestId) {
@@ -415,7 +448,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         { requestId, clientIp: clientIpOf(req, config.TRUSTED_PROXIES), userAgent: userAgentOf(req) },
         () => buildContext(req, requestId, body),
       ),
-    around: (requestId, fn) => requestScope.run(requestId, fn),
+    // One deadline for the whole request: principal lookup and every fetch of its plan.
+    around: (requestId, fn) => requestScope.run(requestId, fn, { deadline: Date.now() + config.REQUEST_TIMEOUT_MS }),
     routes: {
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       // Load balancers read the status code; which subgraphs exist and how they are is for operators.
@@ -458,6 +492,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     throw error;
   }
   logger.info({ url: running.url, subgraphs: subgraphNames }, 'gateway listening');
+  // Read the tag-access settings before the first request needs them (off the request path).
+  void settingsSource.current().catch(() => undefined);
 
   let stopping: Promise<void> | null = null;
   return {

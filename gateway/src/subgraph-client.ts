@@ -5,11 +5,18 @@ import {
   ForwardedHeaders,
   Headers,
   queryLimitExceeded,
+  requestScope,
   subgraphUnavailable,
 } from '@socgraph/shared';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, parse, type SelectionSetNode } from 'graphql';
 import type { Histogram } from 'prom-client';
-import { Agent, Response, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
+import {
+  Agent,
+  Headers as FetchHeaders,
+  Response,
+  fetch as undiciFetch,
+  type RequestInit as UndiciRequestInit,
+} from 'undici';
 import type { GatewayContext } from './server';
 
 /**
@@ -107,14 +114,24 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   private async timedFetch(url: string, init?: FetcherInit): Promise<FetcherResult> {
-    const { name, timeoutMs, agent, fetchDuration } = this.settings;
+    const { name, agent, fetchDuration } = this.settings;
+    // The subgraph's own timeout, cut short by what is left of the request's deadline.
+    const remaining = requestScope.remainingMs();
+    const timeoutMs = Math.min(this.settings.timeoutMs, remaining ?? Number.POSITIVE_INFINITY);
     const started = performance.now();
+    if (timeoutMs <= 0) {
+      fetchDuration.observe({ subgraph: name, outcome: 'timeout' }, 0);
+      throw new SubgraphTimeoutError(name, 0);
+    }
     const timeout = AbortSignal.timeout(timeoutMs);
     let outcome = 'error';
     try {
+      const headers = new FetchHeaders(init?.headers as Record<string, string> | undefined);
+      // The subgraph stops work (SQL, onward calls) nobody waits for any more.
+      headers.set(Headers.DEADLINE, String(Math.ceil(timeoutMs)));
       const response = await undiciFetch(url, {
         method: init?.method ?? 'POST',
-        headers: init?.headers ?? {},
+        headers,
         ...(init?.body !== undefined ? { body: init.body } : {}),
         signal: timeout,
         dispatcher: agent,
@@ -138,6 +155,41 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       throw error;
     } finally {
       fetchDuration.observe({ subgraph: name, outcome }, (performance.now() - started) / 1000);
+    }
+  }
+
+  /**
+   * A fetch that failed as a whole (unreachable, timed out, over a limit) becomes an answer
+   * whose errors carry the `path` of each field it was to fill and the subgraph's name, with
+   * no data: the gateway leaves those (nullable) fields null and the rest of the answer stands.
+   */
+  override async process(
+    options: Parameters<RemoteGraphQLDataSource<GatewayContext>['process']>[0],
+  ): ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']> {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      if (!(error instanceof GraphQLError) || typeof error.extensions?.code !== 'string') throw error;
+      if (!('incomingRequestContext' in options)) throw error;
+      // A mutation sent but not answered may have committed: say so, rather than "failed".
+      const unknownOutcome =
+        error.extensions.code === ErrorCode.SUBGRAPH_UNAVAILABLE &&
+        error.extensions.reason === 'timeout' &&
+        /^\s*mutation\b/.test(options.request.query ?? '');
+      const failure: GraphQLError = unknownOutcome
+        ? new GraphQLError(
+            `The ${this.settings.name} service did not answer in time: the outcome of this mutation is unknown (it may have been applied)`,
+            { extensions: { ...error.extensions, outcome: 'UNKNOWN' } },
+          )
+        : error;
+      return {
+        data: null,
+        errors: erroredPathsOf(options.request.query ?? '', options.request.variables).map((path) => ({
+          message: failure.message,
+          path,
+          extensions: { ...failure.extensions, subgraph: failure.extensions.subgraph ?? this.settings.name },
+        })),
+      };
     }
   }
 
@@ -186,6 +238,47 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     if (!response) throw subgraphUnavailable(this.settings.name, 'unreachable');
     throw error;
   }
+}
+
+/** At most this many errors for one failed fetch (one per entity and field otherwise). */
+const MAX_ERRORS_PER_FETCH = 100;
+
+function responseKeysOf(selectionSet: SelectionSetNode | undefined): string[] {
+  const keys: string[] = [];
+  for (const selection of selectionSet?.selections ?? []) {
+    if (selection.kind === Kind.FIELD) {
+      const key = selection.alias?.value ?? selection.name.value;
+      if (key !== '__typename') keys.push(key);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      for (const key of responseKeysOf(selection.selectionSet)) if (!keys.includes(key)) keys.push(key);
+    }
+  }
+  return keys;
+}
+
+/**
+ * Paths, relative to the fetch, of the fields a subgraph operation fills: its root fields, or
+ * for an `_entities` fetch `['_entities', i, field]` per representation (the gateway maps
+ * those onto the entities' places in the answer).
+ */
+export function erroredPathsOf(query: string, variables?: Record<string, unknown>): (string | number)[][] {
+  let operation;
+  try {
+    operation = parse(query).definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+  } catch {
+    return [[]];
+  }
+  if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return [[]];
+  const roots = operation.selectionSet.selections.filter((s) => s.kind === Kind.FIELD);
+  const entities = roots.find((s) => s.name.value === '_entities');
+  if (!entities) return responseKeysOf(operation.selectionSet).map((key) => [key]);
+  const representations = Array.isArray(variables?.representations) ? variables.representations.length : 0;
+  const fields = responseKeysOf(entities.selectionSet);
+  const paths: (string | number)[][] = [];
+  for (let i = 0; i < representations && paths.length < MAX_ERRORS_PER_FETCH; i += 1) {
+    for (const field of fields) paths.push(['_entities', i, field]);
+  }
+  return paths.slice(0, MAX_ERRORS_PER_FETCH);
 }
 
 interface SubgraphErrorBody {

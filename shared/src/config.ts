@@ -47,6 +47,8 @@ export const commonConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   INTERNAL_TOKEN_SECRET: configFields.secret(),
   INTERNAL_TOKEN_TTL_SECONDS: configFields.seconds(60),
+  /** Longest wait for one service-to-service call (principals, tag settings, reports, assignee checks). */
+  SERVICE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   /** The audit subgraph's /graphql, where each subgraph's outbox relay delivers its audit trail. */
   AUDIT_URL: configFields.url().optional(),
   AUDIT_RELAY_INTERVAL_MS: z.coerce.number().int().positive().default(1000),

@@ -20,6 +20,11 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** A subgraph could not be reached or did not answer in time; `extensions.subgraph` names it. */
   SUBGRAPH_UNAVAILABLE: 'SUBGRAPH_UNAVAILABLE',
+  /**
+   * A dependency of the answering service is down (its database, identity for the gateway's
+   * authentication) or the request ran out of time: retryable, `extensions.retryAfter` seconds.
+   */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -111,6 +116,77 @@ export const subgraphUnavailable = (subgraph: string, reason: 'unreachable' | 't
       reason,
     },
   );
+
+/** Why a service could not answer (`extensions.reason` of SERVICE_UNAVAILABLE). */
+export type UnavailableReason = 'database' | 'authentication' | 'deadline';
+
+/** Retryable: the client may try again after `retryAfterSeconds` (also sent as HTTP `retry-after` where there is one). */
+export const serviceUnavailable = (reason: UnavailableReason, retryAfterSeconds = 1): GraphQLError =>
+  coded(
+    ErrorCode.SERVICE_UNAVAILABLE,
+    reason === 'deadline'
+      ? 'The request ran out of time; retry later'
+      : `The service is temporarily unavailable (${reason}); retry later`,
+    { reason, retryAfter: retryAfterSeconds },
+  );
+
+// Connection-level failures of the pg driver and Postgres' own "not now" states: the
+// database is down or restarting, not the query wrong (SQLSTATE classes 08 and 57P, 53300).
+const DATABASE_DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '53300',
+]);
+const DATABASE_DOWN_MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established|terminating connection/i;
+
+/** Whether an error (a TypeORM/pg error or one wrapping it) says the database cannot be reached right now. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    const candidate = current as {
+      code?: unknown;
+      message?: unknown;
+      driverError?: unknown;
+      cause?: unknown;
+      thrownValue?: unknown;
+    };
+    if (typeof candidate.code === 'string' && DATABASE_DOWN_CODES.has(candidate.code)) return true;
+    if (typeof candidate.message === 'string' && DATABASE_DOWN_MESSAGES.test(candidate.message)) return true;
+    // graphql-js wraps a thrown non-Error (pg's connect failure) as NonErrorThrown.thrownValue.
+    current = candidate.driverError ?? candidate.cause ?? candidate.thrownValue;
+  }
+  return false;
+}
+
+/** Postgres cancelled a statement for its statement_timeout (the request's deadline passed). */
+export function isStatementTimeout(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    const candidate = current as { code?: unknown; driverError?: unknown; cause?: unknown };
+    if (candidate.code === '57014') return true;
+    current = candidate.driverError ?? candidate.cause;
+  }
+  return false;
+}
+
+/** The request's deadline passed before work could start (nobody waits for its answer). */
+export class DeadlineExceededError extends Error {
+  constructor() {
+    super('request deadline exceeded');
+    this.name = 'DeadlineExceededError';
+  }
+}
 
 /**
  * The input a variable coercion error is about, as `field` names it elsewhere: graphql-js says

@@ -9,6 +9,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 interface Scope {
   requestId: string;
   statements: number;
+  /** When no caller waits for this request any more (epoch ms), if known. */
+  deadline?: number;
 }
 
 const storage = new AsyncLocalStorage<Scope>();
@@ -27,8 +29,12 @@ function remember(requestId: string, count: number): void {
 
 export const requestScope = {
   /** Runs `fn` in a new scope; its statement count is added to the request id's total. */
-  async run<T>(requestId: string, fn: () => Promise<T>): Promise<T> {
-    const scope: Scope = { requestId, statements: 0 };
+  async run<T>(requestId: string, fn: () => Promise<T>, options: { deadline?: number } = {}): Promise<T> {
+    const scope: Scope = {
+      requestId,
+      statements: 0,
+      ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+    };
     try {
       return await storage.run(scope, fn);
     } finally {
@@ -37,6 +43,18 @@ export const requestScope = {
   },
   requestId(): string | undefined {
     return storage.getStore()?.requestId;
+  },
+  /**
+   * Milliseconds left before the request's deadline (never below 0), or undefined without one.
+   * Everything a request waits for (service calls, subgraph fetches, SQL) is bounded by it.
+   */
+  remainingMs(): number | undefined {
+    const deadline = storage.getStore()?.deadline;
+    return deadline === undefined ? undefined : Math.max(0, deadline - Date.now());
+  },
+  /** Runs `fn` outside any request scope (background work started from inside a request). */
+  detached<T>(fn: () => T): T {
+    return storage.exit(fn);
   },
   countStatement(): void {
     const scope = storage.getStore();

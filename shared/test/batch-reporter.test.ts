@@ -54,9 +54,49 @@ describe('BatchReporter', () => {
     await reporter.stop(50);
     await new Promise((resolve) => setImmediate(resolve));
     expect(Date.now() - started).toBeLessThan(1_000);
-    expect(attempts).toBe(1);
+    // stop flushes: the batch waiting out its retry delay gets one more attempt at once.
+    expect(attempts).toBe(2);
     reporter.add(3);
     expect(drops.sort()).toEqual(['1:retries_exhausted', '1:retries_exhausted', '1:stopped']);
     expect(reporter.dropped).toBe(3);
+  });
+});
+
+describe('BatchReporter during a long outage', () => {
+  it('keeps retrying while the buffer has room, loses nothing, and drops only the oldest when full', async () => {
+    let up = false;
+    const sent: number[] = [];
+    const drops: string[] = [];
+    const reporter = new BatchReporter<number>({
+      name: 'test',
+      maxBuffer: 50,
+      batchSize: 10,
+      flushIntervalMs: 1,
+      retryBaseMs: 1,
+      maxRetryDelayMs: 5,
+      send: async (batch) => {
+        if (!up) throw new Error('down');
+        sent.push(...batch);
+      },
+      onDrop: (count: number, reason: DropReason) => drops.push(`${count}:${reason}`),
+    });
+    // Far more attempts than the old three retries, with room to spare: nothing is lost.
+    for (let i = 0; i < 40; i += 1) reporter.add(i);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(reporter.dropped).toBe(0);
+    // Over the limit: the oldest waiting records go, counted.
+    for (let i = 40; i < 60; i += 1) reporter.add(i);
+    expect(reporter.dropped).toBe(10);
+    expect(drops.every((d) => d === '1:buffer_full')).toBe(true);
+    up = true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await reporter.flush();
+    expect(reporter.delivered).toBe(50);
+    // The batch in flight (0-9) survived; 10-19 made room for 50-59.
+    expect(sent.sort((a, b) => a - b)).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => i),
+      ...Array.from({ length: 40 }, (_, i) => i + 20),
+    ]);
+    await reporter.stop();
   });
 });

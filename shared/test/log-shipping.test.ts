@@ -152,7 +152,8 @@ describe('createShippingLogger', () => {
     expect(text).toMatch(/report_buffer_size\{reporter="logs"\} 2/);
     release();
     await shipper.flush();
-    expect(delivered.map((e) => e.message)).toEqual(['line 0', 'line 1']);
+    // A full buffer drops the oldest waiting lines: the newest survive.
+    expect(delivered.map((e) => e.message)).toEqual(['line 3', 'line 4']);
     await shipper.stop();
     // After stop nothing is sent; a late line is counted, not held.
     logger.warn('too late');

@@ -160,9 +160,10 @@ describe('BatchReporter', () => {
       onDrop: (count, reason) => drops.push(`${count}:${reason}`),
     });
     for (let i = 0; i < 7; i += 1) reporter.add(entry(i));
+    // Full: the oldest waiting records make room for the newest.
     expect(reporter.dropped).toBe(2);
     await reporter.flush();
-    expect(sent).toEqual([[0, 1], [2, 3], [4]]);
+    expect(sent).toEqual([[2, 3], [4, 5], [6]]);
     expect(reporter.delivered).toBe(5);
     expect(drops).toEqual(['1:buffer_full', '1:buffer_full']);
     await reporter.stop();

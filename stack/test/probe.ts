@@ -1,6 +1,12 @@
 import { composeServices } from '@apollo/composition';
 import { identitySubgraph } from '@socgraph/identity';
-import { createLogger, startSubgraphServer, type RunningSubgraph, type SubgraphContext } from '@socgraph/shared';
+import {
+  createLogger,
+  requestScope,
+  startSubgraphServer,
+  type RunningSubgraph,
+  type SubgraphContext,
+} from '@socgraph/shared';
 import { randomSecret } from '@socgraph/testkit';
 import { parse } from 'graphql';
 import { tagRbacOffSource } from '@socgraph/gateway';
@@ -24,8 +30,16 @@ const probeTypeDefs = parse(`
     probeStatus: ProbeStatus
     "Answers after ms milliseconds."
     slowProbe("Delay in milliseconds." ms: Int!): String
+    "Milliseconds of the caller's deadline left when the probe was asked (null without one)."
+    probeDeadline: Int
     "Items, a connection to nest for cost tests."
     probeItems("Page size." first: Int = 20, "Cursor." after: String): ProbeItemConnection!
+  }
+
+  "A test-only write."
+  type Mutation {
+    "Answers after ms milliseconds (a write that may outlive its caller's deadline)."
+    slowProbeWrite("Delay in milliseconds." ms: Int!): String
   }
 
   "The probe's state."
@@ -91,6 +105,13 @@ export async function startProbe(internalTokenSecret: string, port = 0): Promise
               return `slept ${args.ms} ms`;
             },
             probeItems: (_parent: unknown, args: { first: number }) => items(args.first),
+            probeDeadline: () => requestScope.remainingMs() ?? null,
+          },
+          Mutation: {
+            slowProbeWrite: async (_parent: unknown, args: { ms: number }) => {
+              await new Promise((resolve) => setTimeout(resolve, args.ms));
+              return `wrote after ${args.ms} ms`;
+            },
           },
           ProbeItem: { children: (_parent: unknown, args: { first: number }) => items(args.first) },
         },

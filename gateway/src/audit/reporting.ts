@@ -26,6 +26,7 @@ export function auditSinkOf(config: GatewayConfig, auditUrl: string | undefined,
       caller: 'gateway',
       internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
       tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
+      timeoutMs: config.SERVICE_TIMEOUT_MS,
     }),
   });
 }

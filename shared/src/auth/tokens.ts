@@ -103,4 +103,13 @@ export const Headers = {
   INTERNAL_TOKEN: 'x-internal-token',
   REQUEST_ID: 'x-request-id',
   API_KEY: 'x-api-key',
+  /** Milliseconds the caller still waits (the gateway's request deadline, passed on to every call). */
+  DEADLINE: 'x-deadline-ms',
 } as const;
+
+/** The deadline (epoch ms) a caller's `x-deadline-ms` gives, if it is a sane number of milliseconds. */
+export function deadlineFromHeader(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text || !/^\d{1,9}$/.test(text)) return undefined;
+  return now + Number(text);
+}

@@ -6,6 +6,7 @@ import {
   type QueryRunner,
   type ReplicationMode,
 } from 'typeorm';
+import { DeadlineExceededError } from '../errors';
 import { requestScope } from '../request-scope';
 import { requestTransaction } from './request-transaction';
 
@@ -14,7 +15,11 @@ import { requestTransaction } from './request-transaction';
  * query errors surface as exceptions and are masked and logged by the server.
  */
 class StatementCountingLogger implements TypeOrmLogger {
+  // TypeORM calls this just before it sends a statement: past the request's deadline (the
+  // gateway's x-deadline-ms) nobody waits for the answer, so the statement is not sent.
+  // Request transactions also set statement_timeout to what is left (request-transaction.ts).
   logQuery(): void {
+    if (requestScope.remainingMs() === 0) throw new DeadlineExceededError();
     requestScope.countStatement();
   }
   logQueryError(): void {}

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { requestScope } from '../request-scope';
 
 /**
  * A request-bound transaction: while `requestTransaction.run` is running, every query the
@@ -38,6 +39,20 @@ export interface RequestTransactionHooks<T> {
   beforeCommit?: (runner: QueryRunner, result: T) => Promise<void>;
 }
 
+/**
+ * With a request deadline, the transaction's statements stop when it passes (`SET LOCAL
+ * statement_timeout`), so a mutation nobody waits for any more does not hold locks. Sent on
+ * the driver's connection directly: it is plumbing, not one of the request's statements.
+ */
+async function boundByDeadline(runner: QueryRunner): Promise<void> {
+  const remaining = requestScope.remainingMs();
+  if (remaining === undefined) return;
+  const connection = (runner as unknown as { databaseConnection?: { query(sql: string): Promise<unknown> } })
+    .databaseConnection;
+  if (!connection) return;
+  await connection.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.ceil(remaining))}`);
+}
+
 export const requestTransaction = {
   /** Runs `work` in one transaction of `dataSource`: commit when it resolves, rollback when it throws. */
   async run<T>(dataSource: DataSource, work: () => Promise<T>, hooks: RequestTransactionHooks<T> = {}): Promise<T> {
@@ -50,6 +65,7 @@ export const requestTransaction = {
     try {
       await runner.connect();
       await runner.startTransaction();
+      await boundByDeadline(runner);
       await hooks.begin?.(runner);
       const result = await storage.run(state, work);
       await hooks.beforeCommit?.(runner, result);
@@ -80,6 +96,7 @@ export const requestTransaction = {
    * pool of its own (identity's failed-login counter) or after the transaction (`runAudited`).
    */
   detached<T>(fn: () => T): T {
-    return storage.exit(fn);
+    // Out of the request's scope too: its deadline and statement count are not the background's.
+    return storage.exit(() => requestScope.detached(fn));
   },
 };

@@ -3,9 +3,12 @@ import { requestTransaction } from '../db/request-transaction';
 
 /**
  * Delivers records in batches off the request path: `add` only appends to a bounded buffer;
- * a timer (or a full batch) sends them, one batch at a time, retrying failed batches with
- * backoff. When the buffer is full or a batch runs out of retries, records are dropped and
- * counted: reporting must never slow down or break the requests it reports on.
+ * a timer (or a full batch) sends them, one batch at a time, retrying a failed batch with
+ * capped backoff for as long as it takes (an outage of the destination loses nothing while
+ * the buffer has room). Only a full buffer drops records: the oldest waiting one goes first,
+ * counted (`buffer_full`), so the newest records survive. Reporting never slows down or
+ * breaks the requests it reports on. How long an outage a buffer rides out: maxBuffer / the
+ * rate records arrive (docs/operations.md).
  *
  * One implementation for every service: the gateway's reports to audit and each service's
  * shipped log lines.
@@ -22,11 +25,11 @@ export interface BatchReporterOptions<T> {
   maxBuffer: number;
   batchSize: number;
   flushIntervalMs: number;
-  /** Attempts per batch after the first. */
+  /** Attempts per batch after the first; default unlimited (retry while the buffer has room). */
   maxRetries?: number;
   /** First retry delay; doubles per attempt. */
   retryBaseMs?: number;
-  /** Longest retry delay, so a long outage is retried at a steady pace. Default: no cap. */
+  /** Longest retry delay, so a long outage is retried at a steady pace. Default 5 000 ms. */
   maxRetryDelayMs?: number;
   logger?: Logger;
   /** Called with the number of records dropped (metrics). */
@@ -41,6 +44,7 @@ export class BatchReporter<T> {
   private droppedCount = 0;
   private deliveredCount = 0;
   private stopped = false;
+  private failing = false;
   /** Ends a retry's wait early (stop). */
   private wakeRetry: (() => void) | null = null;
 
@@ -66,8 +70,13 @@ export class BatchReporter<T> {
       return;
     }
     if (this.size >= this.options.maxBuffer) {
+      // Full: the oldest record still waiting makes room (records in flight are being sent).
+      if (this.buffer.length === 0) {
+        this.drop(1, 'buffer_full');
+        return;
+      }
+      this.buffer.shift();
       this.drop(1, 'buffer_full');
-      return;
     }
     this.buffer.push(record);
     if (this.buffer.length >= this.options.batchSize) this.schedule(0);
@@ -77,6 +86,8 @@ export class BatchReporter<T> {
   /** Sends everything buffered now (tests, shutdown); resolves when done or given up. */
   async flush(): Promise<void> {
     this.clearTimer();
+    // A batch waiting out a retry delay is tried now.
+    this.wakeRetry?.();
     while (this.sending) await this.sending;
     if (this.buffer.length) await this.run();
   }
@@ -138,7 +149,7 @@ export class BatchReporter<T> {
           const batch = this.buffer.splice(0, this.options.batchSize);
           this.inFlight = batch.length;
           try {
-            await this.sendWithRetries(batch, this.options.maxRetries ?? 3);
+            await this.sendWithRetries(batch, this.options.maxRetries ?? Number.POSITIVE_INFINITY);
           } finally {
             this.inFlight = 0;
           }
@@ -155,16 +166,28 @@ export class BatchReporter<T> {
       try {
         await this.options.send(batch);
         this.deliveredCount += batch.length;
+        if (this.failing) {
+          this.failing = false;
+          this.options.logger?.info(
+            { reporter: this.options.name, attempts: attempt + 1 },
+            'report delivery recovered',
+          );
+        }
         return;
       } catch (error) {
+        if (!this.failing) {
+          // Once per outage, not per attempt: the retries go on quietly.
+          this.failing = true;
+          this.options.logger?.warn(
+            { err: error, reporter: this.options.name, buffered: this.size, maxBuffer: this.options.maxBuffer },
+            'report delivery failing; retrying while the buffer has room',
+          );
+        }
         if (attempt >= retries || this.stopped) {
           this.giveUp(batch, error);
           return;
         }
-        const delay = Math.min(
-          (this.options.retryBaseMs ?? 200) * 2 ** attempt,
-          this.options.maxRetryDelayMs ?? Number.POSITIVE_INFINITY,
-        );
+        const delay = Math.min((this.options.retryBaseMs ?? 200) * 2 ** attempt, this.options.maxRetryDelayMs ?? 5_000);
         await this.sleep(delay);
         // Stopped while waiting: the batch is given up now, not sent after stop returned.
         if (this.stopped) {

@@ -215,7 +215,8 @@ export class LogShipper implements LogTap {
       maxBuffer: options.maxBuffer,
       batchSize: options.batchSize,
       flushIntervalMs: options.flushIntervalMs,
-      maxRetries: options.maxRetries ?? 12,
+      // Unlimited by default: lines wait out an audit outage while the buffer has room.
+      ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
       retryBaseMs: options.retryBaseMs ?? 500,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 5_000,
       // No logger: its per-batch warning would be shipped in turn. Drops are counted instead.

@@ -222,6 +222,7 @@ function serviceClientOf(caller: string, config: CommonConfig) {
     caller,
     internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
     tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
+    timeoutMs: config.SERVICE_TIMEOUT_MS,
   });
 }
 

@@ -24,7 +24,7 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    */
   context: (req: IncomingMessage, requestId: string, body?: unknown) => Promise<TContext>;
   /** Wraps the whole GraphQL execution (the request scope for statement counting). */
-  around?: <T>(requestId: string, fn: () => Promise<T>) => Promise<T>;
+  around?: <T>(requestId: string, fn: () => Promise<T>, req: IncomingMessage) => Promise<T>;
   routes?: Record<string, RouteHandler>;
   graphqlPath?: string;
   /** Several paths serving GraphQL (the gateway: `/` for Sandbox and `/graphql`); overrides graphqlPath. */
@@ -178,13 +178,18 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
           if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
         }
         headers.set(Headers.REQUEST_ID, requestId);
-        context = await options.context(req, requestId, body);
-        const built = context;
-        const response = await around(requestId, () =>
-          options.apollo.executeHTTPGraphQLRequest({
-            httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-            context: async () => built,
-          }),
+        // The context (the gateway's principal lookup) is part of the request's scope and deadline.
+        const response = await around(
+          requestId,
+          async () => {
+            context = await options.context(req, requestId, body);
+            const built = context;
+            return options.apollo.executeHTTPGraphQLRequest({
+              httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+              context: async () => built,
+            });
+          },
+          req,
         );
         for (const [key, value] of response.headers) res.setHeader(key, value);
         res.setHeader(Headers.REQUEST_ID, requestId);

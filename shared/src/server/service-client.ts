@@ -1,5 +1,6 @@
 import { servicePrincipal } from '../auth/principal';
 import { Headers, signInternalToken } from '../auth/tokens';
+import { requestScope } from '../request-scope';
 
 /**
  * Service-to-service GraphQL calls (gateway → identity for principals, relays → audit, ...):
@@ -10,8 +11,19 @@ export interface ServiceClientOptions {
   caller: string;
   internalTokenSecret: string;
   tokenTtlSeconds?: number;
+  /** Longest wait for one call (SERVICE_TIMEOUT_MS); default 5 000 ms. */
   timeoutMs?: number;
 }
+
+/** Per call: a shorter budget (the caller's remaining deadline) and headers of its own. */
+export interface ServiceCallOptions {
+  /** Waits at most this long, or the client's timeout if that is shorter. */
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+}
+
+/** The default of every service-to-service timeout (SERVICE_TIMEOUT_MS). */
+export const DEFAULT_SERVICE_TIMEOUT_MS = 5_000;
 
 export class ServiceCallError extends Error {
   constructor(
@@ -51,16 +63,29 @@ export function createServiceClient(options: ServiceClientOptions) {
       query: string,
       variables: Record<string, unknown> = {},
       requestId?: string,
+      call: ServiceCallOptions = {},
     ): Promise<T> {
+      // Never longer than the request this call serves still has (its deadline).
+      const remaining = requestScope.remainingMs();
+      const timeoutMs = Math.max(
+        1,
+        Math.min(
+          options.timeoutMs ?? DEFAULT_SERVICE_TIMEOUT_MS,
+          call.timeoutMs ?? Number.POSITIVE_INFINITY,
+          remaining ?? Number.POSITIVE_INFINITY,
+        ),
+      );
       const response = await fetch(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           [Headers.INTERNAL_TOKEN]: await token(),
           ...(requestId ? { [Headers.REQUEST_ID]: requestId } : {}),
+          ...(remaining !== undefined ? { [Headers.DEADLINE]: String(timeoutMs) } : {}),
+          ...call.headers,
         },
         body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       const body = (await response.json().catch(() => ({}))) as GraphQLResponse<T>;
       if (body.errors?.length) {

@@ -6,10 +6,18 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '../graphql/resolvers';
-import type { DocumentNode } from 'graphql';
+import { GraphQLError, type DocumentNode } from 'graphql';
 import type { Principal } from '../auth/principal';
-import { Headers, verifyInternalToken } from '../auth/tokens';
-import { isCodedError, maskError } from '../errors';
+import { deadlineFromHeader, Headers, verifyInternalToken } from '../auth/tokens';
+import {
+  DeadlineExceededError,
+  ErrorCode,
+  isCodedError,
+  isDatabaseUnavailable,
+  isStatementTimeout,
+  maskError,
+  serviceUnavailable,
+} from '../errors';
 import { scalarResolversFor } from '../graphql/scalars';
 import { createLogger, type Logger } from '../logger';
 import { requestScope } from '../request-scope';
@@ -85,6 +93,31 @@ function clientIpOf(req: IncomingMessage): string | null {
   return given && isIP(given) !== 0 ? given : null;
 }
 
+/** SERVICE_UNAVAILABLE for a database that cannot be reached or a request past its deadline. */
+function unavailableErrorOf(error: unknown): GraphQLError | null {
+  if (error instanceof GraphQLError && error.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE) return null;
+  if (error instanceof DeadlineExceededError || isStatementTimeout(error)) return serviceUnavailable('deadline');
+  if (isDatabaseUnavailable(error)) return serviceUnavailable('database', DATABASE_RETRY_AFTER_SECONDS);
+  return null;
+}
+
+/** Seconds a client is told to wait while the database is down (a Postgres restart takes about one). */
+const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+// Requests whose outage was logged already, most recent last (bounded).
+const loggedOutages = new Set<string>();
+function onceFor(requestId: string | undefined, reason: unknown): boolean {
+  if (!requestId) return true;
+  const key = `${requestId}:${String(reason)}`;
+  if (loggedOutages.has(key)) return false;
+  loggedOutages.add(key);
+  if (loggedOutages.size > 1_000) {
+    const oldest = loggedOutages.values().next().value;
+    if (oldest !== undefined) loggedOutages.delete(oldest);
+  }
+  return true;
+}
+
 export async function startSubgraphServer<TContext extends SubgraphContext>(
   module: SubgraphModule<TContext>,
   options: SubgraphServerOptions,
@@ -107,6 +140,25 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(
     formatError: (formatted, error) => {
       const requestId = requestScope.requestId();
       const original = (error as { originalError?: unknown } | undefined)?.originalError ?? error;
+      // The database down or the deadline passed: one coded, retryable error, logged once per
+      // request however many resolvers hit it.
+      const unavailable = unavailableErrorOf(original);
+      if (unavailable) {
+        if (onceFor(requestId, unavailable.extensions.reason)) {
+          logger.warn(
+            { err: original, requestId, reason: unavailable.extensions.reason },
+            unavailable.extensions.reason === 'deadline'
+              ? 'request deadline passed; work stopped'
+              : 'database unavailable; answering SERVICE_UNAVAILABLE',
+          );
+        }
+        return {
+          message: unavailable.message,
+          ...(formatted.path ? { path: formatted.path } : {}),
+          ...(formatted.locations ? { locations: formatted.locations } : {}),
+          extensions: { ...unavailable.extensions, ...(requestId ? { requestId } : {}) },
+        };
+      }
       if (!isCodedError(original) && formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
         logger.error({ err: original, requestId }, 'unexpected resolver error');
       }
@@ -140,7 +192,11 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(
         userAgent: header(req, ForwardedHeaders.USER_AGENT),
       });
     },
-    around: (requestId, fn) => requestScope.run(requestId, fn),
+    // The caller's remaining budget (x-deadline-ms) bounds this request's SQL and onward calls.
+    around: (requestId, fn, req) => {
+      const deadline = deadlineFromHeader(req.headers[Headers.DEADLINE]);
+      return requestScope.run(requestId, fn, deadline !== undefined ? { deadline } : {});
+    },
     routes: {
       ...module.routes,
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', subgraph: module.name }),

@@ -19,6 +19,7 @@ function directoryFor(config: IncidentsConfig): UserDirectory {
     caller: 'incidents',
     internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
     tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
+    timeoutMs: config.SERVICE_TIMEOUT_MS,
   });
   return {
     async requireExisting(username, field, requestId) {

@@ -1,0 +1,44 @@
+import { startProbeGraph, type ProbeGraph } from '../probe';
+
+/** One deadline (REQUEST_TIMEOUT_MS) bounds a request's whole time and is passed to subgraphs. */
+let probeGraph: ProbeGraph;
+let auth: Record<string, string>;
+const PASSWORD = 'correct horse battery staple';
+
+beforeAll(async () => {
+  probeGraph = await startProbeGraph({ env: { SUBGRAPH_TIMEOUTS: 'probe=5000', REQUEST_TIMEOUT_MS: '800' } });
+  await probeGraph.graph.seedAdmin(PASSWORD);
+  auth = { authorization: `Bearer ${await probeGraph.graph.login('admin', PASSWORD)}` };
+});
+afterAll(async () => probeGraph?.stop());
+
+it('ends a request at its deadline, shorter than the subgraph timeout, and keeps the rest', async () => {
+  const started = Date.now();
+  const result = await probeGraph.graph.gql(`{ me { username } slowProbe(ms: 3000) }`, {}, auth);
+  expect(Date.now() - started).toBeLessThan(1_800);
+  expect(result.body.errors).toHaveLength(1);
+  expect(result.body.data).toEqual({ me: { username: 'admin' }, slowProbe: null });
+  expect(result.body.errors?.[0]?.extensions).toMatchObject({
+    code: 'SUBGRAPH_UNAVAILABLE',
+    subgraph: 'probe',
+    reason: 'timeout',
+  });
+});
+
+it('tells the subgraph how long the caller still waits (x-deadline-ms)', async () => {
+  const result = await probeGraph.graph.gql<{ probeDeadline: number | null }>(`{ probeDeadline }`, {}, auth);
+  const left = result.body.data?.probeDeadline;
+  expect(typeof left).toBe('number');
+  expect(left).toBeGreaterThan(0);
+  expect(left).toBeLessThanOrEqual(800);
+});
+
+it('says the outcome of a mutation that timed out is unknown', async () => {
+  const result = await probeGraph.graph.gql(`mutation { slowProbeWrite(ms: 3000) }`, {}, auth);
+  expect(result.body.data).toEqual({ slowProbeWrite: null });
+  expect(result.body.errors?.[0]).toMatchObject({
+    path: ['slowProbeWrite'],
+    message: expect.stringMatching(/outcome of this mutation is unknown/),
+    extensions: { code: 'SUBGRAPH_UNAVAILABLE', subgraph: 'probe', reason: 'timeout', outcome: 'UNKNOWN' },
+  });
+});
