@@ -50,24 +50,27 @@ describe('jobs', () => {
   });
 
   it('retries a failing job with backoff, then ends failed with every attempt and transition recorded', async () => {
-    const id = await queue.enqueue('explode', { queueName: 'retry', maxAttempts: 3 });
+    // A backoff long enough that "not yet due" holds on a loaded machine.
+    const retrying = new JobQueue(agents.dataSource, { backoffBaseMs: 400, backoffMaxMs: 800 });
+    const id = await retrying.enqueue('explode', { queueName: 'retry', maxAttempts: 3 });
     const handlers = {
       explode: async () => {
         throw new Error('boom');
       },
     };
-    expect(await queue.runOnce('w1', handlers, 'retry')).toBe(id);
+    expect(await retrying.runOnce('w1', handlers, 'retry')).toBe(id);
     // Not due before its backoff.
-    expect(await queue.runOnce('w1', handlers, 'retry')).toBeNull();
+    expect(await retrying.runOnce('w1', handlers, 'retry')).toBeNull();
     const [pending] = await rows<{ status: string; attempt_number: number; due: boolean }>(
       agents,
       `SELECT status, attempt_number, next_retry_at > now() AS due FROM agents.jobs WHERE id = $1`,
       [id],
     );
     expect(pending).toEqual({ status: 'queued', attempt_number: 2, due: true });
-    for (let runs = 0; runs < 2;) {
-      await sleep(25);
-      if (await queue.runOnce('w2', handlers, 'retry')) runs++;
+    const deadline = Date.now() + 10_000;
+    for (let runs = 0; runs < 2 && Date.now() < deadline;) {
+      await sleep(50);
+      if (await retrying.runOnce('w2', handlers, 'retry')) runs++;
     }
     const [job] = await rows<{ status: string; attempt_number: number; error_message: string }>(
       agents,
