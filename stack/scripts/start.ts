@@ -121,7 +121,13 @@ async function main(): Promise<void> {
     jwtSecret,
     internalTokenSecret,
     seedDemo: { password: demoPassword },
-    env: { ...env, AUDIT_SIGNING_KEY: auditSigningKey, SECRETS_ENCRYPTION_KEY: secretsEncryptionKey },
+    env: {
+      ...env,
+      AUDIT_SIGNING_KEY: auditSigningKey,
+      SECRETS_ENCRYPTION_KEY: secretsEncryptionKey,
+      // The demo marketplace's agents answer on a small local agent (agents' demo-agent.ts), beside the graph.
+      ...(production || env.AGENT_DEMO_PORT ? {} : { AGENT_DEMO_PORT: String(port === 0 ? 0 : port + 104) }),
+    },
     log: (line) => console.log(line),
   });
 
