@@ -16,6 +16,7 @@ import {
   type GraphQLSchema,
   type IntrospectionQuery,
 } from 'graphql';
+import { SUBGRAPH_NAMES } from '../src/registry';
 import { startTestStack, type TestStack } from '../src/testing';
 
 /**
@@ -56,7 +57,8 @@ const LEAKS = [
   /\b(SELECT|INSERT|UPDATE|DELETE)\b.*\b(FROM|INTO|SET)\b/i,
   /QueryFailedError|TypeORMError|EntityNotFound/,
   /invalid input syntax|violates .* constraint|relation ".*" does not exist/i,
-  /\b(identity|incidents|audit)\.[a-z_]+\b/,
+  // A schema-qualified table name of any registered subgraph (identity.users, agents.jobs, ...).
+  new RegExp(`\\b(${SUBGRAPH_NAMES.join('|')})\\.[a-z_]+\\b`),
   /node_modules/,
   /ECONNREFUSED|ECONNRESET/,
 ];
