@@ -12,7 +12,7 @@ import {
 import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from './databases';
 import { postJson, type GraphQLResponse } from './graphql';
-import { randomSecret } from './principals';
+import { ADMIN, randomSecret } from './principals';
 
 /** A subgraph's answer, with the request id it ran under (for statement counts). */
 export interface GraphQLResult<TData = Record<string, unknown>> extends GraphQLResponse<TData> {
@@ -94,4 +94,34 @@ export async function startTestSubgraph(
       await database.drop();
     },
   };
+}
+
+/** Runs an operation as `principal` (the admin when omitted) and fails the test with its errors when there are any. */
+export async function ok<TData = Record<string, unknown>>(
+  subgraph: TestSubgraph,
+  query: string,
+  variables: Record<string, unknown> = {},
+  principal: Principal = ADMIN,
+): Promise<TData> {
+  const result = await subgraph.query<TData>(query, variables, principal);
+  if (result.body.errors?.length || !result.body.data) {
+    throw new Error(`operation failed: ${JSON.stringify(result.body.errors)}`);
+  }
+  return result.body.data;
+}
+
+/** Runs an operation under a request id of our own and returns the SQL statements it ran. */
+export async function countStatements(
+  subgraph: TestSubgraph,
+  query: string,
+  variables: Record<string, unknown>,
+  principal: Principal = ADMIN,
+): Promise<{ result: GraphQLResult; statements: number }> {
+  const requestId = randomUUID();
+  const token = await signInternalToken(principal, subgraph.internalTokenSecret, 60);
+  const result = await subgraph.post(
+    { query, variables },
+    { [Headers.INTERNAL_TOKEN]: token, [Headers.REQUEST_ID]: requestId },
+  );
+  return { result, statements: subgraph.statementsFor(requestId) };
 }

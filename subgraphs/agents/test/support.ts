@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { agentsMigrations } from '@socgraph/migrations/agents';
-import { Headers, signInternalToken, type Principal } from '@socgraph/shared';
-import { ADMIN, startTestSubgraph, testPrincipal, type GraphQLResult, type TestSubgraph } from '@socgraph/testkit';
+import { ok, startTestSubgraph, testPrincipal, type TestSubgraph } from '@socgraph/testkit';
 import { createAgentsSubgraph, type CreditsClient } from '../src';
 
 /**
@@ -9,7 +8,7 @@ import { createAgentsSubgraph, type CreditsClient } from '../src';
  * signed principals. Executions are charged through `credits` (a test double keeping billing's
  * semantics in memory, see credits-double.ts); through the gateway they go to identity.
  */
-export { ADMIN, errorCodes, errorFields, SERVICE } from '@socgraph/testkit';
+export { ADMIN, countStatements, errorCodes, errorFields, ok, SERVICE } from '@socgraph/testkit';
 
 export const ANALYST_C1 = testPrincipal({
   userId: 'u-analyst',
@@ -34,34 +33,6 @@ export const AUDITOR = testPrincipal({ userId: 'u-auditor', username: 'auditor',
 export async function startAgents(credits?: CreditsClient, env: NodeJS.ProcessEnv = {}): Promise<TestSubgraph> {
   const service = credits ? createAgentsSubgraph({ credits: () => credits }) : createAgentsSubgraph();
   return startTestSubgraph(service, agentsMigrations, env);
-}
-
-/** Runs an operation and fails the test with the errors when there are any. */
-export async function ok<TData = Record<string, unknown>>(
-  subgraph: TestSubgraph,
-  query: string,
-  variables: Record<string, unknown> = {},
-  principal: Principal = ADMIN,
-): Promise<TData> {
-  const result = await subgraph.query<TData>(query, variables, principal);
-  if (result.body.errors || !result.body.data) throw new Error(JSON.stringify(result.body.errors));
-  return result.body.data;
-}
-
-/** Runs an operation under a request id of our own and returns the SQL statements it ran. */
-export async function countStatements(
-  subgraph: TestSubgraph,
-  query: string,
-  variables: Record<string, unknown>,
-  principal: Principal = ADMIN,
-): Promise<{ result: GraphQLResult; statements: number }> {
-  const requestId = randomUUID();
-  const token = await signInternalToken(principal, subgraph.internalTokenSecret, 60);
-  const result = await subgraph.post(
-    { query, variables },
-    { [Headers.INTERNAL_TOKEN]: token, [Headers.REQUEST_ID]: requestId },
-  );
-  return { result, statements: subgraph.statementsFor(requestId) };
 }
 
 export async function rows<R = Record<string, unknown>>(

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { auditMigrations } from '@socgraph/migrations/audit';
-import { secretBoxFromConfig, type Principal, type SecretBox } from '@socgraph/shared';
-import { randomSecret, SERVICE, startTestSubgraph, testPrincipal, type TestSubgraph } from '@socgraph/testkit';
+import { secretBoxFromConfig, type SecretBox } from '@socgraph/shared';
+import { ok, randomSecret, SERVICE, startTestSubgraph, testPrincipal, type TestSubgraph } from '@socgraph/testkit';
 import { auditSubgraph } from '../src';
 
-export { ADMIN, SERVICE } from '@socgraph/testkit';
+export { ADMIN, ok, SERVICE } from '@socgraph/testkit';
 export const AUDITOR = testPrincipal({ userId: '2', username: 'auditor', role: 'auditor' });
 export const ANALYST = testPrincipal({ userId: '3', username: 'analyst', role: 'analyst' });
 export const CUSTOMER_USER = testPrincipal({
@@ -24,20 +24,6 @@ export async function startAudit(env: NodeJS.ProcessEnv = {}): Promise<TestSubgr
     SECRETS_ENCRYPTION_KEY: TEST_SECRETS_KEY,
     ...env,
   });
-}
-
-/** Runs an operation and fails the test on any error. */
-export async function ok<T>(
-  audit: TestSubgraph,
-  query: string,
-  variables: Record<string, unknown>,
-  principal: Principal,
-): Promise<T> {
-  const result = await audit.query<T>(query, variables, principal);
-  if (result.body.errors?.length || !result.body.data) {
-    throw new Error(`operation failed: ${JSON.stringify(result.body.errors)}`);
-  }
-  return result.body.data;
 }
 
 export const RECORD_ENTRIES = `mutation ($entries: [AuditEntryInput!]!) { _recordAuditEntries(entries: $entries) }`;

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { incidentsMigrations } from '@socgraph/migrations/incidents';
-import { Headers, signInternalToken, type Principal } from '@socgraph/shared';
-import { ADMIN, startTestSubgraph, testPrincipal, type GraphQLResult, type TestSubgraph } from '@socgraph/testkit';
+import { startTestSubgraph, testPrincipal, type TestSubgraph } from '@socgraph/testkit';
 import { incidentsSubgraph } from '../src';
 
 /**
@@ -9,7 +7,7 @@ import { incidentsSubgraph } from '../src';
  * (Tests that need identity or the gateway too live in stack/test/incidents/.)
  */
 
-export { ADMIN, errorCodes, errorFields, SERVICE } from '@socgraph/testkit';
+export { ADMIN, countStatements, errorCodes, errorFields, ok, SERVICE } from '@socgraph/testkit';
 /** An analyst limited to customer C1. */
 export const ANALYST_C1 = testPrincipal({
   userId: '2',
@@ -29,34 +27,6 @@ export const AUDITOR = testPrincipal({ userId: '5', username: 'auditor', role: '
 
 export async function startIncidents(): Promise<TestSubgraph> {
   return startTestSubgraph(incidentsSubgraph, incidentsMigrations);
-}
-
-/** Runs an operation and fails the test with the errors when there are any. */
-export async function ok<TData = Record<string, unknown>>(
-  subgraph: TestSubgraph,
-  query: string,
-  variables: Record<string, unknown> = {},
-  principal: Principal = ADMIN,
-): Promise<TData> {
-  const result = await subgraph.query<TData>(query, variables, principal);
-  if (result.body.errors || !result.body.data) throw new Error(JSON.stringify(result.body.errors));
-  return result.body.data;
-}
-
-/** Runs an operation under a request id of our own and returns the SQL statements it ran. */
-export async function countStatements(
-  subgraph: TestSubgraph,
-  query: string,
-  variables: Record<string, unknown>,
-  principal: Principal = ADMIN,
-): Promise<{ result: GraphQLResult; statements: number }> {
-  const requestId = randomUUID();
-  const token = await signInternalToken(principal, subgraph.internalTokenSecret, 60);
-  const result = await subgraph.post(
-    { query, variables },
-    { [Headers.INTERNAL_TOKEN]: token, [Headers.REQUEST_ID]: requestId },
-  );
-  return { result, statements: subgraph.statementsFor(requestId) };
 }
 
 /** Rows of a table, for asserting what was (not) written. */

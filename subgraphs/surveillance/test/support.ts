@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { surveillanceMigrations } from '@socgraph/migrations/surveillance';
-import { Headers, signInternalToken, type Principal, type TagAccessSettings } from '@socgraph/shared';
-import { ADMIN, startTestSubgraph, testPrincipal, type GraphQLResult, type TestSubgraph } from '@socgraph/testkit';
+import type { Principal, TagAccessSettings } from '@socgraph/shared';
+import { ADMIN, ok, startTestSubgraph, testPrincipal, type TestSubgraph } from '@socgraph/testkit';
 import { surveillanceSubgraph } from '../src';
 
 /**
  * The surveillance subgraph's test harness: the subgraph alone, called with signed principals.
  * (Tests that need incidents, identity or the gateway live in stack/test/surveillance/.)
  */
-export { ADMIN, errorCodes, errorFields, SERVICE } from '@socgraph/testkit';
+export { ADMIN, countStatements, errorCodes, errorFields, ok, SERVICE } from '@socgraph/testkit';
 
 export const RBAC_ON: TagAccessSettings = {
   enabled: true,
@@ -34,32 +34,6 @@ export const AUDITOR = testPrincipal({ userId: '5', username: 'auditor', role: '
 
 export function startSurveillance(env: NodeJS.ProcessEnv = {}): Promise<TestSubgraph> {
   return startTestSubgraph(surveillanceSubgraph, surveillanceMigrations, env);
-}
-
-export async function ok<TData = Record<string, unknown>>(
-  subgraph: TestSubgraph,
-  query: string,
-  variables: Record<string, unknown> = {},
-  principal: Principal = ADMIN,
-): Promise<TData> {
-  const result = await subgraph.query<TData>(query, variables, principal);
-  if (result.body.errors || !result.body.data) throw new Error(JSON.stringify(result.body.errors));
-  return result.body.data;
-}
-
-export async function countStatements(
-  subgraph: TestSubgraph,
-  query: string,
-  variables: Record<string, unknown>,
-  principal: Principal = ADMIN,
-): Promise<{ result: GraphQLResult; statements: number }> {
-  const requestId = randomUUID();
-  const token = await signInternalToken(principal, subgraph.internalTokenSecret, 60);
-  const result = await subgraph.post(
-    { query, variables },
-    { [Headers.INTERNAL_TOKEN]: token, [Headers.REQUEST_ID]: requestId },
-  );
-  return { result, statements: subgraph.statementsFor(requestId) };
 }
 
 export async function sql<R = Record<string, unknown>>(subgraph: TestSubgraph, text: string, params: unknown[] = []) {
