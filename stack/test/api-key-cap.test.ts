@@ -72,3 +72,62 @@ describe('API keys per owner', () => {
     expect(await activeKeys(id)).toBe(CAP);
   });
 });
+
+describe('API key expiry', () => {
+  const CREATE_WITH_EXPIRY = `mutation ($input: CreateApiKeyInput!) {
+    createApiKey(input: $input) { secret apiKey { id expiresAt } }
+  }`;
+  type Created = { createApiKey: { secret: string; apiKey: { id: string; expiresAt: string } } };
+  const DAY_MS = 86_400_000;
+
+  it('defaults to 90 days and takes an expiresAt within the maximum', async () => {
+    const { auth } = await userWithToken('expiry_owner');
+    const byDefault = await graph.gql<Created>(CREATE_WITH_EXPIRY, { input: { clientName: 'default-expiry' } }, auth);
+    expect(byDefault.body.errors).toBeUndefined();
+    const defaultExpiry = Date.parse(byDefault.body.data!.createApiKey.apiKey.expiresAt);
+    expect(Math.abs(defaultExpiry - (Date.now() + 90 * DAY_MS))).toBeLessThan(60_000);
+
+    const chosen = new Date(Date.now() + 7 * DAY_MS).toISOString();
+    const named = await graph.gql<Created>(
+      CREATE_WITH_EXPIRY,
+      { input: { clientName: 'week-key', expiresAt: chosen } },
+      auth,
+    );
+    expect(Date.parse(named.body.data!.createApiKey.apiKey.expiresAt)).toBe(Date.parse(chosen));
+  });
+
+  it('refuses an expiry in the past or beyond the maximum with BAD_USER_INPUT, writing nothing', async () => {
+    const { id, auth } = await userWithToken('expiry_refused');
+    for (const expiresAt of [new Date(Date.now() - 1_000), new Date(Date.now() + 366 * DAY_MS)]) {
+      const refused = await graph.gql(
+        CREATE_WITH_EXPIRY,
+        { input: { clientName: 'bad-expiry', expiresAt: expiresAt.toISOString() } },
+        auth,
+      );
+      expect(errorCodes(refused)).toEqual(['BAD_USER_INPUT']);
+      expect(refused.body.errors?.[0]?.message).toMatch(/expiresAt/);
+    }
+    expect(await activeKeys(id)).toBe(0);
+  });
+
+  it('an expired key opens nothing through the gateway and no longer counts against the cap', async () => {
+    const { id, auth } = await userWithToken('expiry_partner');
+    const created = await graph.gql<Created>(CREATE_WITH_EXPIRY, { input: { clientName: 'soon-expired' } }, auth);
+    const { secret, apiKey } = created.body.data!.createApiKey;
+    // Never used before expiry, so no cached principal can answer for it.
+    await graph
+      .dataSource('identity')
+      .query(
+        `UPDATE identity.api_keys SET created_at = now() - interval '2 days', expires_at = now() - interval '1 day' WHERE id = $1`,
+        [apiKey.id],
+      );
+    const refused = await graph.gql(`{ me { username } }`, {}, { 'x-api-key': secret });
+    expect(errorCodes(refused)).toEqual(['UNAUTHENTICATED']);
+
+    for (let i = 0; i < CAP; i += 1) {
+      const more = await graph.gql(CREATE, { input: { clientName: `after-expiry-${i}` } }, auth);
+      expect(more.body.errors).toBeUndefined();
+    }
+    expect(await activeKeys(id)).toBe(CAP + 1); // CAP live keys plus the expired, unrevoked one
+  });
+});

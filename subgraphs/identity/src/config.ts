@@ -13,8 +13,12 @@ export const identityConfigSchema = commonConfigSchema.extend({
   LOGIN_LOCKOUT_WINDOW_SECONDS: configFields.seconds(900),
   /** How long a lock lasts (an admin may lift it earlier with unlockUser). */
   LOGIN_LOCKOUT_SECONDS: configFields.seconds(900),
-  /** Active (unrevoked) API keys one user may hold; each key has its own rate-limit bucket. */
+  /** Active (unrevoked, unexpired) API keys one user may hold; each key has its own rate-limit bucket. */
   API_KEYS_PER_USER: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Lifetime of a new API key when createApiKey names no expiresAt, in days. */
+  API_KEY_DEFAULT_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** The longest lifetime createApiKey accepts, in days: every key expires. */
+  API_KEY_MAX_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** The marketplace's share of each captured agent charge, in percent; the rest is the seller's. */
   BILLING_PLATFORM_FEE_PERCENT: z.coerce.number().int().min(0).max(100).default(20),
   /** Which payment provider checkout sessions go to; `local` completes in-process (dev, tests, demo). */

@@ -12,6 +12,7 @@ export interface ApiKeyRow {
   lastUsedAt: Date | null;
   revokedAt: Date | null;
   revokedBy: string | null;
+  expiresAt: Date;
 }
 
 export const ApiKeyEntity = new EntitySchema<ApiKeyRow>({
@@ -28,5 +29,6 @@ export const ApiKeyEntity = new EntitySchema<ApiKeyRow>({
     lastUsedAt: { name: 'last_used_at', type: 'timestamptz', nullable: true },
     revokedAt: { name: 'revoked_at', type: 'timestamptz', nullable: true },
     revokedBy: { name: 'revoked_by', type: 'varchar', length: 64, nullable: true },
+    expiresAt: { name: 'expires_at', type: 'timestamptz' },
   },
 });

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  badUserInput,
   conflict,
   isAdmin,
   notFound,
@@ -10,7 +11,7 @@ import {
   ScopedService,
   text,
 } from '@socgraph/shared';
-import { IsNull } from 'typeorm';
+import { IsNull, MoreThan } from 'typeorm';
 import type { RequestScope } from '../context';
 import { ApiKeyEntity, type ApiKeyRow } from '../entities';
 
@@ -18,6 +19,7 @@ export interface CreateApiKeyInput {
   clientName: string;
   persistedOnly?: boolean | null;
   userId?: string | null;
+  expiresAt?: Date | null;
 }
 
 /**
@@ -29,6 +31,7 @@ export function hashApiKeySecret(secret: string): string {
 }
 
 const PREFIX_LENGTH = 12;
+const DAY_MS = 86_400_000;
 
 /**
  * The roles that may hold API keys (createApiKey's rule in mutation-access.ts, and what the
@@ -52,6 +55,7 @@ export class ApiKeyService extends ScopedService<RequestScope> {
       if (!owner) throw notFound('User', input.userId);
     }
     if (ownerId === null) throw notFound('User', this.principal.userId ?? '');
+    const expiresAt = this.expiryOf(input.expiresAt);
     await this.requireRoomForKey(ownerId);
 
     const secret = `sgk_${randomBytes(32).toString('base64url')}`;
@@ -61,9 +65,26 @@ export class ApiKeyService extends ScopedService<RequestScope> {
       keyPrefix: secret.slice(0, PREFIX_LENGTH),
       secretHash: hashApiKeySecret(secret),
       persistedOnly: input.persistedOnly ?? true,
+      expiresAt,
     });
     const { secretHash: _hash, ...publicKey } = apiKey;
     return { secret, apiKey: publicKey as ApiKeyRow };
+  }
+
+  /**
+   * Every key expires, so a leaked key that nobody revokes stops working by itself: the
+   * requested expiry must lie ahead and within API_KEY_MAX_TTL_DAYS.
+   */
+  private expiryOf(requested: Date | null | undefined): Date {
+    const { API_KEY_DEFAULT_TTL_DAYS, API_KEY_MAX_TTL_DAYS } = this.scope.deps.config;
+    const now = Date.now();
+    const latest = now + API_KEY_MAX_TTL_DAYS * DAY_MS;
+    if (!requested) return new Date(Math.min(now + API_KEY_DEFAULT_TTL_DAYS * DAY_MS, latest));
+    if (requested.getTime() <= now) throw badUserInput('expiresAt must be in the future', 'input.expiresAt');
+    if (requested.getTime() > latest) {
+      throw badUserInput(`expiresAt may be at most ${API_KEY_MAX_TTL_DAYS} days from now`, 'input.expiresAt');
+    }
+    return requested;
   }
 
   /**
@@ -75,7 +96,9 @@ export class ApiKeyService extends ScopedService<RequestScope> {
     const max = this.scope.deps.config.API_KEYS_PER_USER;
     const dataSource = this.scope.deps.dataSource;
     await dataSource.query(`SELECT id FROM identity.users WHERE id = $1 FOR UPDATE`, [ownerId]);
-    const active = await dataSource.getRepository(ApiKeyEntity).countBy({ userId: ownerId, revokedAt: IsNull() });
+    const active = await dataSource
+      .getRepository(ApiKeyEntity)
+      .countBy({ userId: ownerId, revokedAt: IsNull(), expiresAt: MoreThan(new Date()) });
     if (active >= max) {
       throw conflict(`At most ${max} active API keys per user: revoke one (revokeApiKey) before creating another`);
     }

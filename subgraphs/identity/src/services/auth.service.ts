@@ -195,7 +195,7 @@ export class AuthService extends ScopedService<RequestScope> {
     const rows = (await this.scope.deps.dataSource.query(
       `WITH used AS (
          UPDATE identity.api_keys SET last_used_at = now()
-          WHERE secret_hash = $1 AND revoked_at IS NULL
+          WHERE secret_hash = $1 AND revoked_at IS NULL AND expires_at > now()
           RETURNING id, user_id, client_name, persisted_only)
        ${PRINCIPAL_SQL}, used.id::text AS api_key_id, used.client_name, used.persisted_only
          FROM used
