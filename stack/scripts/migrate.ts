@@ -28,13 +28,18 @@ async function main(): Promise<void> {
 
   // Without a database URL, migrate the same embedded Postgres that `pnpm start` uses.
   const needsEmbedded = SUBGRAPH_NAMES.some((s) => !databaseUrlFor(s));
-  const embedded = needsEmbedded
-    ? await startEmbeddedPostgres({
-        dataDir: path.join(process.env.DATA_DIR || DEFAULT_DATA_DIR, 'postgres'),
-        port: 0,
-        persistent: true,
-      })
-    : null;
+  const embeddedDir = path.join(process.env.DATA_DIR || DEFAULT_DATA_DIR, 'postgres');
+  if (needsEmbedded) {
+    if (process.env.NODE_ENV === 'production') {
+      throw new Error('NODE_ENV=production and no DATABASE_URL: set DATABASE_URL (or each <NAME>_DATABASE_URL)');
+    }
+    const unset = SUBGRAPH_NAMES.filter((s) => !databaseUrlFor(s)).map((s) => `${s.toUpperCase()}_DATABASE_URL`);
+    // Say so: an operator who forgot DATABASE_URL must not believe production was migrated.
+    console.log(
+      `No DATABASE_URL (nor ${unset.join(', ')}): migrating the embedded Postgres in ${embeddedDir}, started for this command and stopped after.`,
+    );
+  }
+  const embedded = needsEmbedded ? await startEmbeddedPostgres({ dataDir: embeddedDir, persistent: true }) : null;
   try {
     await migrate({
       urlFor: (s) => databaseUrlFor(s) ?? embedded!.url,
