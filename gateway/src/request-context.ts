@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
+  anonymousPrincipal,
   HttpError,
   rateLimited,
   serviceUnavailable,
@@ -145,17 +146,75 @@ export function loginAddressLimitPlugin(
   };
 }
 
+const hasCredentials = (req: IncomingMessage): boolean =>
+  req.headers.authorization !== undefined || req.headers['x-api-key'] !== undefined;
+
+/**
+ * Addresses whose bucket refused a request with bad credentials, until it refills: this
+ * replica's memory (the bucket itself may be shared in Redis), bounded, oldest first out.
+ */
+class RefusedAddresses {
+  private readonly until = new Map<string, number>();
+
+  constructor(private readonly max = 10_000) {}
+
+  mark(clientIp: string | null, retryAfterSeconds: number): void {
+    const key = clientIp ?? 'unknown';
+    this.until.delete(key);
+    this.until.set(key, Date.now() + retryAfterSeconds * 1000);
+    if (this.until.size > this.max) {
+      const oldest = this.until.keys().next().value;
+      if (oldest !== undefined) this.until.delete(oldest);
+    }
+  }
+
+  isMarked(clientIp: string | null): boolean {
+    const key = clientIp ?? 'unknown';
+    const until = this.until.get(key);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.until.delete(key);
+    return false;
+  }
+}
+
 /** Seconds a client waits before retrying while authentication is unavailable. */
 const AUTH_RETRY_AFTER_SECONDS = 2;
 
 export function contextBuilder(options: ContextBuilderOptions) {
   const { principals, limiter, violations, metrics, logger, early } = options;
 
-  async function resolvePrincipal(req: IncomingMessage, requestId: string): Promise<Principal> {
+  const refusedAddresses = new RefusedAddresses();
+
+  /** Spends a token of the address's bucket; a refusal is a 429 (and the address is marked) instead of `otherwise`. */
+  async function payAtAddress(clientIp: string | null, requestId: string): Promise<void> {
+    const decision = limiter ? await limiter.checkAddress(clientIp) : null;
+    if (!decision || decision.allowed) return;
+    refusedAddresses.mark(clientIp, decision.retryAfterSeconds);
+    reportViolation({ violations, metrics }, { principal: anonymousPrincipal(), requestId, clientIp }, null, decision);
+    throw HttpError.from(rateLimited(decision.retryAfterSeconds), 429, {
+      'retry-after': String(decision.retryAfterSeconds),
+    });
+  }
+
+  /**
+   * Refused credentials pay from the client address's bucket (the anonymous limit), as an
+   * anonymous caller would: otherwise guessing keys or replaying dead tokens is free and each
+   * guess costs identity a lookup. Once an address has run dry, its credentialed requests pay
+   * up front until the bucket refills, so a flood of guesses stops here without any lookup.
+   */
+  async function resolvePrincipal(
+    req: IncomingMessage,
+    requestId: string,
+    clientIp: string | null,
+  ): Promise<Principal> {
+    const paidUpFront = limiter !== null && hasCredentials(req) && refusedAddresses.isMarked(clientIp);
+    if (paidUpFront) await payAtAddress(clientIp, requestId);
     try {
       return await principals.resolve(req.headers, requestId);
     } catch (error) {
       if (error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED') {
+        if (!paidUpFront) await payAtAddress(clientIp, requestId);
         throw new HttpError(401, 'UNAUTHENTICATED', error.message, { 'www-authenticate': 'Bearer' });
       }
       if (error instanceof PrincipalLookupError) {
@@ -179,12 +238,13 @@ export function contextBuilder(options: ContextBuilderOptions) {
   }
 
   return async (req: IncomingMessage, requestId: string, body: unknown): Promise<GatewayContext> => {
-    const principal = await resolvePrincipal(req, requestId);
+    const clientIp = clientIpOf(req, options.trustedProxies);
+    const principal = await resolvePrincipal(req, requestId, clientIp);
     let token: Promise<string> | null = null;
     const context: GatewayContext = {
       principal,
       requestId,
-      clientIp: clientIpOf(req, options.trustedProxies),
+      clientIp,
       userAgent: userAgentOf(req),
       internalToken: () =>
         (token ??= signInternalToken(principal, options.internalTokenSecret, options.internalTokenTtlSeconds)),

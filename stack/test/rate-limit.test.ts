@@ -172,6 +172,59 @@ describe('login', () => {
   });
 });
 
+describe('refused credentials', () => {
+  it('pay from the client address: guessing keys is RATE_LIMITED, and once dry no guess reaches identity', async () => {
+    const sink = new MemoryAuditSink();
+    const gateway = await graph.startGateway(
+      { RATE_LIMITS: 'anonymous=0.001/3,default=10000/10000' },
+      { defaultMetrics: false, auditSink: sink },
+    );
+    try {
+      const guess = async () => {
+        const key = `sgk_${randomBytes(32).toString('base64url')}`;
+        const result = await postJson(gateway.graphqlUrl, { query: ME }, { 'x-api-key': key });
+        return { status: result.status, codes: errorCodes(result) };
+      };
+      const guesses = [];
+      for (let i = 0; i < 6; i += 1) guesses.push(await guess());
+      expect(guesses.map((g) => g.status)).toEqual([401, 401, 401, 429, 429, 429]);
+      expect(guesses[3]?.codes).toEqual(['RATE_LIMITED']);
+      // A dead bearer token pays from the same bucket.
+      const dead = await postJson(gateway.graphqlUrl, { query: ME }, { authorization: 'Bearer not.a.token' });
+      expect(dead.status).toBe(429);
+
+      // Identity was asked about the first four keys only: the fourth ran it dry, the rest
+      // paid up front and were refused before any lookup.
+      await gateway.authEvents.flush();
+      const keyLookups = sink.authEvents.filter((e) => e.eventType === 'API_KEY_USED' && e.status === 'FAILURE');
+      expect(keyLookups).toHaveLength(4);
+      await gateway.violations.flush();
+      expect(sink.violations.every((v) => v.bucket === 'ip:127.0.0.1')).toBe(true);
+      expect(sink.violations).toHaveLength(4);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('cost nothing while the address has tokens, and valid credentials never pay', async () => {
+    const gateway = await graph.startGateway(
+      { RATE_LIMITS: 'anonymous=0.001/2,default=10000/10000' },
+      { defaultMetrics: false },
+    );
+    try {
+      const admin = { authorization: `Bearer ${await graph.login('admin', PASSWORD)}` };
+      for (let i = 0; i < 5; i += 1)
+        expect((await postJson(gateway.graphqlUrl, { query: ME }, admin)).status).toBe(200);
+      const bad = { 'x-api-key': 'sgk_wrong' };
+      expect((await postJson(gateway.graphqlUrl, { query: ME }, bad)).status).toBe(401);
+      expect((await postJson(gateway.graphqlUrl, { query: ME }, bad)).status).toBe(401);
+      expect((await postJson(gateway.graphqlUrl, { query: ME }, admin)).status).toBe(200);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
 describe('buckets', () => {
   it('refill at the configured rate and stay bounded', async () => {
     let now = 0;
