@@ -9,6 +9,7 @@ export * from './logger';
 export * from './policy/access-policy';
 export * from './policy/sql';
 export * from './policy/mutation-access';
+export * from './crypto/reseal';
 export * from './crypto/secret-box';
 export * from './request-scope';
 export * from './server/http';

@@ -14,7 +14,7 @@ import { auditEntities } from './entities';
 import { resolvers } from './resolvers';
 import { mutationAccess } from './resolvers/mutation-access';
 import { RetentionScheduler } from './retention-scheduler';
-import { resealJob } from './services/stored-secrets';
+import { auditResealJob } from './services/stored-secrets';
 
 export const SUBGRAPH_NAME = 'audit';
 
@@ -63,7 +63,7 @@ export const auditSubgraph = defineSubgraph({
   entities: auditEntities,
   config: auditConfigFrom,
   createContext: createAuditContext,
-  jobs: (deps) => [new RetentionScheduler(deps), resealJob(deps)],
+  jobs: (deps) => [new RetentionScheduler(deps), auditResealJob(deps)],
   audit: {
     delivery: inProcessDelivery,
     logDelivery: inProcessLogDelivery,

@@ -5,6 +5,7 @@ import { createIdentityContext } from './context';
 import { identityEntities } from './entities';
 import { PAYMENT_WEBHOOK_PATH, paymentWebhookRoute } from './payments/webhook';
 import { failureCounterJob } from './failure-counter';
+import { identityResealJob } from './services/stored-secrets';
 import { resolvers } from './resolvers';
 import { mutationAccess } from './resolvers/mutation-access';
 import { seedIdentityDemo } from './seed';
@@ -57,7 +58,7 @@ export const identitySubgraph = defineSubgraph({
   config: identityConfigFrom,
   createContext: createIdentityContext,
   seedDemo: seedIdentityDemo,
-  jobs: ({ dataSource }) => [failureCounterJob(dataSource)],
+  jobs: (deps) => [failureCounterJob(deps.dataSource), identityResealJob(deps)],
   routes: (deps) => ({ [PAYMENT_WEBHOOK_PATH]: paymentWebhookRoute(deps, IDENTITY_AUDIT_RESOURCES) }),
   audit: { resources: IDENTITY_AUDIT_RESOURCES },
 });
