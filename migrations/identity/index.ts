@@ -4,6 +4,7 @@ import { IdentityLoginLockout1764500000000 } from './1764500000000-IdentityLogin
 import { IdentityBilling1765000000000 } from './1765000000000-IdentityBilling';
 import { IdentitySettings1765100000000 } from './1765100000000-IdentitySettings';
 import { IdentityApiKeyExpiry1765200000000 } from './1765200000000-IdentityApiKeyExpiry';
+import { IdentityCustomerMeta1765300000000 } from './1765300000000-IdentityCustomerMeta';
 
 /** identity's migrations, oldest first. */
 export const identityMigrations = [
@@ -13,4 +14,5 @@ export const identityMigrations = [
   IdentityBilling1765000000000,
   IdentitySettings1765100000000,
   IdentityApiKeyExpiry1765200000000,
+  IdentityCustomerMeta1765300000000,
 ];

@@ -48,3 +48,38 @@ it('an auth key given through the gateway is stored sealed and never returned; c
     ),
   ).toEqual(['BAD_USER_INPUT']);
 });
+
+it('customer metadata through the gateway: admins set and read it, the password never comes back, others get FORBIDDEN', async () => {
+  const WAZUH_SECRET = 'wazuh-enrolment-through-the-gateway';
+  const set = await graph.as(
+    graph.adminToken,
+    `mutation ($v: String!) { updateCustomerMeta(customerCode: "ACME", input: { wazuhGroup: "acme", wazuhAuthPassword: $v }) {
+       customerCode wazuhGroup hasWazuhAuthPassword } }`,
+    { v: WAZUH_SECRET },
+  );
+  expect(set.body.data).toEqual({
+    updateCustomerMeta: { customerCode: 'ACME', wazuhGroup: 'acme', hasWazuhAuthPassword: true },
+  });
+  expect(JSON.stringify(set.body)).not.toContain(WAZUH_SECRET);
+  const read = await graph.admin(`{ customers { edges { node { code meta { wazuhGroup } } } } }`);
+  expect(read).toMatchObject({
+    customers: {
+      edges: expect.arrayContaining([
+        { node: { code: 'ACME', meta: { wazuhGroup: 'acme' } } },
+        { node: { code: 'GLOBEX', meta: null } },
+      ]),
+    },
+  });
+
+  const refused = await graph.as(
+    graph.adminToken,
+    `mutation { updateCustomerMeta(customerCode: "ACME", input: { wazuhLogIngestionPort: 0 }) { customerCode } }`,
+  );
+  expect(errorCodes(refused)).toEqual(['BAD_USER_INPUT']);
+  expect(refused.body.errors?.[0]?.extensions?.field).toBe('input.wazuhLogIngestionPort');
+
+  const viewer = await createUser(graph, { username: 'meta_analyst', role: 'analyst', customerCodes: ['ACME'] });
+  const hidden = await graph.as(viewer.token, `{ customer(code: "ACME") { code meta { wazuhGroup } } }`);
+  expect(hidden.body.data).toEqual({ customer: { code: 'ACME', meta: null } });
+  expect(errorCodes(hidden)).toEqual(['FORBIDDEN']);
+});

@@ -13,6 +13,7 @@ import { MandateService } from './services/mandate.service';
 import { PaymentService } from './services/payment.service';
 import { LoginLockout } from './services/lockout';
 import { RoleService } from './services/role.service';
+import { CustomerMetaService } from './services/customer-meta.service';
 import { SettingsService } from './services/settings.service';
 import { UserService } from './services/user.service';
 
@@ -40,6 +41,7 @@ export interface IdentityContext extends RequestScope {
   mandates: MandateService;
   payments: PaymentService;
   settings: SettingsService;
+  customerMeta: CustomerMetaService;
   catalogue: CatalogueService;
 }
 
@@ -61,6 +63,7 @@ export function createIdentityContext(deps: IdentityDeps, base: SubgraphContext)
   context.mandates = new MandateService(context);
   context.payments = new PaymentService(context);
   context.settings = new SettingsService(context);
+  context.customerMeta = new CustomerMetaService(context);
   context.catalogue = new CatalogueService(context);
   return context;
 }

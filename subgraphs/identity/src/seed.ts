@@ -50,6 +50,25 @@ export async function seedIdentityDemo(dataSource: DataSource, options: DemoSeed
   const hashes = await Promise.all(DEMO_USERS.map(() => hashPassword(options.password, cost)));
   await dataSource.transaction(async (tx) => {
     await tx.getRepository(CustomerEntity).insert(DEMO_CUSTOMERS);
+    // Where each demo customer lives in the SOC's tools (customersmeta); no enrolment password.
+    for (const [index, customer] of DEMO_CUSTOMERS.entries()) {
+      const slug = customer.code.toLowerCase();
+      await tx.query(
+        `INSERT INTO identity.customersmeta (customer_code, customer_meta_graylog_index, customer_meta_graylog_stream,
+           customer_meta_grafana_org_id, customer_meta_wazuh_group, customer_meta_index_retention,
+           customer_meta_wazuh_registration_port, customer_meta_wazuh_log_ingestion_port, updated_by)
+         VALUES ($1, $2, $3, $4, $5, 90, $6, $7, 'demo')`,
+        [
+          customer.code,
+          `${slug}_events`,
+          `${slug}-stream`,
+          String(index + 2),
+          slug,
+          1515 + index * 10,
+          1514 + index * 10,
+        ],
+      );
+    }
     const roles = await tx.getRepository(RoleEntity).find();
     for (const [index, [username, roleName, customers, tagIds]] of DEMO_USERS.entries()) {
       const role = roles.find((r) => r.name === roleName);

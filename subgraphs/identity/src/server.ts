@@ -42,6 +42,7 @@ const IDENTITY_AUDIT_RESOURCES: AuditResourceMap = {
   customer_network_connectors: 'IntegrationSubscription',
   connectors: 'Connector',
   connectorhistory: { type: 'Connector', idColumn: 'connector_id' },
+  customersmeta: { type: 'Customer', idColumn: 'customer_code' },
 };
 
 export const identitySubgraph = defineSubgraph({

@@ -26,6 +26,7 @@ const SECRETS = {
   auth: 'auth-rotate-me',
   connector: 'connector-rotate-me',
   apiKey: 'connector-api-key-rotate-me',
+  wazuh: 'wazuh-enrolment-rotate-me',
 };
 
 async function sealedValues(): Promise<{ context: string; value: string }[]> {
@@ -80,6 +81,11 @@ it('every sealed column is re-sealed with the current key when identity starts a
       apiKey: SECRETS.apiKey,
     },
   });
+  await ok(
+    identity,
+    `mutation ($i: CustomerMetaInput!) { updateCustomerMeta(customerCode: "ACME", input: $i) { hasWazuhAuthPassword } }`,
+    { i: { wazuhAuthPassword: SECRETS.wazuh } },
+  );
   const before = await sealedValues();
   // One value per sealed column: the list of columns is complete for what the API writes.
   expect(before).toHaveLength(IDENTITY_SEALED_COLUMNS.length);
@@ -118,6 +124,7 @@ it('every sealed column is re-sealed with the current key when identity starts a
       SECRETS.auth,
       SECRETS.connector,
       SECRETS.apiKey,
+      SECRETS.wazuh,
     ].sort(),
   );
 }, 60_000);

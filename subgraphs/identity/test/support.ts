@@ -4,7 +4,7 @@ import type { Principal } from '@socgraph/shared';
 import { ADMIN, startTestSubgraph, testPrincipal, type TestSubgraph } from '@socgraph/testkit';
 import { identitySubgraph } from '../src';
 
-export { ADMIN, errorCodes, ok, SERVICE } from '@socgraph/testkit';
+export { ADMIN, countStatements, errorCodes, ok, SERVICE, testPrincipal } from '@socgraph/testkit';
 
 /** The key identity's stored credentials are sealed with in its tests. */
 export const TEST_SECRETS_KEY = randomBytes(32).toString('base64');

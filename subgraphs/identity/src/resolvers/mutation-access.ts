@@ -44,4 +44,5 @@ export const mutationAccess: MutationAccess = {
   subscribeNetworkConnector: [ADMIN],
   createConnector: [ADMIN],
   updateConnector: [ADMIN],
+  updateCustomerMeta: [ADMIN],
 };

@@ -1,5 +1,6 @@
 import type { GraphQLResolverMap } from '@socgraph/shared';
 import type { IdentityContext } from '../context';
+import type { CustomerMetaInput } from '../services/customer-meta.service';
 import type { CatalogueInput, Subscription, SubscribeInput } from '../services/catalogue.service';
 import type {
   ConnectorInput,
@@ -52,6 +53,11 @@ export const settingsResolvers: GraphQLResolverMap<IdentityContext> = {
       ctx.settings.createConnector(args.input),
     updateConnector: (_: unknown, args: { id: string; input: ConnectorInput }, ctx: IdentityContext) =>
       ctx.settings.updateConnector(args.id, args.input),
+    updateCustomerMeta: (_: unknown, args: { customerCode: string; input: CustomerMetaInput }, ctx: IdentityContext) =>
+      ctx.customerMeta.update(args.customerCode, args.input),
+  },
+  Customer: {
+    meta: (customer: { code: string }, _: unknown, ctx: IdentityContext) => ctx.customerMeta.of(customer.code),
   },
   License: {
     features: async (license: LicenseOut, _: unknown, ctx: IdentityContext) =>

@@ -50,6 +50,7 @@ export const IDENTITY_SEALED_COLUMNS: readonly SealedColumn[] = [
   { schema: 'identity', table: 'network_connectors_keys', column: 'auth_value' },
   { schema: 'identity', table: 'connectors', column: 'connector_password' },
   { schema: 'identity', table: 'connectors', column: 'connector_api_key' },
+  { schema: 'identity', table: 'customersmeta', column: 'customer_meta_wazuh_auth_password' },
 ];
 
 /** Re-seals identity's stored credentials at start, off the request path. */
