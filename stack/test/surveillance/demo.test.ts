@@ -53,3 +53,28 @@ it('seeds cameras with tags and customers, zones, rules and a day of events with
   expect(analyst.body.data!.cameras.edges.map((e) => e.node.id)).toEqual(['front_door', 'lobby', 'parking_garage']);
   expect(analyst.body.data!.events.totalCount).toBe(36);
 });
+
+it('camera and zone edits through the gateway keep their codes: BAD_USER_INPUT, NOT_FOUND, CONFLICT', async () => {
+  const admin = await bearer('admin');
+  const analyst = await bearer('analyst');
+  const UPDATE = `mutation ($id: ID!, $input: UpdateCameraInput!) { updateCamera(id: $id, input: $input) { id location } }`;
+  const moved = await stack.gql(UPDATE, { id: 'lobby', input: { location: 'Ground floor' } }, analyst);
+  expect(moved.body).toEqual({ data: { updateCamera: { id: 'lobby', location: 'Ground floor' } } });
+  // loading_dock is outside the analyst's tags: as if it did not exist.
+  const hidden = await stack.gql(UPDATE, { id: 'loading_dock', input: { location: 'x' } }, analyst);
+  expect(hidden.body.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+  const taken = await stack.gql(UPDATE, { id: 'lobby', input: { name: 'Front Door' } }, admin);
+  expect(taken.body.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([
+    ['BAD_USER_INPUT', 'input.name'],
+  ]);
+
+  const zones = await stack.gql<{ alertRules: { zoneIds: string[] | null }[] }>(
+    `{ alertRules { zoneIds } }`,
+    {},
+    admin,
+  );
+  const watched = zones.body.data!.alertRules.flatMap((r) => r.zoneIds ?? [])[0];
+  expect(watched).toBeDefined();
+  const refused = await stack.gql(`mutation ($id: ID!) { deleteCameraZone(id: $id) { id } }`, { id: watched }, admin);
+  expect(refused.body.errors?.map((e) => e.extensions?.code)).toEqual(['CONFLICT']);
+});

@@ -1,7 +1,13 @@
 import { badUserInput, type ConnectionArgs, type GraphQLResolverMap } from '@socgraph/shared';
 import type { SurveillanceContext } from '../context';
 import type { CameraRow, CameraZoneRow } from '../entities';
-import type { CameraFilter, CreateCameraInput, CreateCameraZoneInput } from '../services/camera.service';
+import type {
+  CameraFilter,
+  CreateCameraInput,
+  CreateCameraZoneInput,
+  UpdateCameraInput,
+  UpdateCameraZoneInput,
+} from '../services/camera.service';
 
 type Ctx = SurveillanceContext;
 
@@ -27,6 +33,11 @@ export const cameraResolvers: GraphQLResolverMap<Ctx> = {
     restoreCamera: (_: unknown, args: { id: string }, ctx: Ctx) => ctx.cameras.restore(args.id),
     createCameraZone: (_: unknown, args: { input: CreateCameraZoneInput }, ctx: Ctx) =>
       ctx.cameras.createZone(args.input),
+    updateCamera: (_: unknown, args: { id: string; input: UpdateCameraInput }, ctx: Ctx) =>
+      ctx.cameras.update(args.id, args.input),
+    updateCameraZone: (_: unknown, args: { id: string; input: UpdateCameraZoneInput }, ctx: Ctx) =>
+      ctx.cameras.updateZone(args.id, args.input),
+    deleteCameraZone: (_: unknown, args: { id: string }, ctx: Ctx) => ctx.cameras.deleteZone(args.id),
   },
   Camera: {
     __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.cameras.byId(ref.id),

@@ -2,6 +2,7 @@ import {
   and,
   badUserInput,
   canSeeCustomer,
+  conflict,
   forbidden,
   intIds,
   isUniqueViolation,
@@ -56,6 +57,28 @@ export interface CreateCameraZoneInput {
   priority?: number | null;
   enabled?: boolean | null;
 }
+
+/** Fields of a camera that change; absent ones stay (the id, derived from the first name, never moves). */
+export interface UpdateCameraInput {
+  name?: string | null;
+  folderPath?: string | null;
+  location?: string | null;
+  status?: CameraStatusValue | null;
+}
+
+/** Fields of a zone that change; absent ones stay. A new shape is checked against the coordinates it will have. */
+export interface UpdateCameraZoneInput {
+  name?: string | null;
+  zoneType?: ZoneTypeValue | null;
+  shape?: ZoneShapeValue | null;
+  coordinates?: unknown;
+  color?: string | null;
+  priority?: number | null;
+  enabled?: boolean | null;
+}
+
+const ZONE_TYPES: ZoneTypeValue[] = ['entry_point', 'driveway', 'sidewalk', 'yard', 'other'];
+const CAMERA_STATUSES: CameraStatusValue[] = ['online', 'offline', 'error', 'unknown'];
 
 const cameraOrder = [{ column: 'c.id', direction: 'ASC' as const, value: (c: CameraRow) => c.id }];
 
@@ -159,13 +182,7 @@ export class CameraService extends ScopedService<SurveillanceContext> {
     const color = input.color ?? '#3B82F6';
     if (!HEX_COLOUR.test(color)) throw badUserInput('input.color must be a hex colour #RRGGBB', 'input.color');
     const priority = intIn(input.priority ?? 0, 'input.priority', 0, 1_000_000);
-    const zoneType = oneOf(input.zoneType ?? 'other', 'input.zoneType', [
-      'entry_point',
-      'driveway',
-      'sidewalk',
-      'yard',
-      'other',
-    ]);
+    const zoneType = oneOf(input.zoneType ?? 'other', 'input.zoneType', ZONE_TYPES);
     const camera = await this.requireForInput(input.cameraId, 'input.cameraId');
     const id = input.id
       ? text(input.id, 'input.id', ID_RULE)
@@ -182,6 +199,92 @@ export class CameraService extends ScopedService<SurveillanceContext> {
     }
     this.scope.loaders.zonesByCamera.clear(camera.id);
     return this.dataSource.getRepository(CameraZoneEntity).findOneByOrFail({ id });
+  }
+
+  /** Renames, moves or re-states a visible camera; a name or folder another camera has is BAD_USER_INPUT. */
+  async update(id: string, input: UpdateCameraInput): Promise<CameraRow> {
+    requireWriter(this.principal);
+    const camera = orNotFound(await this.byId(id), 'Camera', id);
+    const changes: Record<string, unknown> = {};
+    if (input.name != null) changes.name = text(input.name, 'input.name', { max: 255 });
+    if (input.folderPath != null) changes.folder_path = text(input.folderPath, 'input.folderPath', { max: 500 });
+    if (input.location !== undefined) changes.location = optionalText(input.location, 'input.location', { max: 255 });
+    if (input.status != null) changes.status = oneOf(input.status, 'input.status', CAMERA_STATUSES);
+    const columns = Object.keys(changes);
+    if (columns.length) {
+      try {
+        await this.dataSource.query(
+          `UPDATE ${T.camera} SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1`,
+          [camera.id, ...Object.values(changes)],
+        );
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          const field =
+            columns.includes('folder_path') && !columns.includes('name') ? 'input.folderPath' : 'input.name';
+          throw badUserInput('Another camera has this name or folder', field);
+        }
+        throw error;
+      }
+      this.scope.loaders.cameraById.clear(camera.id);
+    }
+    return this.dataSource.getRepository(CameraEntity).findOneByOrFail({ id: camera.id });
+  }
+
+  /** A zone of a camera the caller can see, else null (as if it did not exist). */
+  private async visibleZone(id: string): Promise<CameraZoneRow | null> {
+    if (typeof id !== 'string' || id.length > 100) return null;
+    const zone = await this.dataSource.getRepository(CameraZoneEntity).findOneBy({ id });
+    return zone && (await this.byId(zone.cameraId)) ? zone : null;
+  }
+
+  async updateZone(id: string, input: UpdateCameraZoneInput): Promise<CameraZoneRow> {
+    requireWriter(this.principal);
+    const zone = orNotFound(await this.visibleZone(id), 'CameraZone', id);
+    const changes: Record<string, unknown> = {};
+    if (input.name != null) changes.name = text(input.name, 'input.name', { max: 255 });
+    if (input.zoneType != null) changes.zone_type = oneOf(input.zoneType, 'input.zoneType', ZONE_TYPES);
+    if (input.shape != null || input.coordinates != null) {
+      const shape = input.shape ?? zone.shape;
+      const field = input.coordinates != null ? 'input.coordinates' : 'input.shape';
+      changes.shape = shape;
+      changes.coordinates = JSON.stringify(zoneCoordinates(input.coordinates ?? zone.coordinates, shape, field));
+    }
+    if (input.color != null) {
+      if (!HEX_COLOUR.test(input.color)) throw badUserInput('input.color must be a hex colour #RRGGBB', 'input.color');
+      changes.color = input.color;
+    }
+    if (input.priority != null) changes.priority = intIn(input.priority, 'input.priority', 0, 1_000_000);
+    if (input.enabled != null) changes.enabled = input.enabled;
+    const columns = Object.keys(changes);
+    if (columns.length) {
+      await this.dataSource.query(
+        `UPDATE ${T.zone} SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(', ')}, updated_at = now() WHERE id = $1`,
+        [zone.id, ...Object.values(changes)],
+      );
+      this.scope.loaders.zonesByCamera.clear(zone.cameraId);
+    }
+    return this.dataSource.getRepository(CameraZoneEntity).findOneByOrFail({ id: zone.id });
+  }
+
+  /**
+   * Removes a zone. Alert rules name zones by id, so a zone a rule still names is CONFLICT
+   * (naming the rules) rather than a rule silently watching nothing.
+   */
+  async deleteZone(id: string): Promise<CameraZoneRow> {
+    requireWriter(this.principal);
+    const zone = orNotFound(await this.visibleZone(id), 'CameraZone', id);
+    const rules = (await this.dataSource.query(
+      `SELECT id FROM ${T.rule} WHERE zone_ids IS NOT NULL AND zone_ids::jsonb ? $1 ORDER BY id LIMIT 10`,
+      [zone.id],
+    )) as { id: number | string }[];
+    if (rules.length) {
+      throw conflict(
+        `Zone ${zone.id} is named by alert rule(s) ${rules.map((r) => r.id).join(', ')}: change those rules first`,
+      );
+    }
+    await this.dataSource.query(`DELETE FROM ${T.zone} WHERE id = $1`, [zone.id]);
+    this.scope.loaders.zonesByCamera.clear(zone.cameraId);
+    return zone;
   }
 
   /** Analysts may only hand out tags they hold themselves (as on alerts). */
