@@ -80,7 +80,7 @@ export function createTelemetryLoaders(dataSource: DataSource) {
   const measures = Object.entries(GPU_BUCKET_MEASURES);
   const aggregates = measures
     .map(
-      ([field, column]) =>
+      ([, column]) =>
         `avg(g.${column})::float8 AS ${column}_avg, min(g.${column})::float8 AS ${column}_min, ` +
         `max(g.${column})::float8 AS ${column}_max`,
     )

@@ -350,9 +350,9 @@ export class ResponsibleAiService extends ScopedService<AgentsContext> {
       throw conflict(`Decision ${id} is not pending review (${current.reviewStatus})`);
     const rows = await runNamed<Record<string, unknown>>(
       this.dataSource,
-      `UPDATE ${RAI_TABLES.decision} SET review_status = :outcome, overridden_decision = :overridden,
+      `WITH changed AS (UPDATE ${RAI_TABLES.decision} SET review_status = :outcome, overridden_decision = :overridden,
          review_notes = :notes, reviewed_by = :actor, reviewed_at = greatest(now(), created_at)
-       WHERE id = :id AND review_status = 'pending' RETURNING *`,
+       WHERE id = :id AND review_status = 'pending' RETURNING *) SELECT * FROM changed`,
       { outcome: input.outcome, overridden, notes, actor: this.actor, id: current.id },
     );
     if (rows.length === 0) throw conflict(`Decision ${id} was reviewed meanwhile`);
@@ -403,9 +403,9 @@ export class ResponsibleAiService extends ScopedService<AgentsContext> {
     if (current.status !== 'open') throw conflict(`Bias detection ${id} is already ${current.status}`);
     const rows = await runNamed<Record<string, unknown>>(
       this.dataSource,
-      `UPDATE ${RAI_TABLES.bias} SET status = :status, mitigation = coalesce(:mitigation, mitigation),
+      `WITH changed AS (UPDATE ${RAI_TABLES.bias} SET status = :status, mitigation = coalesce(:mitigation, mitigation),
          resolved_by = :actor, resolved_at = greatest(now(), detected_at)
-       WHERE id = :id AND status = 'open' RETURNING *`,
+       WHERE id = :id AND status = 'open' RETURNING *) SELECT * FROM changed`,
       { status: input.status, mitigation, actor: this.actor, id: current.id },
     );
     if (rows.length === 0) throw conflict(`Bias detection ${id} was resolved meanwhile`);
@@ -422,7 +422,7 @@ export class ResponsibleAiService extends ScopedService<AgentsContext> {
       throw badUserInput(`input.metrics must hold 1 to ${MAX_FAIRNESS_BATCH} metrics`, 'input.metrics');
     const seen = new Set<string>();
     const metrics = input.metrics.map((m, i) => {
-      const at = `input.metrics.${i}`;
+      const at = `input.metrics[${i}]`;
       const row = {
         metric_name: text(m.metricName, `${at}.metricName`, {
           max: 100,
@@ -569,7 +569,7 @@ export class ResponsibleAiService extends ScopedService<AgentsContext> {
   ): Promise<EthicsReportRow> {
     const rows = await runNamed<Record<string, unknown>>(
       this.dataSource,
-      `UPDATE ${RAI_TABLES.ethics} SET ${assignments}, updated_at = now() WHERE id = :id AND status = :from RETURNING *`,
+      `WITH changed AS (UPDATE ${RAI_TABLES.ethics} SET ${assignments}, updated_at = now() WHERE id = :id AND status = :from RETURNING *) SELECT * FROM changed`,
       { ...params, id, from },
     );
     if (rows.length === 0) throw conflict(`Ethics report ${id} changed meanwhile`);

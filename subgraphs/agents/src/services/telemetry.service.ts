@@ -133,7 +133,7 @@ export class TelemetryService extends ScopedService<AgentsContext> {
     batchSize(samples.length, 'input.samples');
     const latest = Date.now() + FUTURE_SKEW_MS;
     const rows = samples.map((sample, i) => {
-      const at = `input.samples.${i}`;
+      const at = `input.samples[${i}]`;
       const row: Record<string, unknown> = {
         agent_id: text(sample.agentId, `${at}.agentId`, { max: 255 }),
         gpu_index: gpuIndexArg(sample.gpuIndex, `${at}.gpuIndex`) ?? 0,
@@ -149,7 +149,7 @@ export class TelemetryService extends ScopedService<AgentsContext> {
     });
     await this.requireEndpoints(
       rows.map((r) => r.agent_id as string),
-      (i) => `input.samples.${i}.agentId`,
+      (i) => `input.samples[${i}].agentId`,
     );
     const columns = ['agent_id', 'gpu_index', 'recorded_at', 'gpu_name', ...GPU_MEASURES.map((m) => m.column)];
     const types = [
@@ -180,7 +180,7 @@ export class TelemetryService extends ScopedService<AgentsContext> {
     batchSize(metrics.length, 'input.metrics');
     const latest = Date.now() + FUTURE_SKEW_MS;
     const rows = metrics.map((metric, i) => {
-      const at = `input.metrics.${i}`;
+      const at = `input.metrics[${i}]`;
       const unit = optionalText(metric.unit, `${at}.unit`, { max: 20 });
       if (!Number.isFinite(metric.value)) throw badUserInput(`${at}.value must be finite`, `${at}.value`);
       if (unit === 'percent' && (metric.value < 0 || metric.value > 100))
@@ -200,7 +200,7 @@ export class TelemetryService extends ScopedService<AgentsContext> {
     });
     await this.requireEndpoints(
       rows.map((r) => r.agent_id),
-      (i) => `input.metrics.${i}.agentId`,
+      (i) => `input.metrics[${i}].agentId`,
     );
     await runNamed(
       this.dataSource,
