@@ -29,10 +29,10 @@ beforeAll(async () => {
     ['gw-c1-gpu', 'C1'],
     ['gw-c2-gpu', 'C2'],
   ] as const) {
-    await agents.query(`INSERT INTO agents.agents (agent_id, hostname, status, customer_code) VALUES ($1, $1, 'active', $2)`, [
-      agentId,
-      customer,
-    ]);
+    await agents.query(
+      `INSERT INTO agents.agents (agent_id, hostname, status, customer_code) VALUES ($1, $1, 'active', $2)`,
+      [agentId, customer],
+    );
   }
   await agents.query(
     `INSERT INTO agents.agent (id, name, run_url, price_per_execution_cents, owner_id) VALUES ($1, 'RAI demo', 'http://127.0.0.1:9/x', 0, 'nobody')`,
@@ -56,7 +56,10 @@ describe('telemetry through the gateway', () => {
       recordedAt: at(i * 60_000),
       gpuUtilization: utilization,
     }));
-    expect((await graph.admin<{ recordGpuSamples: { accepted: number } }>(RECORD_GPU, { input: { samples } })).recordGpuSamples).toEqual({
+    expect(
+      (await graph.admin<{ recordGpuSamples: { accepted: number } }>(RECORD_GPU, { input: { samples } }))
+        .recordGpuSamples,
+    ).toEqual({
       accepted: 3,
     });
     expect(errorCodes(await graph.as(c1.token, RECORD_GPU, { input: { samples } }))).toEqual(['FORBIDDEN']);
@@ -67,11 +70,9 @@ describe('telemetry through the gateway', () => {
     expect(bad.body.errors?.[0]?.extensions).toMatchObject({ field: 'input.samples[0].gpuUtilization' });
 
     const range = { from: at(0), to: at(600_000), bucket: 600 };
-    const mine = await graph.as<{ gpuTelemetry: { samples: number; utilization: { avg: number; min: number; max: number } }[] | null }>(
-      c1.token,
-      GPU,
-      { agentId: 'gw-c1-gpu', ...range },
-    );
+    const mine = await graph.as<{
+      gpuTelemetry: { samples: number; utilization: { avg: number; min: number; max: number } }[] | null;
+    }>(c1.token, GPU, { agentId: 'gw-c1-gpu', ...range });
     expect(mine.body.errors).toBeUndefined();
     expect(mine.body.data!.gpuTelemetry).toEqual([
       { bucketStart: at(0), samples: 3, utilization: { avg: 40, min: 10, max: 80 } },
@@ -111,7 +112,9 @@ describe('responsible-AI records through the gateway', () => {
       },
     );
     const LIST = `query { aiDecisionAudits { totalCount edges { node { id decision execution { id user { username } } } } } }`;
-    type List = { aiDecisionAudits: { totalCount: number; edges: { node: { id: string; execution: { id: string } | null } }[] } };
+    type List = {
+      aiDecisionAudits: { totalCount: number; edges: { node: { id: string; execution: { id: string } | null } }[] };
+    };
     const asAuditor = await graph.as<List>(auditor.token, LIST);
     expect(asAuditor.body.errors).toBeUndefined();
     expect(asAuditor.body.data!.aiDecisionAudits.totalCount).toBe(1);
@@ -119,22 +122,32 @@ describe('responsible-AI records through the gateway', () => {
     expect(asAuditor.body.data!.aiDecisionAudits.edges[0]!.node.execution).toBeNull();
     const asUser = await graph.as<List>(c1.token, LIST);
     expect(asUser.body.data!.aiDecisionAudits.edges.map((e) => e.node)).toEqual([
-      { id: recorded.recordDecisionAudit.id, decision: 'escalate', execution: { id: executionId, user: { username: 'rai_c1' } } },
+      {
+        id: recorded.recordDecisionAudit.id,
+        decision: 'escalate',
+        execution: { id: executionId, user: { username: 'rai_c1' } },
+      },
     ]);
     const asOther = await graph.as<List>(c2.token, LIST);
     expect(asOther.body.data!.aiDecisionAudits.totalCount).toBe(0);
 
     const REVIEW = `mutation ($id: ID!) { reviewDecision(id: $id, input: { outcome: APPROVED }) { reviewStatus } }`;
-    expect(errorCodes(await graph.as(auditor.token, REVIEW, { id: recorded.recordDecisionAudit.id }))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await graph.as(auditor.token, REVIEW, { id: recorded.recordDecisionAudit.id }))).toEqual([
+      'FORBIDDEN',
+    ]);
     expect(await graph.admin(REVIEW, { id: recorded.recordDecisionAudit.id })).toEqual({
       reviewDecision: { reviewStatus: 'APPROVED' },
     });
-    expect(errorCodes(await graph.as(graph.adminToken, REVIEW, { id: recorded.recordDecisionAudit.id }))).toEqual(['CONFLICT']);
+    expect(errorCodes(await graph.as(graph.adminToken, REVIEW, { id: recorded.recordDecisionAudit.id }))).toEqual([
+      'CONFLICT',
+    ]);
 
     const report = await graph.admin<{ createEthicsReport: { id: string } }>(
       `mutation { createEthicsReport(input: { agentId: "${AGENT}", title: "Review", riskLevel: LOW }) { id } }`,
     );
-    await graph.admin(`mutation ($id: ID!) { submitEthicsReport(id: $id) { status } }`, { id: report.createEthicsReport.id });
+    await graph.admin(`mutation ($id: ID!) { submitEthicsReport(id: $id) { status } }`, {
+      id: report.createEthicsReport.id,
+    });
     const selfReview = await graph.as(
       graph.adminToken,
       `mutation ($id: ID!) { reviewEthicsReport(id: $id, input: { decision: APPROVED }) { status } }`,
