@@ -23,7 +23,7 @@ const ADMIN2 = testPrincipal({ userId: '99', username: 'second.admin' });
 /** ANALYST_C1 owns agent A; nobody of the tests owns agent B. */
 const A = 'rai-agent-a';
 const B = 'rai-agent-b';
-const executions: Record<string, string> = {};
+const executions = { a1: '', a2: '', b1: '', b2: '' };
 
 async function addAgent(subgraph: TestSubgraph, id: string, owner: string): Promise<void> {
   await subgraph.dataSource.query(

@@ -159,7 +159,7 @@ afterAll(async () => agents.stop());
 
 describe('GPU telemetry', () => {
   it('stores every sample of a batch', async () => {
-    const [{ n }] = await rows<{ n: number }>(agents, `SELECT count(*)::int AS n FROM agents.gpu_stats`);
+    const [{ n } = { n: -1 }] = await rows<{ n: number }>(agents, `SELECT count(*)::int AS n FROM agents.gpu_stats`);
     expect(n).toBe(recorded.length);
   });
 
@@ -193,7 +193,7 @@ describe('GPU telemetry', () => {
 
   it('refuses bad samples with BAD_USER_INPUT naming the field, and stores none of the batch', async () => {
     const good = samplesFor('tm-C1-2', 1)[0]!;
-    const cases: [Record<string, unknown>[], string][] = [
+    const cases: [object[], string][] = [
       [[good, { ...good, gpuUtilization: 100.5 }], 'input.samples[1].gpuUtilization'],
       [[{ ...good, temperature: -80 }], 'input.samples[0].temperature'],
       [[{ ...good, memoryUsed: 30_000 }], 'input.samples[0].memoryUsed'],
@@ -212,7 +212,7 @@ describe('GPU telemetry', () => {
         fields: [field],
       });
     }
-    const [{ n }] = await rows<{ n: number }>(
+    const [{ n } = { n: -1 }] = await rows<{ n: number }>(
       agents,
       `SELECT count(*)::int AS n FROM agents.gpu_stats WHERE agent_id = 'tm-C1-2'`,
     );
