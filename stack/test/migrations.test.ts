@@ -75,6 +75,8 @@ describe('migration runner', () => {
     const notCaptured: Record<string, string[]> = {
       identity: [],
       incidents: [],
+      // Telemetry samples are ingested in bulk by the scheduler; the ingesting mutation's entry reports the counts.
+      agents: ['gpu_stats', 'system_metrics'],
       // The chains and logs are written by internal deliveries only, and pruned in bulk by retention;
       // retention_archive is written in bulk by retention (its run's entry reports the counts);
       // audit_chain_verifications only by verifyAuditChain, a read.

@@ -8,6 +8,10 @@ import { EndpointAgentService } from './services/endpoint.service';
 import { ExecutionService } from './services/execution.service';
 import { InteractionService } from './services/interaction.service';
 import { JobService } from './services/job.service';
+import { createResponsibleAiLoaders, type ResponsibleAiLoaders } from './responsible-ai-loaders';
+import { ResponsibleAiService } from './services/responsible-ai.service';
+import { TelemetryService } from './services/telemetry.service';
+import { createTelemetryLoaders, type TelemetryLoaders } from './telemetry-loaders';
 
 export interface AgentsDeps {
   dataSource: DataSource;
@@ -25,6 +29,10 @@ export interface AgentsContext extends SubgraphContext {
   interactions: InteractionService;
   endpoints: EndpointAgentService;
   jobs: JobService;
+  telemetryLoaders: TelemetryLoaders;
+  raiLoaders: ResponsibleAiLoaders;
+  telemetry: TelemetryService;
+  responsibleAi: ResponsibleAiService;
 }
 
 export function agentsContextFactory(creditsFor: (config: AgentsConfig) => CreditsClient) {
@@ -43,6 +51,10 @@ export function agentsContextFactory(creditsFor: (config: AgentsConfig) => Credi
     context.interactions = new InteractionService(context);
     context.endpoints = new EndpointAgentService(context);
     context.jobs = new JobService(context);
+    context.telemetryLoaders = createTelemetryLoaders(deps.dataSource);
+    context.raiLoaders = createResponsibleAiLoaders(deps.dataSource, base.principal);
+    context.telemetry = new TelemetryService(context);
+    context.responsibleAi = new ResponsibleAiService(context);
     return context;
   };
 }

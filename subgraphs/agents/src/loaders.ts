@@ -44,7 +44,7 @@ interface NestedKey {
 }
 
 /** Batches nested connections asked with the same arguments into one statement per distinct arguments. */
-function nestedLoader<V>(load: (parents: string[], args: ConnectionArgs) => Promise<Map<string, V>>) {
+export function nestedLoader<V>(load: (parents: string[], args: ConnectionArgs) => Promise<Map<string, V>>) {
   return new DataLoader<NestedKey, V, string>(
     async (keys) => {
       const groups = new Map<string, NestedKey[]>();

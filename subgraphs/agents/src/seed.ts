@@ -3,6 +3,7 @@ import type { DemoSeedOptions } from '@socgraph/shared';
 import type { DataSource } from 'typeorm';
 import { agentsConfigSchema } from './config';
 import { rollUpAgentMetrics } from './services/metrics-rollup';
+import { seedTelemetryAndResponsibleAi } from './seed-telemetry-rai';
 import { T } from './services/visibility';
 
 /**
@@ -135,6 +136,7 @@ export async function seedAgentsDemo(dataSource: DataSource, options: DemoSeedOp
         );
       }
     }
+    await seedTelemetryAndResponsibleAi(tx);
   });
   await rollUpAgentMetrics(dataSource);
   return [

@@ -22,7 +22,11 @@ export function createAgentsSubgraph(options: AgentsSubgraphOptions = {}): Defin
   return defineSubgraph({
     name: SUBGRAPH_NAME,
     defaultPort: 4004,
-    schemaPaths: [path.join(__dirname, 'schema.graphql')],
+    schemaPaths: [
+      path.join(__dirname, 'schema.graphql'),
+      path.join(__dirname, 'telemetry.graphql'),
+      path.join(__dirname, 'responsible-ai.graphql'),
+    ],
     resolvers,
     mutationAccess,
     entities: agentsEntities,
@@ -40,6 +44,10 @@ export function createAgentsSubgraph(options: AgentsSubgraphOptions = {}): Defin
         agent_metrics: { type: 'Agent', idColumn: 'agent_id' },
         agents: { type: 'EndpointAgent', idColumn: 'agent_id' },
         agent_vulnerabilities: { type: 'EndpointAgent', idColumn: 'agent_id' },
+        ai_decision_audit: 'AiDecisionAudit',
+        bias_detection_log: 'BiasDetection',
+        fairness_metrics_log: { type: 'Agent', idColumn: 'agent_id' },
+        ethics_reports: 'EthicsReport',
       },
     },
   });

@@ -49,4 +49,30 @@ describe('demo seed', () => {
     );
     expect(failed!.n).toBeGreaterThan(0);
   });
+
+  it('seeds telemetry and responsible-AI records', async () => {
+    const now = Date.now();
+    const data = await ok<{
+      gpuTelemetry: { samples: number }[];
+      systemMetrics: { samples: number }[];
+      aiDecisionAudits: { totalCount: number; edges: { node: { reviewStatus: string } }[] };
+      fairnessMetrics: { totalCount: number };
+      ethicsReports: { edges: { node: { status: string } }[] };
+    }>(
+      agents,
+      `query ($from: DateTime!, $to: DateTime!) {
+        gpuTelemetry(agentId: "agent-globex-003", from: $from, to: $to, bucketSeconds: 3600) { samples }
+        systemMetrics(metric: "cpu.usage_percent", from: $from, to: $to, bucketSeconds: 21600) { samples }
+        aiDecisionAudits(first: 100) { totalCount edges { node { reviewStatus } } }
+        fairnessMetrics { totalCount }
+        ethicsReports { edges { node { status } } } }`,
+      { from: new Date(now - 26 * 3_600_000).toISOString(), to: new Date(now + 60_000).toISOString() },
+    );
+    expect(data.gpuTelemetry.reduce((sum, b) => sum + b.samples, 0)).toBe(2 * 288);
+    expect(data.systemMetrics.reduce((sum, b) => sum + b.samples, 0)).toBe(24);
+    expect(data.aiDecisionAudits.totalCount).toBe(6);
+    expect(data.aiDecisionAudits.edges.filter((e) => e.node.reviewStatus === 'PENDING')).toHaveLength(1);
+    expect(data.fairnessMetrics.totalCount).toBe(2);
+    expect(data.ethicsReports.edges.map((e) => e.node.status)).toEqual(['IN_REVIEW']);
+  });
 });

@@ -2,11 +2,20 @@ import { AgentChangeEntity, AgentEntity } from './agent.entity';
 import { EndpointAgentEntity, VulnerabilityEntity } from './endpoint.entity';
 import { JobAttemptEntity, JobEntity, JobTransitionEntity } from './job.entity';
 import { AgentLogEntity, AgentMetricEntity, ExecutionEntity, InteractionEntity } from './execution.entity';
+import { GpuSampleEntity, SystemMetricEntity } from './telemetry.entity';
+import {
+  BiasDetectionEntity,
+  DecisionAuditEntity,
+  EthicsReportEntity,
+  FairnessMetricEntity,
+} from './responsible-ai.entity';
 
 export * from './agent.entity';
 export * from './endpoint.entity';
 export * from './execution.entity';
 export * from './job.entity';
+export * from './telemetry.entity';
+export * from './responsible-ai.entity';
 
 export const agentsEntities = [
   AgentEntity,
@@ -20,4 +29,10 @@ export const agentsEntities = [
   JobEntity,
   JobAttemptEntity,
   JobTransitionEntity,
+  GpuSampleEntity,
+  SystemMetricEntity,
+  DecisionAuditEntity,
+  BiasDetectionEntity,
+  FairnessMetricEntity,
+  EthicsReportEntity,
 ];

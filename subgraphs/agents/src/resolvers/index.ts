@@ -16,7 +16,9 @@ import type { ExecuteAgentInput } from '../services/execution.service';
 import type { RateAgentInput } from '../services/interaction.service';
 import type { MetricPeriod } from '../services/metrics-rollup';
 import { canManageAgent } from '../services/visibility';
-import { badUserInput } from '@socgraph/shared';
+import { badUserInput, mergeResolvers } from '@socgraph/shared';
+import { responsibleAiResolvers } from './responsible-ai';
+import { telemetryResolvers } from './telemetry';
 
 const DAY_MS = 86_400_000;
 
@@ -37,7 +39,7 @@ const pageArgs = (args: ConnectionArgs): ConnectionArgs => ({ first: args.first 
 const lowerEnum = <V extends string>(values: readonly V[]) =>
   Object.fromEntries(values.map((v) => [v.toUpperCase(), v])) as Record<Uppercase<V>, V>;
 
-export const resolvers: GraphQLResolverMap<Ctx> = {
+const coreResolvers: GraphQLResolverMap<Ctx> = {
   Query: {
     agents: (_: unknown, args: ConnectionArgs & { filter?: AgentFilter | null }, ctx: Ctx) =>
       ctx.agents.list(args, args.filter),
@@ -102,3 +104,5 @@ export const resolvers: GraphQLResolverMap<Ctx> = {
   EndpointAgentStatus: lowerEnum(['active', 'disconnected', 'never_connected', 'pending', 'unknown'] as const),
   VulnerabilityStatus: lowerEnum(['open', 'in_progress', 'resolved', 'ignored'] as const),
 };
+
+export const resolvers = mergeResolvers(coreResolvers, telemetryResolvers, responsibleAiResolvers);

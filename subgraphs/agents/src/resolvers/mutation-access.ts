@@ -5,6 +5,8 @@ import { MARKETPLACE_ROLES } from '../services/visibility';
 const REGISTRY = [Roles.ADMIN] as const;
 /** Marketplace users run, rate and mark agents for themselves; the auditor writes nothing. */
 const USERS = MARKETPLACE_ROLES;
+/** Telemetry and responsible-AI records are written by background work (the scheduler) and admins. */
+const RECORDERS = [Roles.ADMIN, Roles.SCHEDULER] as const;
 
 /** Who may run agents' mutations (api.md "Roles"). */
 export const mutationAccess: MutationAccess = {
@@ -14,4 +16,15 @@ export const mutationAccess: MutationAccess = {
   executeAgent: USERS,
   rateAgent: USERS,
   setAgentFavorite: USERS,
+  recordGpuSamples: RECORDERS,
+  recordSystemMetrics: RECORDERS,
+  recordDecisionAudit: RECORDERS,
+  recordBiasDetection: RECORDERS,
+  recordFairnessMetrics: RECORDERS,
+  // Reviews are human judgement: admins (the auditor reads, writes nothing).
+  reviewDecision: REGISTRY,
+  resolveBiasDetection: REGISTRY,
+  createEthicsReport: REGISTRY,
+  submitEthicsReport: REGISTRY,
+  reviewEthicsReport: REGISTRY,
 };
