@@ -8,6 +8,9 @@ import { EndpointAgentService } from './services/endpoint.service';
 import { ExecutionService } from './services/execution.service';
 import { InteractionService } from './services/interaction.service';
 import { JobService } from './services/job.service';
+import { EndpointReportService } from './services/endpoint-reports.service';
+import { ScheduleService } from './services/schedule.service';
+import { UserAgentService } from './services/user-agents.service';
 
 export interface AgentsDeps {
   dataSource: DataSource;
@@ -25,6 +28,9 @@ export interface AgentsContext extends SubgraphContext {
   interactions: InteractionService;
   endpoints: EndpointAgentService;
   jobs: JobService;
+  reports: EndpointReportService;
+  schedules: ScheduleService;
+  userAgents: UserAgentService;
 }
 
 export function agentsContextFactory(creditsFor: (config: AgentsConfig) => CreditsClient) {
@@ -43,6 +49,9 @@ export function agentsContextFactory(creditsFor: (config: AgentsConfig) => Credi
     context.interactions = new InteractionService(context);
     context.endpoints = new EndpointAgentService(context);
     context.jobs = new JobService(context);
+    context.reports = new EndpointReportService(context);
+    context.schedules = new ScheduleService(context);
+    context.userAgents = new UserAgentService(context);
     return context;
   };
 }

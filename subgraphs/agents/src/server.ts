@@ -8,7 +8,7 @@ import { mutationAccess } from './resolvers/mutation-access';
 import { identityCreditsClient, type CreditsClient } from './services/credits';
 import { demoAgentJob } from './demo-agent';
 import { seedAgentsDemo } from './seed';
-import { metricsRollupJob } from './services/metrics-rollup';
+import { schedulerJob } from './services/scheduler';
 
 export const SUBGRAPH_NAME = 'agents';
 
@@ -22,13 +22,18 @@ export function createAgentsSubgraph(options: AgentsSubgraphOptions = {}): Defin
   return defineSubgraph({
     name: SUBGRAPH_NAME,
     defaultPort: 4004,
-    schemaPaths: [path.join(__dirname, 'schema.graphql')],
+    schemaPaths: [
+      path.join(__dirname, 'schema.graphql'),
+      path.join(__dirname, 'endpoint-reports.graphql'),
+      path.join(__dirname, 'scheduler.graphql'),
+      path.join(__dirname, 'user.graphql'),
+    ],
     resolvers,
     mutationAccess,
     entities: agentsEntities,
     config: agentsConfigFrom,
     createContext: agentsContextFactory(options.credits ?? identityCreditsClient),
-    jobs: (deps) => [metricsRollupJob(deps), demoAgentJob(deps)],
+    jobs: (deps) => [schedulerJob(deps), demoAgentJob(deps)],
     seedDemo: seedAgentsDemo,
     audit: {
       resources: {
@@ -40,6 +45,12 @@ export function createAgentsSubgraph(options: AgentsSubgraphOptions = {}): Defin
         agent_metrics: { type: 'Agent', idColumn: 'agent_id' },
         agents: { type: 'EndpointAgent', idColumn: 'agent_id' },
         agent_vulnerabilities: { type: 'EndpointAgent', idColumn: 'agent_id' },
+        vulnerability_reports: 'VulnerabilityReport',
+        sca_reports: 'ScaReport',
+        agent_datastore: 'EndpointArtifact',
+        scheduled_job_metadata: { type: 'ScheduledJob', idColumn: 'job_id' },
+        schedulerjob: { type: 'ScheduledJob', idColumn: 'id' },
+        jobs: 'Job',
       },
     },
   });

@@ -1,12 +1,16 @@
 import { AgentChangeEntity, AgentEntity } from './agent.entity';
 import { EndpointAgentEntity, VulnerabilityEntity } from './endpoint.entity';
 import { JobAttemptEntity, JobEntity, JobTransitionEntity } from './job.entity';
+import { EndpointArtifactEntity, ScaReportEntity, VulnerabilityReportEntity } from './report.entity';
+import { ScheduledJobEntity, SchedulerRunEntity } from './scheduler.entity';
 import { AgentLogEntity, AgentMetricEntity, ExecutionEntity, InteractionEntity } from './execution.entity';
 
 export * from './agent.entity';
 export * from './endpoint.entity';
 export * from './execution.entity';
 export * from './job.entity';
+export * from './report.entity';
+export * from './scheduler.entity';
 
 export const agentsEntities = [
   AgentEntity,
@@ -20,4 +24,9 @@ export const agentsEntities = [
   JobEntity,
   JobAttemptEntity,
   JobTransitionEntity,
+  VulnerabilityReportEntity,
+  ScaReportEntity,
+  EndpointArtifactEntity,
+  ScheduledJobEntity,
+  SchedulerRunEntity,
 ];

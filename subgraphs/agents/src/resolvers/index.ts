@@ -16,7 +16,10 @@ import type { ExecuteAgentInput } from '../services/execution.service';
 import type { RateAgentInput } from '../services/interaction.service';
 import type { MetricPeriod } from '../services/metrics-rollup';
 import { canManageAgent } from '../services/visibility';
-import { badUserInput } from '@socgraph/shared';
+import { badUserInput, mergeResolvers } from '@socgraph/shared';
+import { endpointAgentReportFields, endpointReportResolvers } from './endpoint-reports.resolvers';
+import { schedulerResolvers } from './scheduler.resolvers';
+import { userResolvers } from './user.resolvers';
 
 const DAY_MS = 86_400_000;
 
@@ -37,7 +40,7 @@ const pageArgs = (args: ConnectionArgs): ConnectionArgs => ({ first: args.first 
 const lowerEnum = <V extends string>(values: readonly V[]) =>
   Object.fromEntries(values.map((v) => [v.toUpperCase(), v])) as Record<Uppercase<V>, V>;
 
-export const resolvers: GraphQLResolverMap<Ctx> = {
+const coreResolvers: GraphQLResolverMap<Ctx> = {
   Query: {
     agents: (_: unknown, args: ConnectionArgs & { filter?: AgentFilter | null }, ctx: Ctx) =>
       ctx.agents.list(args, args.filter),
@@ -85,6 +88,7 @@ export const resolvers: GraphQLResolverMap<Ctx> = {
     __resolveReference: (ref: { agentId: string }, ctx: Ctx) => ctx.endpoints.byAgentId(ref.agentId),
     vulnerabilities: (agent: EndpointAgentRow, _: unknown, ctx: Ctx) =>
       ctx.loaders.vulnerabilitiesByAgent.load(agent.agentId),
+    ...endpointAgentReportFields,
   },
   Job: {
     attempts: (job: JobRow, _: unknown, ctx: Ctx) => ctx.loaders.attemptsByJob.load(job.id),
@@ -102,3 +106,11 @@ export const resolvers: GraphQLResolverMap<Ctx> = {
   EndpointAgentStatus: lowerEnum(['active', 'disconnected', 'never_connected', 'pending', 'unknown'] as const),
   VulnerabilityStatus: lowerEnum(['open', 'in_progress', 'resolved', 'ignored'] as const),
 };
+
+/** The area resolver maps (one per SDL file), merged type by type. */
+export const resolvers: GraphQLResolverMap<Ctx> = mergeResolvers(
+  coreResolvers,
+  endpointReportResolvers,
+  schedulerResolvers,
+  userResolvers,
+);
