@@ -155,7 +155,13 @@ export class AgentsReportsScheduler1764700000020 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX IF EXISTS agents.agent_execution_user_started_idx`);
-    for (const table of ['schedulerjob', 'scheduled_job_metadata', 'agent_datastore', 'sca_reports', 'vulnerability_reports']) {
+    for (const table of [
+      'schedulerjob',
+      'scheduled_job_metadata',
+      'agent_datastore',
+      'sca_reports',
+      'vulnerability_reports',
+    ]) {
       await q.query(`DROP TABLE IF EXISTS agents.${table}`);
     }
     await q.query(`ALTER TABLE agents.agents DROP CONSTRAINT IF EXISTS agents_agent_customer_key`);

@@ -27,10 +27,13 @@ type AssetAgent = {
 };
 type Alerts = {
   alerts: {
-    edges: { node: { id: string; name: string; customerCode: string; assets: { name: string; agent: AssetAgent | null }[] } }[];
+    edges: {
+      node: { id: string; name: string; customerCode: string; assets: { name: string; agent: AssetAgent | null }[] };
+    }[];
   };
 };
-const assetsOf = (data: Alerts) => data.alerts.edges.flatMap((e) => e.node.assets.map((a) => ({ alert: e.node, ...a })));
+const assetsOf = (data: Alerts) =>
+  data.alerts.edges.flatMap((e) => e.node.assets.map((a) => ({ alert: e.node, ...a })));
 
 it("resolves the demo alerts' assets to agents' demo endpoint agents through the gateway", async () => {
   const admin = await stack.gql<Alerts>(ALERT_ASSETS, {}, await bearer('admin'));

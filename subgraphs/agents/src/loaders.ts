@@ -242,7 +242,8 @@ function createReportLoaders(dataSource: DataSource, principal: Principal) {
   const byId = <R extends { id: number }>(entity: Parameters<typeof rowsAsEntities>[1], table: string, where: string) =>
     rowLoader<number, R>(
       async (ids) => {
-        const condition = where === 'artifact' ? artifactVisibility(principal, 'r') : endpointVisibility(principal, 'r');
+        const condition =
+          where === 'artifact' ? artifactVisibility(principal, 'r') : endpointVisibility(principal, 'r');
         const raws = await runNamed<Record<string, unknown>>(
           dataSource,
           `SELECT r.* FROM ${table} r WHERE r.id = ANY(CAST(:ids AS int[])) AND (${condition.sql})`,
@@ -254,7 +255,11 @@ function createReportLoaders(dataSource: DataSource, principal: Principal) {
     );
   const reportCondition = endpointVisibility(principal, 'r');
   return {
-    visibleVulnerabilityReportById: byId<VulnerabilityReportRow>(VulnerabilityReportEntity, T.vulnerabilityReport, 'report'),
+    visibleVulnerabilityReportById: byId<VulnerabilityReportRow>(
+      VulnerabilityReportEntity,
+      T.vulnerabilityReport,
+      'report',
+    ),
     visibleScaReportById: byId<ScaReportRow>(ScaReportEntity, T.scaReport, 'report'),
     visibleArtifactById: byId<EndpointArtifactRow>(EndpointArtifactEntity, T.artifact, 'artifact'),
     vulnerabilityReportsByAgent: nestedLoader<Connection<VulnerabilityReportRow>>((parents, args) =>

@@ -192,7 +192,16 @@ async function seedReports(tx: { query(sql: string, params?: unknown[]): Promise
         `INSERT INTO ${T.artifact} (agent_id, velociraptor_id, artifact_name, flow_id, bucket_name, object_key, file_name,
            content_type, file_size, file_hash, status, collected_by)
          VALUES ($1, $2, $3, $4, 'copilot-artifacts', $5, $6, 'application/zip', $7, $8, 'completed', 'service:velociraptor')`,
-        [agentId, `C.demo${suffix}`, artifact, `F.DEMO${suffix}`, objectKey, `${artifact}.zip`, 1_250_000, sha256(objectKey)],
+        [
+          agentId,
+          `C.demo${suffix}`,
+          artifact,
+          `F.DEMO${suffix}`,
+          objectKey,
+          `${artifact}.zip`,
+          1_250_000,
+          sha256(objectKey),
+        ],
       );
     }
   }

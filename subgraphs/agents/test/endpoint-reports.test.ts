@@ -96,7 +96,9 @@ beforeAll(async () => {
     const artifact = await ok<{ recordEndpointArtifact: { id: string } }>(
       agents,
       RECORD_ARTIFACT,
-      { input: { agentId: `ep-${customer}-0`, artifactName: 'Windows.KapeFiles.Targets', flowId: 'F.1', file: file() } },
+      {
+        input: { agentId: `ep-${customer}-0`, artifactName: 'Windows.KapeFiles.Targets', flowId: 'F.1', file: file() },
+      },
       SERVICE,
     );
     ids[`artifact-${customer}`] = artifact.recordEndpointArtifact.id;
@@ -118,7 +120,12 @@ describe('ingestion', () => {
       severityFilter: 'HIGH',
       totalVulnerabilities: 5,
       status: 'COMPLETED',
-      file: { bucketName: 'reports-bucket', objectKey: 'keys/mine.pdf', fileSize: 6_000_000_000, fileHash: hash('mine') },
+      file: {
+        bucketName: 'reports-bucket',
+        objectKey: 'keys/mine.pdf',
+        fileSize: 6_000_000_000,
+        fileHash: hash('mine'),
+      },
     });
     const [row] = await rows<{ severity_filter: string; file_hash: string; file_size: string }>(
       agents,
@@ -297,7 +304,10 @@ describe('reads in the customer scope', () => {
       CUSTOMER_C1,
     );
     expect(second.endpointAgent.vulnerabilityReports.edges).toHaveLength(1);
-    const seen = [...first.endpointAgent.vulnerabilityReports.edges, ...second.endpointAgent.vulnerabilityReports.edges];
+    const seen = [
+      ...first.endpointAgent.vulnerabilityReports.edges,
+      ...second.endpointAgent.vulnerabilityReports.edges,
+    ];
     expect(new Set(seen.map((e) => e.node.id)).size).toBe(3);
     const bad = await agents.query(page, { after: 'garbage!' }, CUSTOMER_C1);
     expect(errorCodes(bad)).toEqual(['BAD_USER_INPUT']);

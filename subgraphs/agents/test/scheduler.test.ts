@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TestSubgraph } from '@socgraph/testkit';
-import {
-  JobWorker,
-  jobHandlers,
-  METRICS_ROLLUP_JOB,
-  Scheduler,
-  scheduleDefinitions,
-} from '../src/services/scheduler';
+import { JobWorker, jobHandlers, METRICS_ROLLUP_JOB, Scheduler, scheduleDefinitions } from '../src/services/scheduler';
 import { InMemoryCredits } from './credits-double';
 import { ADMIN, ANALYST_C1, errorCodes, errorFields, ok, registerAgent, rows, SERVICE, startAgents } from './support';
 
@@ -40,8 +34,9 @@ const jobsOf = (jobType: string) =>
   );
 
 const nextRunOf = async (jobId: string): Promise<Date> =>
-  (await rows<{ next_run_time: Date }>(agents, `SELECT next_run_time FROM agents.schedulerjob WHERE id = $1`, [jobId]))[0]!
-    .next_run_time;
+  (
+    await rows<{ next_run_time: Date }>(agents, `SELECT next_run_time FROM agents.schedulerjob WHERE id = $1`, [jobId])
+  )[0]!.next_run_time;
 
 beforeAll(async () => {
   agents = await startAgents(new InMemoryCredits(), ENV);
@@ -128,7 +123,10 @@ describe('the scheduler', () => {
       );
     expect(await rows(agents, `SELECT 1 FROM agents.agent_metrics WHERE agent_id = $1`, [agentId])).toHaveLength(0);
 
-    await ok(agents, `mutation { updateScheduledJob(jobId: "${METRICS_ROLLUP_JOB}", input: { enabled: true }) { enabled } }`);
+    await ok(
+      agents,
+      `mutation { updateScheduledJob(jobId: "${METRICS_ROLLUP_JOB}", input: { enabled: true }) { enabled } }`,
+    );
     await dueSince(METRICS_ROLLUP_JOB, 1);
     const [jobId] = await scheduler.tick();
     expect(jobId).toBeDefined();
@@ -145,7 +143,12 @@ describe('the scheduler', () => {
       scheduledJob: {
         enabled: boolean;
         lastSuccessAt: string | null;
-        lastJob: { id: string; status: string; result: unknown; transitions: { toStatus: string; triggeredBy: string }[] };
+        lastJob: {
+          id: string;
+          status: string;
+          result: unknown;
+          transitions: { toStatus: string; triggeredBy: string }[];
+        };
       };
     }>(
       agents,
@@ -163,7 +166,10 @@ describe('the scheduler', () => {
         { toStatus: 'COMPLETED', triggeredBy: 'test-worker' },
       ],
     });
-    await ok(agents, `mutation { updateScheduledJob(jobId: "${METRICS_ROLLUP_JOB}", input: { enabled: false }) { enabled } }`);
+    await ok(
+      agents,
+      `mutation { updateScheduledJob(jobId: "${METRICS_ROLLUP_JOB}", input: { enabled: false }) { enabled } }`,
+    );
   });
 });
 
@@ -212,10 +218,9 @@ describe('the admins’ API', () => {
     expect((await nextRunOf('admin-job')).getTime()).toBeLessThanOrEqual(Date.now() + 121_000);
 
     const RUN = `mutation { runScheduledJobNow(jobId: "admin-job") { id status jobType transitions { toStatus triggeredBy } } }`;
-    const run = await ok<{ runScheduledJobNow: { id: string; status: string; jobType: string; transitions: unknown[] } }>(
-      agents,
-      RUN,
-    );
+    const run = await ok<{
+      runScheduledJobNow: { id: string; status: string; jobType: string; transitions: unknown[] };
+    }>(agents, RUN);
     expect(run.runScheduledJobNow).toMatchObject({
       status: 'QUEUED',
       jobType: 'admin-job',
@@ -244,7 +249,10 @@ describe('the admins’ API', () => {
 });
 
 it('runs in the subgraph process: the schedule is created and its rollup jobs complete through the worker', async () => {
-  const live = await startAgents(new InMemoryCredits(), { AGENT_METRICS_INTERVAL_MS: '1000', AGENT_SCHEDULER_TICK_MS: '50' });
+  const live = await startAgents(new InMemoryCredits(), {
+    AGENT_METRICS_INTERVAL_MS: '1000',
+    AGENT_SCHEDULER_TICK_MS: '50',
+  });
   try {
     const completed = async () =>
       (await live.dataSource.query(

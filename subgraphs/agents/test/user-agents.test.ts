@@ -1,16 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestSubgraph } from '@socgraph/testkit';
 import { InMemoryCredits } from './credits-double';
-import {
-  ADMIN,
-  ANALYST_C1,
-  CUSTOMER_C1,
-  countStatements,
-  errorCodes,
-  ok,
-  registerAgent,
-  startAgents,
-} from './support';
+import { ADMIN, ANALYST_C1, CUSTOMER_C1, countStatements, errorCodes, ok, registerAgent, startAgents } from './support';
 
 /**
  * `User.agentExecutions` and `User.agentInteractions`, the fields agents adds to identity's
@@ -68,13 +59,20 @@ describe('User.agentExecutions and User.agentInteractions', () => {
     const [me, other] = mine._entities;
     expect(me!.agentExecutions).toMatchObject({ totalCount: 4, pageInfo: { hasNextPage: true } });
     expect(me!.agentExecutions!.edges).toHaveLength(3);
-    expect(me!.agentExecutions!.edges[0]!.node).toMatchObject({ agent: { name: 'User fields agent' }, user: { id: ME } });
+    expect(me!.agentExecutions!.edges[0]!.node).toMatchObject({
+      agent: { name: 'User fields agent' },
+      user: { id: ME },
+    });
     expect(me!.agentInteractions).toEqual({
       totalCount: 1,
       edges: [{ node: { totalExecutions: 4, rating: 4, isFavorite: true, agent: { id: agentId } } }],
     });
     // Another user's are empty, exactly like a user who never ran an agent.
-    expect(other!.agentExecutions).toEqual({ totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] });
+    expect(other!.agentExecutions).toEqual({
+      totalCount: 0,
+      pageInfo: { hasNextPage: false, endCursor: null },
+      edges: [],
+    });
     expect(other!.agentInteractions).toEqual({ totalCount: 0, edges: [] });
 
     const next = await ok<{ _entities: UserPage[] }>(
@@ -107,7 +105,9 @@ describe('User.agentExecutions and User.agentInteractions', () => {
       const run = await countStatements(agents, ENTITIES, { r: reps(USERS.slice(0, n)), first: 2 }, ADMIN);
       expect(run.result.body.errors).toBeUndefined();
       const users = (run.result.body.data as { _entities: UserPage[] })._entities;
-      expect(users.every((u) => u.agentExecutions!.edges.length === 2 && u.agentExecutions!.totalCount === 3)).toBe(true);
+      expect(users.every((u) => u.agentExecutions!.edges.length === 2 && u.agentExecutions!.totalCount === 3)).toBe(
+        true,
+      );
       return run.statements;
     };
     expect(await measure(50)).toBe(await measure(5));

@@ -16,7 +16,11 @@ const storageColumns: Record<keyof StoredFile, EntitySchemaColumnOptions> = {
   fileName: { name: 'file_name', type: 'varchar', length: 255 },
   contentType: { name: 'content_type', type: 'varchar', length: 255, nullable: true },
   // bigint arrives as a string; sizes stay far below 2^53
-  fileSize: { name: 'file_size', type: 'bigint', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } },
+  fileSize: {
+    name: 'file_size',
+    type: 'bigint',
+    transformer: { to: (v: number) => v, from: (v: string) => Number(v) },
+  },
   fileHash: { name: 'file_hash', type: 'varchar', length: 64 },
 };
 

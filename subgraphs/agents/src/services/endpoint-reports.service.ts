@@ -207,7 +207,10 @@ const newestReports = <R extends { id: number; generatedAt: Date }>() => [
 export class EndpointReportService extends ScopedService<AgentsContext> {
   // ----- reads -----
 
-  vulnerabilityReports(args: ConnectionArgs, filter?: ReportFilter | null): Promise<Connection<VulnerabilityReportRow>> {
+  vulnerabilityReports(
+    args: ConnectionArgs,
+    filter?: ReportFilter | null,
+  ): Promise<Connection<VulnerabilityReportRow>> {
     return this.listReports(this.dataSource.getRepository(VulnerabilityReportEntity), args, filter);
   }
 
@@ -261,7 +264,10 @@ export class EndpointReportService extends ScopedService<AgentsContext> {
       lowCount: count(input.lowCount, 'input.lowCount'),
     };
     if (counts.criticalCount + counts.highCount + counts.mediumCount + counts.lowCount > counts.totalVulnerabilities)
-      throw badUserInput('The severity counts add up to more than input.totalVulnerabilities', 'input.totalVulnerabilities');
+      throw badUserInput(
+        'The severity counts add up to more than input.totalVulnerabilities',
+        'input.totalVulnerabilities',
+      );
     const severityFilter = input.severityFilter ? capitalized(input.severityFilter) : null;
     return this.insertStored(VulnerabilityReportEntity, { ...base, ...counts, severityFilter }, 'VulnerabilityReport');
   }
@@ -305,7 +311,8 @@ export class EndpointReportService extends ScopedService<AgentsContext> {
         agentId,
         artifactName: text(input.artifactName, 'input.artifactName', { max: 255 }),
         flowId: optionalText(input.flowId, 'input.flowId', { max: 255 }),
-        velociraptorId: optionalText(input.velociraptorId, 'input.velociraptorId', { max: 255 }) ?? agent.velociraptorId,
+        velociraptorId:
+          optionalText(input.velociraptorId, 'input.velociraptorId', { max: 255 }) ?? agent.velociraptorId,
         ...storedFile(input.file, 'input.file'),
         status,
         collectedBy: this.actor(),

@@ -99,13 +99,18 @@ export class Scheduler {
         if (!busy) {
           const jobId = await this.queue.enqueue(
             schedule.job_id,
-            { queueName: 'scheduled', maxAttempts: 3, payload: { scheduledJob: schedule.job_id }, triggeredBy: 'scheduler' },
+            {
+              queueName: 'scheduled',
+              maxAttempts: 3,
+              payload: { scheduledJob: schedule.job_id },
+              triggeredBy: 'scheduler',
+            },
             tx,
           );
-          await tx.query(
-            `UPDATE ${T.schedule} SET last_enqueued_at = now(), last_job_id = $2 WHERE job_id = $1`,
-            [schedule.job_id, jobId],
-          );
+          await tx.query(`UPDATE ${T.schedule} SET last_enqueued_at = now(), last_job_id = $2 WHERE job_id = $1`, [
+            schedule.job_id,
+            jobId,
+          ]);
           enqueued.push(jobId);
         }
         // The next slot after now on the schedule's grid: one run however long it was down.
