@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { createSubgraphDataSource } from '@socgraph/shared';
 import type { TestSubgraph } from '@socgraph/testkit';
-import { JobWorker, jobHandlers, METRICS_ROLLUP_JOB, Scheduler, scheduleDefinitions } from '../src/services/scheduler';
+import { agentsEntities } from '../src';
+import {
+  JobWorker,
+  jobHandlers,
+  METRICS_ROLLUP_JOB,
+  Scheduler,
+  SCHEDULER_LOCK,
+  scheduleDefinitions,
+} from '../src/services/scheduler';
 import { InMemoryCredits } from './credits-double';
 import { ADMIN, ANALYST_C1, errorCodes, errorFields, ok, registerAgent, rows, SERVICE, startAgents } from './support';
 
@@ -49,15 +58,27 @@ describe('the scheduler', () => {
   it('enqueues a due schedule exactly once across schedulers racing', async () => {
     await addSchedule('race-job', 3600);
     await dueSince('race-job', 1);
-    const other = new Scheduler(agents.dataSource);
-    const results = await Promise.all([
-      scheduler.tick(),
-      other.tick(),
-      scheduler.tick(),
-      other.tick(),
-      other.tick(),
-      scheduler.tick(),
-    ]);
+    // A second replica: its own connection pool on the same database.
+    const replica = createSubgraphDataSource({
+      subgraph: 'agents',
+      url: (agents.dataSource.options as { url: string }).url,
+      entities: agentsEntities,
+    });
+    await replica.initialize();
+    let results: string[][];
+    try {
+      const other = new Scheduler(replica);
+      results = await Promise.all([
+        scheduler.tick(),
+        other.tick(),
+        scheduler.tick(),
+        other.tick(),
+        other.tick(),
+        scheduler.tick(),
+      ]);
+    } finally {
+      await replica.destroy();
+    }
     const jobs = await jobsOf('race-job');
     expect(jobs).toHaveLength(1);
     expect(results.flat()).toEqual([jobs[0]!.id]);
@@ -71,13 +92,31 @@ describe('the scheduler', () => {
     expect((await nextRunOf('race-job')).getTime()).toBeGreaterThan(Date.now() + 3500_000);
   });
 
+  it('leaves the enqueueing to the replica holding the lock', async () => {
+    await addSchedule('locked-job', 3600);
+    await dueSince('locked-job', 1);
+    const holder = agents.dataSource.createQueryRunner();
+    await holder.connect();
+    try {
+      await holder.startTransaction();
+      await holder.query(`SELECT pg_advisory_xact_lock($1)`, [SCHEDULER_LOCK]);
+      expect(await scheduler.tick()).toEqual([]);
+      await holder.rollbackTransaction();
+    } finally {
+      await holder.release();
+    }
+    await scheduler.tick();
+    expect(await jobsOf('locked-job')).toHaveLength(1);
+  });
+
   it('catches up once after downtime, not once per missed interval, and stays on its grid', async () => {
     await addSchedule('catch-up', 60);
     // Down for ten and a half intervals.
     await dueSince('catch-up', 630);
     const before = await nextRunOf('catch-up');
-    expect(await scheduler.tick()).toHaveLength(1);
-    expect(await scheduler.tick()).toHaveLength(0);
+    await scheduler.tick();
+    expect(await jobsOf('catch-up')).toHaveLength(1);
+    await scheduler.tick();
     expect(await jobsOf('catch-up')).toHaveLength(1);
     const next = await nextRunOf('catch-up');
     // The first slot of its 60 s grid after now: 11 intervals after the missed run.
@@ -93,7 +132,8 @@ describe('the scheduler', () => {
 
     await addSchedule('busy-job', 1);
     await dueSince('busy-job', 5);
-    expect(await scheduler.tick()).toHaveLength(1);
+    await scheduler.tick();
+    expect(await jobsOf('busy-job')).toHaveLength(1);
     await dueSince('busy-job', 5);
     // Its job was not run yet (no worker handles busy-job): nothing piles up.
     await scheduler.tick();
