@@ -8,6 +8,7 @@ import {
   type Connection,
   type ConnectionArgs,
   type Principal,
+  type SqlCondition,
 } from '@socgraph/shared';
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
@@ -239,18 +240,22 @@ const newestByColumn = <R extends { id: number }>(column: string, value: (row: R
 
 /** Endpoint agents' reports and artefacts: single rows by id and nested pages per agent, customer-scoped. */
 function createReportLoaders(dataSource: DataSource, principal: Principal) {
-  const byId = <R extends { id: number }>(entity: Parameters<typeof rowsAsEntities>[1], table: string, where: string) =>
+  const byId = <R extends { id: number }>(
+    entity: Parameters<typeof rowsAsEntities>[1],
+    table: string,
+    condition: SqlCondition,
+  ) =>
     rowLoader<number, R>(
-      async (ids) => {
-        const condition =
-          where === 'artifact' ? artifactVisibility(principal, 'r') : endpointVisibility(principal, 'r');
-        const raws = await runNamed<Record<string, unknown>>(
+      async (ids) =>
+        rowsAsEntities<R & Record<string, unknown>>(
           dataSource,
-          `SELECT r.* FROM ${table} r WHERE r.id = ANY(CAST(:ids AS int[])) AND (${condition.sql})`,
-          { ...condition.params, ids: [...ids] },
-        );
-        return rowsAsEntities<R & Record<string, unknown>>(dataSource, entity, raws);
-      },
+          entity,
+          await runNamed<Record<string, unknown>>(
+            dataSource,
+            `SELECT r.* FROM ${table} r WHERE r.id = ANY(CAST(:ids AS int[])) AND (${condition.sql})`,
+            { ...condition.params, ids: [...ids] },
+          ),
+        ),
       (row) => row.id,
     );
   const reportCondition = endpointVisibility(principal, 'r');
@@ -258,10 +263,14 @@ function createReportLoaders(dataSource: DataSource, principal: Principal) {
     visibleVulnerabilityReportById: byId<VulnerabilityReportRow>(
       VulnerabilityReportEntity,
       T.vulnerabilityReport,
-      'report',
+      reportCondition,
     ),
-    visibleScaReportById: byId<ScaReportRow>(ScaReportEntity, T.scaReport, 'report'),
-    visibleArtifactById: byId<EndpointArtifactRow>(EndpointArtifactEntity, T.artifact, 'artifact'),
+    visibleScaReportById: byId<ScaReportRow>(ScaReportEntity, T.scaReport, reportCondition),
+    visibleArtifactById: byId<EndpointArtifactRow>(
+      EndpointArtifactEntity,
+      T.artifact,
+      artifactVisibility(principal, 'r'),
+    ),
     vulnerabilityReportsByAgent: nestedLoader<Connection<VulnerabilityReportRow>>((parents, args) =>
       nestedPages(parents, {
         dataSource,
