@@ -2,6 +2,7 @@ import { AgentsInitial1764700000000 } from './1764700000000-AgentsInitial';
 import { AgentsAuditOutbox1764700000001 } from './1764700000001-AgentsAuditOutbox';
 import { AgentsJobs1764700000002 } from './1764700000002-AgentsJobs';
 import { AgentsTelemetryResponsibleAi1764700000010 } from './1764700000010-AgentsTelemetryResponsibleAi';
+import { AgentsReportsScheduler1764700000020 } from './1764700000020-AgentsReportsScheduler';
 
 /** agents' migrations, oldest first. */
 export const agentsMigrations = [
@@ -9,4 +10,5 @@ export const agentsMigrations = [
   AgentsAuditOutbox1764700000001,
   AgentsJobs1764700000002,
   AgentsTelemetryResponsibleAi1764700000010,
+  AgentsReportsScheduler1764700000020,
 ];

@@ -36,8 +36,14 @@ export const agentsConfigSchema = commonConfigSchema.extend({
     .min(1024)
     .max(50 * 1024 * 1024)
     .default(1024 * 1024),
-  /** How often the hourly and daily metric rollups run; 0 turns the job off (tests run it by hand). */
+  /**
+   * How often the hourly and daily metric rollups run (rounded to seconds): the interval of the
+   * `agent-metrics-rollup` scheduled job when it is first created; 0 creates it disabled (tests
+   * run the rollup by hand). After that, admins change the schedule (`updateScheduledJob`).
+   */
   AGENT_METRICS_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  /** How often the scheduler enqueues due scheduled jobs and the worker runs queued ones; 0: neither runs. */
+  AGENT_SCHEDULER_TICK_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   /** Outside production: a loopback port for the local demo agent the demo marketplace calls; 0: none. */
   AGENT_DEMO_PORT: configFields.port(0),
   /** Largest execution input accepted (serialized JSON). */

@@ -12,6 +12,9 @@ import { createResponsibleAiLoaders, type ResponsibleAiLoaders } from './respons
 import { ResponsibleAiService } from './services/responsible-ai.service';
 import { TelemetryService } from './services/telemetry.service';
 import { createTelemetryLoaders, type TelemetryLoaders } from './telemetry-loaders';
+import { EndpointReportService } from './services/endpoint-reports.service';
+import { ScheduleService } from './services/schedule.service';
+import { UserAgentService } from './services/user-agents.service';
 
 export interface AgentsDeps {
   dataSource: DataSource;
@@ -33,6 +36,9 @@ export interface AgentsContext extends SubgraphContext {
   raiLoaders: ResponsibleAiLoaders;
   telemetry: TelemetryService;
   responsibleAi: ResponsibleAiService;
+  reports: EndpointReportService;
+  schedules: ScheduleService;
+  userAgents: UserAgentService;
 }
 
 export function agentsContextFactory(creditsFor: (config: AgentsConfig) => CreditsClient) {
@@ -55,6 +61,9 @@ export function agentsContextFactory(creditsFor: (config: AgentsConfig) => Credi
     context.raiLoaders = createResponsibleAiLoaders(deps.dataSource, base.principal);
     context.telemetry = new TelemetryService(context);
     context.responsibleAi = new ResponsibleAiService(context);
+    context.reports = new EndpointReportService(context);
+    context.schedules = new ScheduleService(context);
+    context.userAgents = new UserAgentService(context);
     return context;
   };
 }

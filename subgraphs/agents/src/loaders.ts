@@ -8,6 +8,7 @@ import {
   type Connection,
   type ConnectionArgs,
   type Principal,
+  type SqlCondition,
 } from '@socgraph/shared';
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
@@ -28,8 +29,27 @@ import {
   type EndpointAgentRow,
   type ExecutionRow,
   type VulnerabilityRow,
+  EndpointArtifactEntity,
+  InteractionEntity,
+  JobEntity,
+  ScaReportEntity,
+  SchedulerRunEntity,
+  VulnerabilityReportEntity,
+  type EndpointArtifactRow,
+  type InteractionRow,
+  type JobRow,
+  type ScaReportRow,
+  type SchedulerRunRow,
+  type VulnerabilityReportRow,
 } from './entities';
-import { T, agentVisibility, changeVisibility, endpointVisibility, executionVisibility } from './services/visibility';
+import {
+  T,
+  agentVisibility,
+  artifactVisibility,
+  changeVisibility,
+  endpointVisibility,
+  executionVisibility,
+} from './services/visibility';
 
 export interface MetricsKey {
   parent: string;
@@ -205,6 +225,150 @@ export function createAgentsLoaders(dataSource: DataSource, principal: Principal
         );
       },
       (row) => row.agentId,
+    ),
+    ...createReportLoaders(dataSource, principal),
+    ...createUserLoaders(dataSource),
+  };
+}
+
+/** The newest first by a timestamp column, then id: what reports and artefacts page by. */
+const newestByColumn = <R extends { id: number }>(column: string, value: (row: R) => Date) =>
+  [
+    { column, direction: 'DESC', value: (row: R) => value(row).toISOString() },
+    { column: 'id', direction: 'DESC', value: (row: R) => row.id },
+  ] as const;
+
+/** Endpoint agents' reports and artefacts: single rows by id and nested pages per agent, customer-scoped. */
+function createReportLoaders(dataSource: DataSource, principal: Principal) {
+  const byId = <R extends { id: number }>(
+    entity: Parameters<typeof rowsAsEntities>[1],
+    table: string,
+    condition: SqlCondition,
+  ) =>
+    rowLoader<number, R>(
+      async (ids) =>
+        rowsAsEntities<R & Record<string, unknown>>(
+          dataSource,
+          entity,
+          await runNamed<Record<string, unknown>>(
+            dataSource,
+            `SELECT r.* FROM ${table} r WHERE r.id = ANY(CAST(:ids AS int[])) AND (${condition.sql})`,
+            { ...condition.params, ids: [...ids] },
+          ),
+        ),
+      (row) => row.id,
+    );
+  const reportCondition = endpointVisibility(principal, 'r');
+  return {
+    visibleVulnerabilityReportById: byId<VulnerabilityReportRow>(
+      VulnerabilityReportEntity,
+      T.vulnerabilityReport,
+      reportCondition,
+    ),
+    visibleScaReportById: byId<ScaReportRow>(ScaReportEntity, T.scaReport, reportCondition),
+    visibleArtifactById: byId<EndpointArtifactRow>(
+      EndpointArtifactEntity,
+      T.artifact,
+      artifactVisibility(principal, 'r'),
+    ),
+    vulnerabilityReportsByAgent: nestedLoader<Connection<VulnerabilityReportRow>>((parents, args) =>
+      nestedPages(parents, {
+        dataSource,
+        entity: VulnerabilityReportEntity,
+        table: T.vulnerabilityReport,
+        alias: 'r',
+        parentColumn: 'agent_id',
+        where: reportCondition,
+        order: newestByColumn<VulnerabilityReportRow>('generated_at', (row) => row.generatedAt),
+        args,
+      }),
+    ),
+    scaReportsByAgent: nestedLoader<Connection<ScaReportRow>>((parents, args) =>
+      nestedPages(parents, {
+        dataSource,
+        entity: ScaReportEntity,
+        table: T.scaReport,
+        alias: 'r',
+        parentColumn: 'agent_id',
+        where: reportCondition,
+        order: newestByColumn<ScaReportRow>('generated_at', (row) => row.generatedAt),
+        args,
+      }),
+    ),
+    artifactsByAgent: nestedLoader<Connection<EndpointArtifactRow>>((parents, args) =>
+      nestedPages(parents, {
+        dataSource,
+        entity: EndpointArtifactEntity,
+        table: T.artifact,
+        alias: 'd',
+        parentColumn: 'agent_id',
+        where: artifactVisibility(principal, 'd'),
+        order: newestByColumn<EndpointArtifactRow>('upload_time', (row) => row.uploadTime),
+        args,
+      }),
+    ),
+  };
+}
+
+/**
+ * `User.agentExecutions` and `User.agentInteractions`: one LATERAL page per user in one
+ * statement. Which users' pages the caller may read is decided before (UserAgentService);
+ * these load what they are asked.
+ */
+function createUserLoaders(dataSource: DataSource) {
+  return {
+    executionsByUser: nestedLoader<Connection<ExecutionRow>>((parents, args) =>
+      nestedPages(parents, {
+        dataSource,
+        entity: ExecutionEntity,
+        table: T.execution,
+        alias: 'x',
+        parentColumn: 'user_id',
+        where: { sql: `x.status <> 'running'`, params: {} },
+        order: newestFirst<ExecutionRow>('started_at', (row) => row.startedAt),
+        args,
+      }),
+    ),
+    interactionsByUser: nestedLoader<Connection<InteractionRow>>((parents, args) =>
+      nestedPages(parents, {
+        dataSource,
+        entity: InteractionEntity,
+        table: T.interaction,
+        alias: 'i',
+        parentColumn: 'user_id',
+        where: { sql: 'TRUE', params: {} },
+        // Newest relation first (last_used_at is null for agents only rated or marked: no keyset on it).
+        order: [{ column: 'id', direction: 'DESC', value: (row: InteractionRow) => row.id }],
+        args,
+      }),
+    ),
+    /** When each scheduled job runs next. */
+    scheduleRunById: rowLoader<string, SchedulerRunRow>(
+      async (ids) =>
+        rowsAsEntities<SchedulerRunRow & Record<string, unknown>>(
+          dataSource,
+          SchedulerRunEntity,
+          await runNamed<Record<string, unknown>>(
+            dataSource,
+            `SELECT s.* FROM ${T.scheduleRun} s WHERE s.id = ANY(CAST(:ids AS text[]))`,
+            { ids: [...ids] },
+          ),
+        ),
+      (row) => row.id,
+    ),
+    /** Jobs by id (the caller was checked: scheduled jobs are the admins'). */
+    jobById: rowLoader<string, JobRow>(
+      async (ids) =>
+        rowsAsEntities<JobRow & Record<string, unknown>>(
+          dataSource,
+          JobEntity,
+          await runNamed<Record<string, unknown>>(
+            dataSource,
+            `SELECT j.* FROM agents.jobs j WHERE j.id = ANY(CAST(:ids AS text[]))`,
+            { ids: [...ids] },
+          ),
+        ),
+      (row) => row.id,
     ),
   };
 }

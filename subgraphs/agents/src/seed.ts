@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { DemoSeedOptions } from '@socgraph/shared';
 import type { DataSource } from 'typeorm';
 import { agentsConfigSchema } from './config';
+import { createHash } from 'node:crypto';
 import { rollUpAgentMetrics } from './services/metrics-rollup';
 import { seedTelemetryAndResponsibleAi } from './seed-telemetry-rai';
+import { METRICS_ROLLUP_JOB, Scheduler, scheduleDefinitions } from './services/scheduler';
 import { T } from './services/visibility';
 
 /**
@@ -122,7 +124,7 @@ export async function seedAgentsDemo(dataSource: DataSource, options: DemoSeedOp
       );
     }
     for (const [suffix, hostname, customer, os, quarantined] of ENDPOINTS) {
-      const agentId = `agent-${customer.toLowerCase()}-${suffix}`;
+      const agentId = endpointId(customer, suffix);
       await tx.query(
         `INSERT INTO ${T.endpoint} (agent_id, hostname, ip_address, os, status, last_seen, critical_asset, customer_code, quarantined)
          VALUES ($1, $2, $3, $4, 'active', now(), $5, $6, $7)`,
@@ -137,9 +139,95 @@ export async function seedAgentsDemo(dataSource: DataSource, options: DemoSeedOp
       }
     }
     await seedTelemetryAndResponsibleAi(tx);
+    await seedReports(tx);
   });
   await rollUpAgentMetrics(dataSource);
+  // The scheduled rollup, as the agents process creates it; the rollup above counts as its last success.
+  await new Scheduler(dataSource).ensure(
+    scheduleDefinitions(
+      agentsConfigSchema
+        .pick({ AGENT_METRICS_INTERVAL_MS: true })
+        .parse({ AGENT_METRICS_INTERVAL_MS: options.env?.AGENT_METRICS_INTERVAL_MS || undefined }),
+    ),
+  );
+  await dataSource.query(`UPDATE ${T.schedule} SET last_success = now() WHERE job_id = $1`, [METRICS_ROLLUP_JOB]);
   return [
-    `Demo agents: ${agents.length} marketplace agents at ${base} (AGENT_DEMO_PORT=${port} runs the demo agent), ${ENDPOINTS.length} endpoint agents`,
+    `Demo agents: ${agents.length} marketplace agents at ${base} (AGENT_DEMO_PORT=${port} runs the demo agent), ${ENDPOINTS.length} endpoint agents (${ENDPOINTS.map(([suffix, , customer]) => endpointId(customer, suffix)).join(', ')}) with reports and artefacts`,
   ];
+}
+
+/** The demo endpoint agents' ids; incidents' demo assets name the same ones. */
+export const endpointId = (customer: string, suffix: string): string => `agent-${customer.toLowerCase()}-${suffix}`;
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** A vulnerability report per demo host, an SCA report per customer, and collected artefacts of two hosts. */
+async function seedReports(tx: { query(sql: string, params?: unknown[]): Promise<unknown> }): Promise<void> {
+  for (const [suffix, hostname, customer] of ENDPOINTS) {
+    const agentId = endpointId(customer, suffix);
+    const present = VULNERABILITIES.filter((_, v) => (Number(suffix) + v) % 2 !== 0);
+    const bySeverity = (severity: string) => present.filter(([, s]) => s === severity).length;
+    const key = `vulnerability-reports/${customer.toLowerCase()}/${hostname}-weekly.pdf`;
+    await tx.query(
+      `INSERT INTO ${T.vulnerabilityReport} (report_name, customer_code, agent_id, bucket_name, object_key, file_name,
+         content_type, file_size, file_hash, generated_at, generated_by, total_vulnerabilities, critical_count, high_count,
+         medium_count, low_count, status)
+       VALUES ($1, $2, $3, 'copilot-reports', $4, $5, 'application/pdf', $6, $7, now() - interval '1 day', 'admin', $8, $9, $10, $11, 0, 'completed')`,
+      [
+        `Weekly vulnerabilities of ${hostname}`,
+        customer,
+        agentId,
+        key,
+        `${hostname}-weekly.pdf`,
+        48_000 + present.length * 1_500,
+        sha256(key),
+        present.length,
+        bySeverity('Critical'),
+        bySeverity('High'),
+        bySeverity('Medium'),
+      ],
+    );
+    if (suffix === '001' || suffix === '003') {
+      const artifact = suffix === '001' ? 'Windows.KapeFiles.Targets' : 'Linux.Sys.BashHistory';
+      const objectKey = `artifacts/${agentId}/F.DEMO${suffix}/${artifact}.zip`;
+      await tx.query(
+        `INSERT INTO ${T.artifact} (agent_id, velociraptor_id, artifact_name, flow_id, bucket_name, object_key, file_name,
+           content_type, file_size, file_hash, status, collected_by)
+         VALUES ($1, $2, $3, $4, 'copilot-artifacts', $5, $6, 'application/zip', $7, $8, 'completed', 'service:velociraptor')`,
+        [
+          agentId,
+          `C.demo${suffix}`,
+          artifact,
+          `F.DEMO${suffix}`,
+          objectKey,
+          `${artifact}.zip`,
+          1_250_000,
+          sha256(objectKey),
+        ],
+      );
+    }
+  }
+  for (const [customer, passed, failed] of [
+    ['ACME', 182, 41],
+    ['GLOBEX', 150, 73],
+  ] as const) {
+    const objectKey = `sca-reports/${customer.toLowerCase()}/cis-benchmarks.pdf`;
+    await tx.query(
+      `INSERT INTO ${T.scaReport} (report_name, customer_code, bucket_name, object_key, file_name, content_type, file_size,
+         file_hash, generated_at, generated_by, policy_filter, total_policies, total_checks, passed_count, failed_count,
+         not_applicable_count, average_score, status)
+       VALUES ($1, $2, 'copilot-reports', $3, 'cis-benchmarks.pdf', 'application/pdf', 96000, $4, now() - interval '2 days',
+         'admin', 'CIS benchmarks', 2, $5, $6, $7, 12, $8, 'completed')`,
+      [
+        `${customer} CIS benchmark assessment`,
+        customer,
+        objectKey,
+        sha256(objectKey),
+        passed + failed + 12,
+        passed,
+        failed,
+        Math.round((passed / (passed + failed)) * 10_000) / 100,
+      ],
+    );
+  }
 }

@@ -8,7 +8,7 @@ import { mutationAccess } from './resolvers/mutation-access';
 import { identityCreditsClient, type CreditsClient } from './services/credits';
 import { demoAgentJob } from './demo-agent';
 import { seedAgentsDemo } from './seed';
-import { metricsRollupJob } from './services/metrics-rollup';
+import { schedulerJob } from './services/scheduler';
 
 export const SUBGRAPH_NAME = 'agents';
 
@@ -26,13 +26,16 @@ export function createAgentsSubgraph(options: AgentsSubgraphOptions = {}): Defin
       path.join(__dirname, 'schema.graphql'),
       path.join(__dirname, 'telemetry.graphql'),
       path.join(__dirname, 'responsible-ai.graphql'),
+      path.join(__dirname, 'endpoint-reports.graphql'),
+      path.join(__dirname, 'scheduler.graphql'),
+      path.join(__dirname, 'user.graphql'),
     ],
     resolvers,
     mutationAccess,
     entities: agentsEntities,
     config: agentsConfigFrom,
     createContext: agentsContextFactory(options.credits ?? identityCreditsClient),
-    jobs: (deps) => [metricsRollupJob(deps), demoAgentJob(deps)],
+    jobs: (deps) => [schedulerJob(deps), demoAgentJob(deps)],
     seedDemo: seedAgentsDemo,
     audit: {
       resources: {
@@ -48,6 +51,12 @@ export function createAgentsSubgraph(options: AgentsSubgraphOptions = {}): Defin
         bias_detection_log: 'BiasDetection',
         fairness_metrics_log: { type: 'Agent', idColumn: 'agent_id' },
         ethics_reports: 'EthicsReport',
+        vulnerability_reports: 'VulnerabilityReport',
+        sca_reports: 'ScaReport',
+        agent_datastore: 'EndpointArtifact',
+        scheduled_job_metadata: { type: 'ScheduledJob', idColumn: 'job_id' },
+        schedulerjob: { type: 'ScheduledJob', idColumn: 'id' },
+        jobs: 'Job',
       },
     },
   });

@@ -52,6 +52,19 @@ const DEMO_ALERTS: DemoAlert[] = [
   ['Brute-force against VPN gateway', 'GLOBEX', 'graylog', 'High', ['network'], [['192.0.2.200', 'ip']]],
 ];
 
+/**
+ * Hosts the demo alerts concern, by alert index: the asset name and the id of agents' demo
+ * endpoint agent on that host (subgraphs/agents/src/seed.ts, `agent-<customer>-<nnn>`), so
+ * `alerts { assets { agent { hostname vulnerabilities } } }` resolves through the gateway.
+ */
+const DEMO_ASSETS: [alertIndex: number, assetName: string, agentId: string][] = [
+  [0, 'acme-dc01', 'agent-acme-001'],
+  [1, 'acme-laptop-17', 'agent-acme-002'],
+  [2, 'acme-dc01', 'agent-acme-001'],
+  [4, 'globex-db02', 'agent-globex-004'],
+  [5, 'globex-web01', 'agent-globex-003'],
+];
+
 /** Seeds tags, tag-RBAC settings (on, untagged visible to all), alerts and two cases when incidents is empty. */
 export async function seedIncidentsDemo(dataSource: DataSource, _options: DemoSeedOptions): Promise<string[]> {
   if ((await dataSource.getRepository(AlertEntity).count()) > 0) return [];
@@ -84,6 +97,11 @@ export async function seedIncidentsDemo(dataSource: DataSource, _options: DemoSe
         [alert.id, 'Triage started; see the linked IoCs.'],
       );
     }
+    for (const [index, assetName, agentId] of DEMO_ASSETS)
+      await tx.query(
+        `INSERT INTO incidents.incident_management_asset (alert_linked, asset_name, agent_id, customer_code) VALUES ($1, $2, $3, $4)`,
+        [alertIds[index], assetName, agentId, DEMO_ALERTS[index]![1]],
+      );
     const cases: [string, string, number[]][] = [
       ['ACME credential theft', 'ACME', [alertIds[1]!, alertIds[2]!]],
       ['GLOBEX executive account compromise', 'GLOBEX', [alertIds[3]!]],
@@ -102,7 +120,7 @@ export async function seedIncidentsDemo(dataSource: DataSource, _options: DemoSe
     );
   });
   return [
-    `incidents: tags ${DEMO_TAGS.join(', ')}; ${DEMO_ALERTS.length} alerts (tagged and untagged), 2 cases; tag RBAC on`,
+    `incidents: tags ${DEMO_TAGS.join(', ')}; ${DEMO_ALERTS.length} alerts (tagged and untagged) with ${DEMO_ASSETS.length} assets on agents' demo hosts, 2 cases; tag RBAC on`,
     '  the analyst sees only ACME and GLOBEX alerts tagged network or phishing, plus untagged ones',
   ];
 }

@@ -1,6 +1,8 @@
 import { AgentChangeEntity, AgentEntity } from './agent.entity';
 import { EndpointAgentEntity, VulnerabilityEntity } from './endpoint.entity';
 import { JobAttemptEntity, JobEntity, JobTransitionEntity } from './job.entity';
+import { EndpointArtifactEntity, ScaReportEntity, VulnerabilityReportEntity } from './report.entity';
+import { ScheduledJobEntity, SchedulerRunEntity } from './scheduler.entity';
 import { AgentLogEntity, AgentMetricEntity, ExecutionEntity, InteractionEntity } from './execution.entity';
 import { GpuSampleEntity, SystemMetricEntity } from './telemetry.entity';
 import {
@@ -16,6 +18,8 @@ export * from './execution.entity';
 export * from './job.entity';
 export * from './telemetry.entity';
 export * from './responsible-ai.entity';
+export * from './report.entity';
+export * from './scheduler.entity';
 
 export const agentsEntities = [
   AgentEntity,
@@ -35,4 +39,9 @@ export const agentsEntities = [
   BiasDetectionEntity,
   FairnessMetricEntity,
   EthicsReportEntity,
+  VulnerabilityReportEntity,
+  ScaReportEntity,
+  EndpointArtifactEntity,
+  ScheduledJobEntity,
+  SchedulerRunEntity,
 ];

@@ -19,6 +19,9 @@ import { canManageAgent } from '../services/visibility';
 import { badUserInput, mergeResolvers } from '@socgraph/shared';
 import { responsibleAiResolvers } from './responsible-ai';
 import { telemetryResolvers } from './telemetry';
+import { endpointAgentReportFields, endpointReportResolvers } from './endpoint-reports.resolvers';
+import { schedulerResolvers } from './scheduler.resolvers';
+import { userResolvers } from './user.resolvers';
 
 const DAY_MS = 86_400_000;
 
@@ -87,6 +90,7 @@ const coreResolvers: GraphQLResolverMap<Ctx> = {
     __resolveReference: (ref: { agentId: string }, ctx: Ctx) => ctx.endpoints.byAgentId(ref.agentId),
     vulnerabilities: (agent: EndpointAgentRow, _: unknown, ctx: Ctx) =>
       ctx.loaders.vulnerabilitiesByAgent.load(agent.agentId),
+    ...endpointAgentReportFields,
   },
   Job: {
     attempts: (job: JobRow, _: unknown, ctx: Ctx) => ctx.loaders.attemptsByJob.load(job.id),
@@ -105,4 +109,12 @@ const coreResolvers: GraphQLResolverMap<Ctx> = {
   VulnerabilityStatus: lowerEnum(['open', 'in_progress', 'resolved', 'ignored'] as const),
 };
 
-export const resolvers = mergeResolvers(coreResolvers, telemetryResolvers, responsibleAiResolvers);
+/** The area resolver maps (one per SDL file), merged type by type. */
+export const resolvers: GraphQLResolverMap<Ctx> = mergeResolvers(
+  coreResolvers,
+  telemetryResolvers,
+  responsibleAiResolvers,
+  endpointReportResolvers,
+  schedulerResolvers,
+  userResolvers,
+);

@@ -5,7 +5,10 @@ import { MARKETPLACE_ROLES } from '../services/visibility';
 const REGISTRY = [Roles.ADMIN] as const;
 /** Marketplace users run, rate and mark agents for themselves; the auditor writes nothing. */
 const USERS = MARKETPLACE_ROLES;
-/** Telemetry and responsible-AI records are written by background work (the scheduler) and admins. */
+/**
+ * Telemetry, responsible-AI records, reports and artefacts are written by background work and
+ * collectors (the scheduler role is the service principal's) and by admins.
+ */
 const RECORDERS = [Roles.ADMIN, Roles.SCHEDULER] as const;
 
 /** Who may run agents' mutations (api.md "Roles"). */
@@ -27,4 +30,10 @@ export const mutationAccess: MutationAccess = {
   createEthicsReport: REGISTRY,
   submitEthicsReport: REGISTRY,
   reviewEthicsReport: REGISTRY,
+  // Reports and artefacts come from the collectors (the service principal) or an admin.
+  recordVulnerabilityReport: RECORDERS,
+  recordScaReport: RECORDERS,
+  recordEndpointArtifact: RECORDERS,
+  updateScheduledJob: REGISTRY,
+  runScheduledJobNow: REGISTRY,
 };

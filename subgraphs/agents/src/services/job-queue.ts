@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /**
  * The jobs state machine of seed 003: queued → running → completed | failed | cancelled, a
@@ -51,9 +51,10 @@ export class JobQueue {
     this.max = options.backoffMaxMs ?? 10 * 60_000;
   }
 
-  async enqueue(jobType: string, options: EnqueueOptions = {}): Promise<string> {
+  /** Adds a queued job; with `within`, inside that transaction (the scheduler's), else in one of its own. */
+  async enqueue(jobType: string, options: EnqueueOptions = {}, within?: EntityManager): Promise<string> {
     const id = randomUUID();
-    await this.dataSource.transaction(async (tx) => {
+    const write = async (tx: EntityManager) => {
       await tx.query(
         `INSERT INTO agents.jobs (id, job_type, queue_name, priority, max_attempts, payload) VALUES ($1, $2, $3, $4, $5, $6)`,
         [
@@ -66,7 +67,9 @@ export class JobQueue {
         ],
       );
       await tx.query(TRANSITION, [id, null, 'queued', options.triggeredBy ?? 'system', null]);
-    });
+    };
+    if (within) await write(within);
+    else await this.dataSource.transaction(write);
     return id;
   }
 

@@ -1,6 +1,4 @@
 import type { DataSource } from 'typeorm';
-import type { BackgroundJob, JobDeps } from '@socgraph/shared';
-import type { AgentsConfig } from '../config';
 import { T } from './visibility';
 
 /**
@@ -91,32 +89,4 @@ export async function rollUpAgentMetrics(dataSource: DataSource): Promise<boolea
   } finally {
     await runner.release();
   }
-}
-
-/** The rollup as the subgraph's background job, every AGENT_METRICS_INTERVAL_MS. */
-export function metricsRollupJob(deps: JobDeps<AgentsConfig>): BackgroundJob {
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> | null = null;
-  const tick = () => {
-    running = rollUpAgentMetrics(deps.dataSource)
-      .then(() => undefined)
-      .catch((error: unknown) => deps.logger.error({ err: error }, 'agent metrics rollup failed'))
-      .finally(() => {
-        running = null;
-      });
-  };
-  return {
-    name: 'agent-metrics-rollup',
-    start() {
-      if (deps.config.AGENT_METRICS_INTERVAL_MS === 0) return;
-      timer = setInterval(tick, deps.config.AGENT_METRICS_INTERVAL_MS);
-      timer.unref();
-      tick();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await running;
-    },
-  };
 }

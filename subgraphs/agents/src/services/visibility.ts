@@ -11,6 +11,11 @@ export const T = {
   interaction: 'agents.user_agent_interaction',
   endpoint: 'agents.agents',
   vulnerability: 'agents.agent_vulnerabilities',
+  vulnerabilityReport: 'agents.vulnerability_reports',
+  scaReport: 'agents.sca_reports',
+  artifact: 'agents.agent_datastore',
+  schedule: 'agents.scheduled_job_metadata',
+  scheduleRun: 'agents.schedulerjob',
 } as const;
 
 /** Roles that use the marketplace (browse and execute); the auditor reads the audit domain only. */
@@ -72,3 +77,13 @@ export function changeVisibility(p: Principal, alias: string): SqlCondition {
 /** Endpoint agents and their vulnerabilities: the shared customer scope on `customer_code`. */
 export const endpointVisibility = (p: Principal, alias: string): SqlCondition =>
   customerCondition(p, `${alias}.customer_code`);
+
+/** An endpoint agent's artefacts follow their agent's customer (the datastore row has no customer of its own). */
+export function artifactVisibility(p: Principal, alias: string): SqlCondition {
+  const condition = endpointVisibility(p, 'art_agent');
+  if (condition.sql === 'TRUE' || condition.sql === 'FALSE') return condition;
+  return {
+    sql: `EXISTS (SELECT 1 FROM ${T.endpoint} art_agent WHERE art_agent.agent_id = ${alias}.agent_id AND ${condition.sql})`,
+    params: condition.params,
+  };
+}
