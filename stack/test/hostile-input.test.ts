@@ -376,5 +376,5 @@ describe('hostile input over the whole graph', () => {
     expect(answered.get('NOT_FOUND')).toBeGreaterThan(100);
     expect(answered.get('FORBIDDEN')).toBeGreaterThan(100);
     expect(problems.slice(0, 60)).toEqual([]);
-  }, 240_000);
+  }, 600_000); // ~3,500+ probes; 150 s alone on a loaded 2-core machine, more beside other suites
 });
