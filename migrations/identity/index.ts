@@ -3,6 +3,7 @@ import { IdentityAuditOutbox1764200000000 } from './1764200000000-IdentityAuditO
 import { IdentityLoginLockout1764500000000 } from './1764500000000-IdentityLoginLockout';
 import { IdentityBilling1765000000000 } from './1765000000000-IdentityBilling';
 import { IdentitySettings1765100000000 } from './1765100000000-IdentitySettings';
+import { IdentityIdempotencyKeys1766000000000 } from './1766000000000-IdentityIdempotencyKeys';
 
 /** identity's migrations, oldest first. */
 export const identityMigrations = [
@@ -11,4 +12,5 @@ export const identityMigrations = [
   IdentityLoginLockout1764500000000,
   IdentityBilling1765000000000,
   IdentitySettings1765100000000,
+  IdentityIdempotencyKeys1766000000000,
 ];

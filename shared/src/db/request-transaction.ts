@@ -17,6 +17,9 @@ interface OpenTransaction {
   /** What TypeORM is handed: the real runner, whose `release` does nothing until we end it. */
   shared: QueryRunner;
   open: boolean;
+  /** Nested runs with hooks (audited mutations inside a keyed request) that completed, each in its savepoint. */
+  completedUnits: number;
+  savepoints: number;
 }
 
 const storage = new AsyncLocalStorage<OpenTransaction>();
@@ -53,15 +56,50 @@ async function boundByDeadline(runner: QueryRunner): Promise<void> {
   await connection.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.ceil(remaining))}`);
 }
 
+/**
+ * A run with hooks inside an open transaction (each audited mutation of a request that holds
+ * one transaction for all, as a keyed request does) is a unit of its own: its hooks run, and
+ * when it throws only its own changes roll back, to its savepoint.
+ */
+async function inSavepoint<T>(
+  outer: OpenTransaction,
+  work: () => Promise<T>,
+  hooks: RequestTransactionHooks<T>,
+): Promise<T> {
+  outer.savepoints += 1;
+  const name = `request_unit_${outer.savepoints}`;
+  const runner = outer.shared;
+  await runner.query(`SAVEPOINT ${name}`);
+  try {
+    await hooks.begin?.(runner);
+    const result = await work();
+    await hooks.beforeCommit?.(runner, result);
+    await runner.query(`RELEASE SAVEPOINT ${name}`);
+    outer.completedUnits += 1;
+    return result;
+  } catch (error) {
+    await runner.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+    throw error;
+  }
+}
+
 export const requestTransaction = {
   /** Runs `work` in one transaction of `dataSource`: commit when it resolves, rollback when it throws. */
   async run<T>(dataSource: DataSource, work: () => Promise<T>, hooks: RequestTransactionHooks<T> = {}): Promise<T> {
     // A nested run (one mutation resolver calling another code path that also opens one) joins the outer.
     const outer = storage.getStore();
-    if (outer?.open && outer.dataSource === dataSource) return work();
+    if (outer?.open && outer.dataSource === dataSource) {
+      return hooks.begin || hooks.beforeCommit ? inSavepoint(outer, work, hooks) : work();
+    }
 
     const runner = dataSource.createQueryRunner();
-    const state: OpenTransaction = { dataSource, shared: unreleasable(runner), open: true };
+    const state: OpenTransaction = {
+      dataSource,
+      shared: unreleasable(runner),
+      open: true,
+      completedUnits: 0,
+      savepoints: 0,
+    };
     try {
       await runner.connect();
       await runner.startTransaction();
@@ -80,6 +118,12 @@ export const requestTransaction = {
       state.open = false;
       await runner.release();
     }
+  },
+
+  /** How many nested runs with hooks completed in the open transaction (see `inSavepoint`). */
+  completedUnits(dataSource: DataSource): number {
+    const state = storage.getStore();
+    return state?.open && state.dataSource === dataSource ? state.completedUnits : 0;
   },
 
   /** The open request transaction's runner for this DataSource, if the caller is inside one. */

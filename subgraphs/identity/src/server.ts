@@ -60,6 +60,8 @@ export const identitySubgraph = defineSubgraph({
   jobs: ({ dataSource }) => [failureCounterJob(dataSource)],
   routes: (deps) => ({ [PAYMENT_WEBHOOK_PATH]: paymentWebhookRoute(deps, IDENTITY_AUDIT_RESOURCES) }),
   audit: { resources: IDENTITY_AUDIT_RESOURCES },
+  // Their answers hold a token or a secret shown once: never stored with an idempotency key.
+  idempotency: { unreplayable: ['login', 'createApiKey'] },
 });
 
 export const typeDefs = identitySubgraph.typeDefs;
