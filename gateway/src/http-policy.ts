@@ -19,6 +19,7 @@ const ALLOWED_HEADERS = [
   'content-type',
   'x-api-key',
   'x-request-id',
+  'idempotency-key',
   'apollographql-client-name',
   'apollographql-client-version',
   'apollo-require-preflight',

@@ -2,7 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
+  badUserInput,
+  Headers,
   HttpError,
+  idempotencyKeyProblem,
   rateLimited,
   serviceUnavailable,
   signInternalToken,
@@ -40,7 +43,17 @@ export type GatewayContext = {
   internalToken: () => Promise<string>;
   /** Operation facts for the access log, filled in as the request goes. */
   access: AccessInfo;
+  /** The client's `Idempotency-Key`, passed on to the subgraphs of a mutation's fetches (docs/operations.md). */
+  idempotencyKey: string | null;
 };
+
+/** The request's valid `Idempotency-Key`, null without one; a malformed one is refused (400 BAD_USER_INPUT). */
+export function idempotencyKeyOf(req: IncomingMessage): string | null {
+  const given = req.headers[Headers.IDEMPOTENCY_KEY];
+  const problem = idempotencyKeyProblem(given);
+  if (problem) throw HttpError.from(badUserInput(problem, 'Idempotency-Key'), 400);
+  return typeof given === 'string' ? given : null;
+}
 
 const unmapped = (address: string): string =>
   address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
@@ -179,6 +192,7 @@ export function contextBuilder(options: ContextBuilderOptions) {
   }
 
   return async (req: IncomingMessage, requestId: string, body: unknown): Promise<GatewayContext> => {
+    const idempotencyKey = idempotencyKeyOf(req);
     const principal = await resolvePrincipal(req, requestId);
     let token: Promise<string> | null = null;
     const context: GatewayContext = {
@@ -189,6 +203,7 @@ export function contextBuilder(options: ContextBuilderOptions) {
       internalToken: () =>
         (token ??= signInternalToken(principal, options.internalTokenSecret, options.internalTokenTtlSeconds)),
       access: newAccessInfo(),
+      idempotencyKey,
     };
     early.set(req, context);
     const search = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
