@@ -235,7 +235,12 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
 }
 
 /** Deletes idempotency keys past IDEMPOTENCY_KEY_RETENTION_HOURS every IDEMPOTENCY_PURGE_INTERVAL_SECONDS. */
-function idempotencyPurgeJob(subgraph: string, dataSource: DataSource, config: CommonConfig, logger: Logger): BackgroundJob {
+function idempotencyPurgeJob(
+  subgraph: string,
+  dataSource: DataSource,
+  config: CommonConfig,
+  logger: Logger,
+): BackgroundJob {
   let running = false;
   let timer: NodeJS.Timeout | null = null;
   let current: Promise<void> | null = null;

@@ -6,12 +6,7 @@ import { Headers } from '../auth/tokens';
 import { sqlIdentifier } from '../audit/capture-sql';
 import { requestTransaction } from '../db/request-transaction';
 import { badUserInput, isDatabaseUnavailable, isStatementTimeout, DeadlineExceededError } from '../errors';
-import {
-  idempotencyKeyProblem,
-  idempotencySubjectOf,
-  isFingerprint,
-  operationFingerprint,
-} from '../idempotency/keys';
+import { idempotencyKeyProblem, idempotencySubjectOf, isFingerprint, operationFingerprint } from '../idempotency/keys';
 import type { Logger } from '../logger';
 import { HttpError } from './http';
 import type { SubgraphContext } from './subgraph-server';
@@ -65,7 +60,9 @@ function headerOf(req: IncomingMessage, name: string): string | string[] | undef
   return req.headers[name];
 }
 
-function mutationOf(body: unknown): { operation: OperationDefinitionNode; query: string; body: Record<string, unknown> } | null {
+function mutationOf(
+  body: unknown,
+): { operation: OperationDefinitionNode; query: string; body: Record<string, unknown> } | null {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
   const record = body as Record<string, unknown>;
   if (typeof record.query !== 'string') return null;
@@ -78,7 +75,11 @@ function mutationOf(body: unknown): { operation: OperationDefinitionNode; query:
     return null;
   }
   const name = typeof record.operationName === 'string' ? record.operationName : undefined;
-  const operation = name ? operations.find((o) => o.name?.value === name) : operations.length === 1 ? operations[0] : undefined;
+  const operation = name
+    ? operations.find((o) => o.name?.value === name)
+    : operations.length === 1
+      ? operations[0]
+      : undefined;
   return operation?.operation === 'mutation' ? { operation, query: record.query, body: record } : null;
 }
 
@@ -115,9 +116,7 @@ function hasErrors(text: string): boolean {
 }
 
 type Outcome =
-  | { kind: 'ran'; response: HTTPGraphQLResponse }
-  | { kind: 'replay'; stored: StoredAnswer }
-  | { kind: 'conflict' };
+  { kind: 'ran'; response: HTTPGraphQLResponse } | { kind: 'replay'; stored: StoredAnswer } | { kind: 'conflict' };
 
 export function idempotentExecution<TContext extends SubgraphContext>(options: IdempotencyOptions) {
   const { dataSource } = options;
