@@ -78,9 +78,33 @@ async function inSavepoint<T>(
     outer.completedUnits += 1;
     return result;
   } catch (error) {
-    await runner.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+    // Past the deadline too (the statement counter refuses statements then): undo this unit now.
+    // Should it fail, the outer transaction's rollback undoes everything.
+    await requestScope.detached(() => runner.query(`ROLLBACK TO SAVEPOINT ${name}`)).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Rolls back, outside the request's scope: past the request's deadline the statement counter
+ * refuses to send statements, and a ROLLBACK (or COMMIT) not sent would leave the transaction
+ * open on a pooled connection, for the next request to commit or trip over. False when it failed.
+ */
+async function rollBack(runner: QueryRunner): Promise<boolean> {
+  try {
+    await requestScope.detached(() => runner.rollbackTransaction());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Releases the connection with an error, so the pool closes it instead of handing it out again. */
+async function releaseBroken(runner: QueryRunner): Promise<void> {
+  const release = (runner as unknown as { releasePostgresConnection?: (err: Error) => Promise<void> })
+    .releasePostgresConnection;
+  if (release) await release.call(runner, new Error('request transaction not rolled back'));
+  else await runner.release();
 }
 
 export const requestTransaction = {
@@ -93,6 +117,7 @@ export const requestTransaction = {
     }
 
     const runner = dataSource.createQueryRunner();
+    let broken = false;
     const state: OpenTransaction = {
       dataSource,
       shared: unreleasable(runner),
@@ -112,11 +137,13 @@ export const requestTransaction = {
       return result;
     } catch (error) {
       state.open = false;
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      if (runner.isTransactionActive) broken = !(await rollBack(runner));
       throw error;
     } finally {
       state.open = false;
-      await runner.release();
+      // A connection whose rollback did not happen still holds the transaction: never reuse it.
+      if (broken) await releaseBroken(runner);
+      else await runner.release();
     }
   },
 

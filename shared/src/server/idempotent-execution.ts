@@ -212,12 +212,12 @@ export function idempotentExecution<TContext extends SubgraphContext>(options: I
             : null;
       if (!reason) throw error;
       options.logger?.warn({ err: error, subgraph: options.subgraph, reason }, 'keyed mutation not committed');
-      return errorAnswer(keyed, `The mutation was not applied (${reason}); retry with the same Idempotency-Key`, {
-        code: 'SERVICE_UNAVAILABLE',
-        reason,
-        retryAfter: 1,
-        outcome: 'NOT_APPLIED',
-      });
+      // This request applied nothing; a concurrent one with the key may have: either way a retry is safe.
+      return errorAnswer(
+        keyed,
+        `This request did not apply the mutation (${reason}); retrying with the same Idempotency-Key is safe`,
+        { code: 'SERVICE_UNAVAILABLE', reason, retryAfter: 1, retrySafe: true },
+      );
     }
     switch (outcome.kind) {
       case 'ran':
