@@ -115,6 +115,21 @@ describe('migration runner', () => {
     }
   });
 
+  // Keyed mutations (Idempotency-Key) store their answers there; without it they would fail.
+  it('gives every schema its idempotency keys table', async () => {
+    await migrate({ urlFor: () => db.url });
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ schema: string }>(
+        `SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = 'idempotency_keys' ORDER BY 1`,
+      );
+      expect(rows.map((r) => r.schema).sort()).toEqual([...SUBGRAPH_NAMES].sort());
+    } finally {
+      await client.end();
+    }
+  });
+
   it('refuses an unknown subgraph', async () => {
     await expect(migrate({ urlFor: () => db.url, subgraphs: ['nope'] })).rejects.toThrow(/Unknown subgraph/);
   });
