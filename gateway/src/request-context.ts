@@ -45,6 +45,8 @@ export type GatewayContext = {
   access: AccessInfo;
   /** The client's `Idempotency-Key`, passed on to the subgraphs of a mutation's fetches (docs/operations.md). */
   idempotencyKey: string | null;
+  /** Set when a subgraph answered a keyed mutation from its store (sent on as `idempotent-replay: true`). */
+  idempotentReplay: boolean;
 };
 
 /** The request's valid `Idempotency-Key`, null without one; a malformed one is refused (400 BAD_USER_INPUT). */
@@ -204,6 +206,7 @@ export function contextBuilder(options: ContextBuilderOptions) {
         (token ??= signInternalToken(principal, options.internalTokenSecret, options.internalTokenTtlSeconds)),
       access: newAccessInfo(),
       idempotencyKey,
+      idempotentReplay: false,
     };
     early.set(req, context);
     const search = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';

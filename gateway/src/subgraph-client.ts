@@ -4,6 +4,7 @@ import {
   ErrorCode,
   ForwardedHeaders,
   Headers,
+  IDEMPOTENT_REPLAY_HEADER,
   operationFingerprint,
   queryLimitExceeded,
   requestScope,
@@ -230,6 +231,17 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         ),
       );
     }
+  }
+
+  /** A keyed mutation answered from the subgraph's store: the client is told (`idempotent-replay`). */
+  override didReceiveResponse(
+    received: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0],
+  ): ReturnType<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>> {
+    const http = (received.response as { http?: { headers?: { get(name: string): string | null } } }).http;
+    if (http?.headers?.get(IDEMPOTENT_REPLAY_HEADER) === 'true' && 'idempotentReplay' in received.context) {
+      received.context.idempotentReplay = true;
+    }
+    return received.response;
   }
 
   /**

@@ -88,6 +88,9 @@ describe('Idempotency-Key on mutations', () => {
     expect(first.body.errors).toBeUndefined();
     const second = await keyed<CommentAnswer>(admin, key, ADD_COMMENT, { alertId, comment: text });
     expect(second.body).toEqual(first.body);
+    // The client can tell a stored answer from a run.
+    expect(first.headers.get('idempotent-replay')).toBeNull();
+    expect(second.headers.get('idempotent-replay')).toBe('true');
     expect(await commentRows(text)).toHaveLength(1);
     const entries = await auditEntries('addAlertComment');
     expect(entries.filter((e) => e.comment === text)).toHaveLength(1);
