@@ -11,6 +11,7 @@ import {
   idempotencyKeyProblem,
   idempotencyKeysMigrationSql,
   idempotentExecution,
+  isDatabaseUnavailable,
   operationFingerprint,
   purgeExpiredIdempotencyKeys,
   requestScope,
@@ -204,6 +205,15 @@ describe('a request transaction past its deadline', () => {
       await single.destroy();
     }
   });
+});
+
+it('treats a request transaction whose connection TypeORM released on an error as the database down', async () => {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  await runner.release();
+  const error: unknown = await runner.query('SELECT 1').catch((caught: unknown) => caught);
+  expect(isDatabaseUnavailable(error)).toBe(true);
+  expect(isDatabaseUnavailable(new Error('syntax error'))).toBe(false);
 });
 
 describe('keys and fingerprints', () => {

@@ -212,10 +212,11 @@ export function idempotentExecution<TContext extends SubgraphContext>(options: I
             : null;
       if (!reason) throw error;
       options.logger?.warn({ err: error, subgraph: options.subgraph, reason }, 'keyed mutation not committed');
-      // This request applied nothing; a concurrent one with the key may have: either way a retry is safe.
+      // Rolled back, or (a connection lost during COMMIT) not known to have committed; the key
+      // was stored with the change if it did, so a retry with it is safe either way.
       return errorAnswer(
         keyed,
-        `This request did not apply the mutation (${reason}); retrying with the same Idempotency-Key is safe`,
+        `The mutation was not confirmed (${reason}); retrying with the same Idempotency-Key is safe`,
         { code: 'SERVICE_UNAVAILABLE', reason, retryAfter: 1, retrySafe: true },
       );
     }
