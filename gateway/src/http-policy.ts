@@ -19,13 +19,15 @@ const ALLOWED_HEADERS = [
   'content-type',
   'x-api-key',
   'x-request-id',
+  'idempotency-key',
   'apollographql-client-name',
   'apollographql-client-version',
   'apollo-require-preflight',
 ].join(', ');
 
-// What a dashboard may read from a response: the request id to quote, and when to retry.
-const EXPOSED_HEADERS = ['x-request-id', 'retry-after'].join(', ');
+// What a dashboard may read from a response: the request id to quote, when to retry, and
+// whether a keyed mutation's answer was the stored first outcome.
+const EXPOSED_HEADERS = ['x-request-id', 'retry-after', 'idempotent-replay'].join(', ');
 
 // JSON answers never need to load anything or be framed.
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";

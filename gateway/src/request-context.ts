@@ -3,7 +3,10 @@ import { isIP } from 'node:net';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   anonymousPrincipal,
+  badUserInput,
+  Headers,
   HttpError,
+  idempotencyKeyProblem,
   rateLimited,
   serviceUnavailable,
   signInternalToken,
@@ -41,7 +44,19 @@ export type GatewayContext = {
   internalToken: () => Promise<string>;
   /** Operation facts for the access log, filled in as the request goes. */
   access: AccessInfo;
+  /** The client's `Idempotency-Key`, passed on to the subgraphs of a mutation's fetches (docs/operations.md). */
+  idempotencyKey: string | null;
+  /** Set when a subgraph answered a keyed mutation from its store (sent on as `idempotent-replay: true`). */
+  idempotentReplay: boolean;
 };
+
+/** The request's valid `Idempotency-Key`, null without one; a malformed one is refused (400 BAD_USER_INPUT). */
+export function idempotencyKeyOf(req: IncomingMessage): string | null {
+  const given = req.headers[Headers.IDEMPOTENCY_KEY];
+  const problem = idempotencyKeyProblem(given);
+  if (problem) throw HttpError.from(badUserInput(problem, 'Idempotency-Key'), 400);
+  return typeof given === 'string' ? given : null;
+}
 
 const unmapped = (address: string): string =>
   address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
@@ -238,6 +253,7 @@ export function contextBuilder(options: ContextBuilderOptions) {
   }
 
   return async (req: IncomingMessage, requestId: string, body: unknown): Promise<GatewayContext> => {
+    const idempotencyKey = idempotencyKeyOf(req);
     const clientIp = clientIpOf(req, options.trustedProxies);
     const principal = await resolvePrincipal(req, requestId, clientIp);
     let token: Promise<string> | null = null;
@@ -249,6 +265,8 @@ export function contextBuilder(options: ContextBuilderOptions) {
       internalToken: () =>
         (token ??= signInternalToken(principal, options.internalTokenSecret, options.internalTokenTtlSeconds)),
       access: newAccessInfo(),
+      idempotencyKey,
+      idempotentReplay: false,
     };
     early.set(req, context);
     const search = req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';

@@ -13,6 +13,7 @@ import {
   createShippingLogger,
   enforceScalarInputs,
   ErrorCode,
+  IDEMPOTENT_REPLAY_HEADER,
   isCodedError,
   isOperator,
   listen,
@@ -193,6 +194,19 @@ function retryAfterPlugin<T extends GatewayContext>(): ApolloServerPlugin<T> {
   };
 }
 
+/** `idempotent-replay: true` on an answer a subgraph gave from its idempotency store (docs/operations.md). */
+function idempotentReplayPlugin<T extends GatewayContext>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response }) {
+          if (contextValue.idempotentReplay) response.http.headers.set(IDEMPOTENT_REPLAY_HEADER, 'true');
+        },
+      };
+    },
+  };
+}
+
 function loadSafelist(config: GatewayConfig, options: StartGatewayOptions, logger: Logger): Safelist {
   if (options.manifest) return safelistOf(options.manifest);
   if (!existsSync(config.PERSISTED_QUERIES_PATH)) {
@@ -333,6 +347,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     loginAddressLimitPlugin({ limiter, violations, metrics }),
     principalEvictionPlugin<GatewayContext>(shared?.evictions ?? principals),
     retryAfterPlugin<GatewayContext>(),
+    idempotentReplayPlugin<GatewayContext>(),
   ];
 
   const apollo = new ApolloServer<GatewayContext>({

@@ -4,6 +4,8 @@ import {
   ErrorCode,
   ForwardedHeaders,
   Headers,
+  IDEMPOTENT_REPLAY_HEADER,
+  operationFingerprint,
   queryLimitExceeded,
   requestScope,
   subgraphUnavailable,
@@ -176,10 +178,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         error.extensions.code === ErrorCode.SUBGRAPH_UNAVAILABLE &&
         error.extensions.reason === 'timeout' &&
         /^\s*mutation\b/.test(options.request.query ?? '');
+      const keyed = options.context.idempotencyKey !== null;
       const failure: GraphQLError = unknownOutcome
         ? new GraphQLError(
-            `The ${this.settings.name} service did not answer in time: the outcome of this mutation is unknown (it may have been applied)`,
-            { extensions: { ...error.extensions, outcome: 'UNKNOWN' } },
+            `The ${this.settings.name} service did not answer in time: the outcome of this mutation is unknown (it may have been applied); ` +
+              (keyed
+                ? 'retrying with the same Idempotency-Key is safe: it applies the mutation at most once'
+                : 'send an Idempotency-Key header to make a retry safe'),
+            { extensions: { ...error.extensions, outcome: 'UNKNOWN', retrySafe: keyed } },
           )
         : error;
       return {
@@ -208,6 +214,34 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     headers.set(Headers.REQUEST_ID, context.requestId);
     if (context.clientIp) headers.set(ForwardedHeaders.CLIENT_IP, context.clientIp);
     if (context.userAgent) headers.set(ForwardedHeaders.USER_AGENT, context.userAgent);
+    // Only a mutation's own fetches: the entity fetches that fill its answer change nothing.
+    const incoming = processOptions.incomingRequestContext;
+    if (
+      context.idempotencyKey !== null &&
+      incoming.operation?.operation === 'mutation' &&
+      /^\s*mutation\b/.test(processOptions.request.query ?? '')
+    ) {
+      headers.set(Headers.IDEMPOTENCY_KEY, context.idempotencyKey);
+      headers.set(
+        Headers.IDEMPOTENCY_FINGERPRINT,
+        operationFingerprint(
+          incoming.queryHash ?? incoming.source ?? '',
+          incoming.request.operationName ?? incoming.operationName ?? null,
+          incoming.request.variables ?? {},
+        ),
+      );
+    }
+  }
+
+  /** A keyed mutation answered from the subgraph's store: the client is told (`idempotent-replay`). */
+  override didReceiveResponse(
+    received: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0],
+  ): ReturnType<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>> {
+    const http = (received.response as { http?: { headers?: { get(name: string): string | null } } }).http;
+    if (http?.headers?.get(IDEMPOTENT_REPLAY_HEADER) === 'true' && 'idempotentReplay' in received.context) {
+      received.context.idempotentReplay = true;
+    }
+    return received.response;
   }
 
   /**

@@ -5,6 +5,7 @@ import { AuditLogRequestIndex1764400000000 } from './1764400000000-AuditLogReque
 import { AuditUserHistoryIndexes1764500000000 } from './1764500000000-AuditUserHistoryIndexes';
 import { AuditChainVerifications1764610000000 } from './1764610000000-AuditChainVerifications';
 import { AuditSealedGithubTokens1764620000000 } from './1764620000000-AuditSealedGithubTokens';
+import { AuditIdempotencyKeys1766000000000 } from './1766000000000-AuditIdempotencyKeys';
 
 /** audit's migrations, oldest first. */
 export const auditMigrations = [
@@ -15,4 +16,5 @@ export const auditMigrations = [
   AuditUserHistoryIndexes1764500000000,
   AuditChainVerifications1764610000000,
   AuditSealedGithubTokens1764620000000,
+  AuditIdempotencyKeys1766000000000,
 ];

@@ -5,6 +5,7 @@ import { IdentityBilling1765000000000 } from './1765000000000-IdentityBilling';
 import { IdentitySettings1765100000000 } from './1765100000000-IdentitySettings';
 import { IdentityApiKeyExpiry1765200000000 } from './1765200000000-IdentityApiKeyExpiry';
 import { IdentityCustomerMeta1765300000000 } from './1765300000000-IdentityCustomerMeta';
+import { IdentityIdempotencyKeys1766000000000 } from './1766000000000-IdentityIdempotencyKeys';
 
 /** identity's migrations, oldest first. */
 export const identityMigrations = [
@@ -15,4 +16,5 @@ export const identityMigrations = [
   IdentitySettings1765100000000,
   IdentityApiKeyExpiry1765200000000,
   IdentityCustomerMeta1765300000000,
+  IdentityIdempotencyKeys1766000000000,
 ];

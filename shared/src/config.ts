@@ -54,6 +54,14 @@ export const commonConfigSchema = z.object({
   AUDIT_RELAY_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
   AUDIT_RELAY_BATCH: z.coerce.number().int().min(1).max(1000).default(200),
   AUDIT_RELAY_MAX_BACKOFF_MS: z.coerce.number().int().positive().default(30_000),
+  /** How long a mutation's Idempotency-Key answers its first outcome (docs/operations.md "Idempotency"). */
+  IDEMPOTENCY_KEY_RETENTION_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(24),
+  /** How often a subgraph deletes keys past their retention (one replica at a time). */
+  IDEMPOTENCY_PURGE_INTERVAL_SECONDS: z.coerce.number().int().positive().default(600),
   /** A service's own log lines at or above this level also go to audit's application logs; `off`: stdout only. */
   LOG_SHIP_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'off']).default('warn'),
   LOG_SHIP_BUFFER: z.coerce.number().int().min(1).default(2000),

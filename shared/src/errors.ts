@@ -164,6 +164,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     };
     if (typeof candidate.code === 'string' && DATABASE_DOWN_CODES.has(candidate.code)) return true;
     if (typeof candidate.message === 'string' && DATABASE_DOWN_MESSAGES.test(candidate.message)) return true;
+    // TypeORM releases a runner whose connection emitted an error (Postgres went away): a request
+    // transaction's later statements then find it released. Ours are released only after their work.
+    if ((candidate as { name?: unknown }).name === 'QueryRunnerAlreadyReleasedError') return true;
     // graphql-js wraps a thrown non-Error (pg's connect failure) as NonErrorThrown.thrownValue.
     current = candidate.driverError ?? candidate.cause ?? candidate.thrownValue;
   }

@@ -33,3 +33,5 @@ export * from './audit/mutation-audit';
 export * from './reporting/batch-reporter';
 export * from './reporting/reporter-metrics';
 export * from './reporting/log-shipping';
+export * from './idempotency/keys';
+export * from './server/idempotent-execution';

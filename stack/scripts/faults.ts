@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,9 @@ import { REPO_ROOT } from '../src/paths';
  *     every error names a `path` and the subgraph;
  *   - never INTERNAL_SERVER_ERROR; Postgres down is SERVICE_UNAVAILABLE;
  *   - every mutation answered as successful has exactly one row and one audit entry;
+ *   - idempotency: every addAlertComment carries an Idempotency-Key; those answered unavailable
+ *     (timeout: outcome unknown; unreachable; no answer) are retried with the same key after
+ *     recovery, and each wrote exactly once (one comment row, one audit entry);
  *   - every request the gateway answered has its access-log record;
  *   - recovery without restarting anything but the killed process.
  *
@@ -117,6 +120,9 @@ interface Sample {
   errors: { path?: (string | number)[]; extensions?: Record<string, unknown> }[];
   data: Record<string, unknown> | null;
   commentId?: string;
+  /** The comment's Idempotency-Key and variables, for a retry after recovery. */
+  idempotencyKey?: string;
+  variables?: Record<string, unknown>;
 }
 
 const OPERATIONS = {
@@ -208,10 +214,14 @@ async function main(): Promise<void> {
     await waitHealthy(ports.gateway!);
     log(`services up after ${Date.now() - started} ms`);
 
-    const post = async (query: string, variables: Record<string, unknown>, token?: string) => {
+    const post = async (query: string, variables: Record<string, unknown>, token?: string, idempotencyKey?: string) => {
       const response = await fetch(gatewayUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+        },
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(10_000),
       });
@@ -238,7 +248,7 @@ async function main(): Promise<void> {
     let paused = false;
     let counter = 0;
     /** Runs one operation and records it as a sample of the current phase. */
-    const measure = async (op: Op, variables: Record<string, unknown>): Promise<void> => {
+    const measure = async (op: Op, variables: Record<string, unknown>, idempotencyKey?: string): Promise<void> => {
       const sample: Sample = {
         op,
         phase,
@@ -249,10 +259,11 @@ async function main(): Promise<void> {
         codes: [],
         errors: [],
         data: null,
+        ...(idempotencyKey ? { idempotencyKey, variables } : {}),
       };
       const t0 = performance.now();
       try {
-        const { response, body } = await post(OPERATIONS[op], variables, token);
+        const { response, body } = await post(OPERATIONS[op], variables, token, idempotencyKey);
         sample.status = response.status;
         sample.requestId = response.headers.get('x-request-id');
         sample.errors = body.errors ?? [];
@@ -279,7 +290,7 @@ async function main(): Promise<void> {
         }
         const op = ops[i++ % ops.length]!;
         const variables = op === 'comment' ? { alertId, comment: `drill ${(counter += 1)}` } : {};
-        await measure(op, variables);
+        await measure(op, variables, op === 'comment' ? randomUUID() : undefined);
       }
     };
     const workers = Array.from({ length: CONNECTIONS }, (_, i) => worker(i));
@@ -412,6 +423,44 @@ async function main(): Promise<void> {
     running = false;
     await Promise.all(workers);
 
+    // ---- idempotency: retry what was answered unavailable, with the same key ----
+    const unavailable = (s: Sample) =>
+      s.status === null || s.codes.some((c) => c === 'SUBGRAPH_UNAVAILABLE' || c === 'SERVICE_UNAVAILABLE');
+    const toRetry = samples.filter((s) => s.op === 'comment' && s.idempotencyKey && !s.commentId && unavailable(s));
+    const timedOut = toRetry.filter((s) => s.errors.some((e) => e.extensions?.reason === 'timeout'));
+    check(
+      timedOut.every((s) =>
+        s.errors.every((e) => e.extensions?.outcome === 'UNKNOWN' && e.extensions?.retrySafe === true),
+      ),
+      `idempotency: every timed-out keyed mutation says its outcome is unknown and a retry is safe (${timedOut.length})`,
+    );
+    const retried = new Map<string, { sample: Sample; commentId: string | null }>();
+    for (const sample of toRetry) {
+      let commentId: string | null = null;
+      for (let attempt = 0; attempt < 20 && !commentId; attempt += 1) {
+        try {
+          const { body } = await post(OPERATIONS.comment, sample.variables ?? {}, token, sample.idempotencyKey);
+          commentId = (body.data?.addAlertComment as { id?: string } | null | undefined)?.id ?? null;
+        } catch {
+          // not yet
+        }
+        if (!commentId) await sleep(250);
+      }
+      retried.set(sample.idempotencyKey!, { sample, commentId });
+    }
+    // Twice more, all at once: a repeat answers the first outcome, it never writes again.
+    await Promise.all(
+      [...retried.values()].flatMap(({ sample }) =>
+        [0, 1].map(() =>
+          post(OPERATIONS.comment, sample.variables ?? {}, token, sample.idempotencyKey).catch(() => null),
+        ),
+      ),
+    );
+    check(
+      toRetry.length > 0 && [...retried.values()].every((r) => r.commentId !== null),
+      `idempotency: ${toRetry.length} keyed mutations answered unavailable (${timedOut.length} by timeout), each retried with its key to success`,
+    );
+
     // ---- overall checks ----
     const internal = samples.filter((s) => s.codes.includes('INTERNAL_SERVER_ERROR'));
     check(internal.length === 0, `no INTERNAL_SERVER_ERROR in ${samples.length} requests (${internal.length})`);
@@ -462,25 +511,51 @@ async function main(): Promise<void> {
         `mutations: exactly one audit entry each (${audited.size}/${commentIds.length})`,
       );
       check(logged === answered.length, `access log: ${logged}/${answered.length} answered requests recorded`);
-      if (logged !== answered.length) {
-        const found = new Set(
-          (
-            await db.query(`SELECT request_id FROM audit.api_access_log WHERE request_id = ANY($1)`, [answered])
-          ).rows.map((r: { request_id: string }) => r.request_id),
-        );
-        const missing = new Map<string, number>();
-        for (const sample of samples) {
-          if (sample.requestId && sample.status !== null && !found.has(sample.requestId))
-            missing.set(sample.phase, (missing.get(sample.phase) ?? 0) + 1);
-        }
-        log(`access log missing by phase: ${JSON.stringify(Object.fromEntries(missing))}`);
+
+      // Each retried mutation wrote once: one row with its text, one success entry for that row.
+      const texts = [...retried.values()].map((r) => String(r.sample.variables?.comment));
+      const byText = new Map<string, string[]>();
+      for (const row of (
+        await db.query(
+          `SELECT comment, id::text AS id FROM incidents.incident_management_comment WHERE comment = ANY($1)`,
+          [texts],
+        )
+      ).rows as { comment: string; id: string }[]) {
+        byText.set(row.comment, [...(byText.get(row.comment) ?? []), row.id]);
       }
+      const once = [...retried.values()].every((r) => {
+        const ids = byText.get(String(r.sample.variables?.comment)) ?? [];
+        return ids.length === 1 && ids[0] === r.commentId;
+      });
+      check(
+        once,
+        `idempotency: each of ${retried.size} retried mutations has exactly one comment row, the one answered`,
+      );
+      // The entry's resource is the alert; its `after` is the comment row it wrote.
+      let entries = new Map<string, number>();
+      const entriesUntil = Date.now() + 30_000;
+      while (Date.now() < entriesUntil) {
+        entries = new Map(
+          (
+            await db.query(
+              `SELECT after->>'comment' AS comment, count(*) AS n FROM audit.audit_logs
+                WHERE action = 'addAlertComment' AND status = 'success' AND after->>'comment' = ANY($1)
+                GROUP BY 1`,
+              [texts],
+            )
+          ).rows.map((r: { comment: string; n: string }) => [r.comment, Number(r.n)]),
+        );
+        if (entries.size === texts.length) break;
+        await sleep(250);
+      }
+      check(
+        entries.size === texts.length && [...entries.values()].every((n) => n === 1),
+        `idempotency: exactly one audit entry for each retried mutation (${entries.size}/${texts.length})`,
+      );
     } finally {
       await db.end();
     }
-    log(
-      `idempotency: not checked (Idempotency-Key is not implemented yet, issue 17 item 5); ${samples.length} requests in ${((Date.now() - started) / 1000).toFixed(0)} s`,
-    );
+    log(`${samples.length} requests in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     for (const s of services.values()) {
       if (s.child && s.child.exitCode === null) {

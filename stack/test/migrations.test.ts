@@ -69,7 +69,9 @@ describe('migration runner', () => {
   });
 
   // The audit trail's before/after comes from capture triggers: a table added without one
-  // would change silently. Listed here are the only tables that are not captured, and why.
+  // would change silently. Listed here are the only tables that are not captured, and why
+  // (besides every schema's plumbing: migrations, the capture and outbox tables, and the
+  // idempotency keys, which store a mutation's answer next to the change the trail describes).
   it('captures changes on every table a mutation can change', async () => {
     await migrate({ urlFor: () => db.url });
     const notCaptured: Record<string, string[]> = {
@@ -100,7 +102,7 @@ describe('migration runner', () => {
           `SELECT c.relname AS table_name
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = $1 AND c.relkind = 'r'
-              AND c.relname NOT IN ('migrations', 'audit_capture', 'audit_outbox')
+              AND c.relname NOT IN ('migrations', 'audit_capture', 'audit_outbox', 'idempotency_keys')
               AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'audit_capture')
             ORDER BY 1`,
           [schema],
@@ -110,6 +112,21 @@ describe('migration runner', () => {
           tables: notCaptured[schema] ?? [],
         });
       }
+    } finally {
+      await client.end();
+    }
+  });
+
+  // Keyed mutations (Idempotency-Key) store their answers there; without it they would fail.
+  it('gives every schema its idempotency keys table', async () => {
+    await migrate({ urlFor: () => db.url });
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ schema: string }>(
+        `SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = 'idempotency_keys' ORDER BY 1`,
+      );
+      expect(rows.map((r) => r.schema).sort()).toEqual([...SUBGRAPH_NAMES].sort());
     } finally {
       await client.end();
     }

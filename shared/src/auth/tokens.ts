@@ -105,6 +105,10 @@ export const Headers = {
   API_KEY: 'x-api-key',
   /** Milliseconds the caller still waits (the gateway's request deadline, passed on to every call). */
   DEADLINE: 'x-deadline-ms',
+  /** The client's key for a mutation it may retry (docs/operations.md "Idempotency"); passed on to mutation fetches. */
+  IDEMPOTENCY_KEY: 'idempotency-key',
+  /** The gateway's hash of the client's operation (document, name, variables): same key, other body is CONFLICT. */
+  IDEMPOTENCY_FINGERPRINT: 'x-idempotency-fingerprint',
 } as const;
 
 /** The deadline (epoch ms) a caller's `x-deadline-ms` gives, if it is a sane number of milliseconds. */

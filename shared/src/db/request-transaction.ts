@@ -17,6 +17,9 @@ interface OpenTransaction {
   /** What TypeORM is handed: the real runner, whose `release` does nothing until we end it. */
   shared: QueryRunner;
   open: boolean;
+  /** Nested runs with hooks (audited mutations inside a keyed request) that completed, each in its savepoint. */
+  completedUnits: number;
+  savepoints: number;
 }
 
 const storage = new AsyncLocalStorage<OpenTransaction>();
@@ -53,15 +56,75 @@ async function boundByDeadline(runner: QueryRunner): Promise<void> {
   await connection.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.ceil(remaining))}`);
 }
 
+/**
+ * A run with hooks inside an open transaction (each audited mutation of a request that holds
+ * one transaction for all, as a keyed request does) is a unit of its own: its hooks run, and
+ * when it throws only its own changes roll back, to its savepoint.
+ */
+async function inSavepoint<T>(
+  outer: OpenTransaction,
+  work: () => Promise<T>,
+  hooks: RequestTransactionHooks<T>,
+): Promise<T> {
+  outer.savepoints += 1;
+  const name = `request_unit_${outer.savepoints}`;
+  const runner = outer.shared;
+  await runner.query(`SAVEPOINT ${name}`);
+  try {
+    await hooks.begin?.(runner);
+    const result = await work();
+    await hooks.beforeCommit?.(runner, result);
+    await runner.query(`RELEASE SAVEPOINT ${name}`);
+    outer.completedUnits += 1;
+    return result;
+  } catch (error) {
+    // Past the deadline too (the statement counter refuses statements then): undo this unit now.
+    // Should it fail, the outer transaction's rollback undoes everything.
+    await requestScope.detached(() => runner.query(`ROLLBACK TO SAVEPOINT ${name}`)).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Rolls back, outside the request's scope: past the request's deadline the statement counter
+ * refuses to send statements, and a ROLLBACK (or COMMIT) not sent would leave the transaction
+ * open on a pooled connection, for the next request to commit or trip over. False when it failed.
+ */
+async function rollBack(runner: QueryRunner): Promise<boolean> {
+  try {
+    await requestScope.detached(() => runner.rollbackTransaction());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Releases the connection with an error, so the pool closes it instead of handing it out again. */
+async function releaseBroken(runner: QueryRunner): Promise<void> {
+  const release = (runner as unknown as { releasePostgresConnection?: (err: Error) => Promise<void> })
+    .releasePostgresConnection;
+  if (release) await release.call(runner, new Error('request transaction not rolled back'));
+  else await runner.release();
+}
+
 export const requestTransaction = {
   /** Runs `work` in one transaction of `dataSource`: commit when it resolves, rollback when it throws. */
   async run<T>(dataSource: DataSource, work: () => Promise<T>, hooks: RequestTransactionHooks<T> = {}): Promise<T> {
     // A nested run (one mutation resolver calling another code path that also opens one) joins the outer.
     const outer = storage.getStore();
-    if (outer?.open && outer.dataSource === dataSource) return work();
+    if (outer?.open && outer.dataSource === dataSource) {
+      return hooks.begin || hooks.beforeCommit ? inSavepoint(outer, work, hooks) : work();
+    }
 
     const runner = dataSource.createQueryRunner();
-    const state: OpenTransaction = { dataSource, shared: unreleasable(runner), open: true };
+    let broken = false;
+    const state: OpenTransaction = {
+      dataSource,
+      shared: unreleasable(runner),
+      open: true,
+      completedUnits: 0,
+      savepoints: 0,
+    };
     try {
       await runner.connect();
       await runner.startTransaction();
@@ -74,12 +137,20 @@ export const requestTransaction = {
       return result;
     } catch (error) {
       state.open = false;
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      if (runner.isTransactionActive) broken = !(await rollBack(runner));
       throw error;
     } finally {
       state.open = false;
-      await runner.release();
+      // A connection whose rollback did not happen still holds the transaction: never reuse it.
+      if (broken) await releaseBroken(runner);
+      else await runner.release();
     }
+  },
+
+  /** How many nested runs with hooks completed in the open transaction (see `inSavepoint`). */
+  completedUnits(dataSource: DataSource): number {
+    const state = storage.getStore();
+    return state?.open && state.dataSource === dataSource ? state.completedUnits : 0;
   },
 
   /** The open request transaction's runner for this DataSource, if the caller is inside one. */

@@ -16,6 +16,7 @@ import { createShippingLogger, graphqlLogDelivery, type LogDelivery } from '../r
 import { createReporterMetrics } from '../reporting/reporter-metrics';
 import { createServiceClient } from './service-client';
 import { operatorAccessOf } from './metrics';
+import { idempotentExecution, purgeExpiredIdempotencyKeys } from './idempotent-execution';
 import { startSubgraphServer, type SubgraphContext } from './subgraph-server';
 import type { SubgraphService, SubgraphStartOptions } from './subgraph-service';
 
@@ -59,6 +60,12 @@ export interface SubgraphDefinition<TConfig extends CommonConfig, TContext exten
    * audit/mutation-audit.ts; its migration adds the outbox and capture triggers). This only
    * names resources: which GraphQL type a changed table is, and where its id is.
    */
+  /**
+   * Keyed mutations (Idempotency-Key) are on for every subgraph (server/idempotent-execution.ts;
+   * its migration adds `<schema>.idempotency_keys`). This only names the Mutation fields whose
+   * answer holds a secret shown once, on which a key is refused rather than the answer stored.
+   */
+  idempotency?: { unreplayable?: readonly string[] };
   audit?: {
     resources?: AuditResourceMap;
     /** Where the relay delivers; default the audit subgraph at AUDIT_URL. Audit itself delivers in-process. */
@@ -156,6 +163,14 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
               },
             ),
             createContext: (base) => definition.createContext({ dataSource, config }, base),
+            execute: idempotentExecution<TContext>({
+              subgraph: definition.name,
+              dataSource,
+              retentionHours: config.IDEMPOTENCY_KEY_RETENTION_HOURS,
+              unreplayable: definition.idempotency?.unreplayable ?? [],
+              onCommit: () => relay?.nudge(),
+              logger,
+            }),
             isReady: async () => {
               await dataSource.query('SELECT 1');
               return true;
@@ -192,8 +207,10 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
         relay = startedRelay;
         startedRelay.start();
         if (logShipper && running.metrics) logShipper.observe(createReporterMetrics(running.metrics.registry));
-        const jobs =
-          definition.jobs?.({ dataSource, config, logger, nudgeAuditRelay: () => startedRelay.nudge() }) ?? [];
+        const jobs = [
+          idempotencyPurgeJob(definition.name, dataSource, config, logger),
+          ...(definition.jobs?.({ dataSource, config, logger, nudgeAuditRelay: () => startedRelay.nudge() }) ?? []),
+        ];
         for (const job of jobs) job.start();
         return {
           ...running,
@@ -213,6 +230,49 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
         await dataSource.destroy();
         throw error;
       }
+    },
+  };
+}
+
+/** Deletes idempotency keys past IDEMPOTENCY_KEY_RETENTION_HOURS every IDEMPOTENCY_PURGE_INTERVAL_SECONDS. */
+function idempotencyPurgeJob(
+  subgraph: string,
+  dataSource: DataSource,
+  config: CommonConfig,
+  logger: Logger,
+): BackgroundJob {
+  let running = false;
+  let timer: NodeJS.Timeout | null = null;
+  let current: Promise<void> | null = null;
+  const purge = async (): Promise<void> => {
+    try {
+      const purged = await purgeExpiredIdempotencyKeys(dataSource, subgraph, config.IDEMPOTENCY_KEY_RETENTION_HOURS);
+      if (purged) logger.debug({ purged }, 'expired idempotency keys purged');
+    } catch (error) {
+      logger.warn({ err: error }, 'could not purge expired idempotency keys; retrying at the next interval');
+    }
+  };
+  // Timed from the end of the last run; only the server keeps the process alive.
+  const schedule = (): void => {
+    if (!running) return;
+    timer = setTimeout(() => {
+      current = purge().finally(() => {
+        current = null;
+        schedule();
+      });
+    }, config.IDEMPOTENCY_PURGE_INTERVAL_SECONDS * 1000);
+    timer.unref();
+  };
+  return {
+    name: 'idempotency-key-purge',
+    start() {
+      running = true;
+      schedule();
+    },
+    async stop() {
+      running = false;
+      if (timer) clearTimeout(timer);
+      await current;
     },
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import type { GraphQLError } from 'graphql';
 import { Headers } from '../auth/tokens';
 import { payloadTooLarge, queryLimitExceeded } from '../errors';
@@ -25,6 +25,14 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   context: (req: IncomingMessage, requestId: string, body?: unknown) => Promise<TContext>;
   /** Wraps the whole GraphQL execution (the request scope for statement counting). */
   around?: <T>(requestId: string, fn: () => Promise<T>, req: IncomingMessage) => Promise<T>;
+  /**
+   * Wraps Apollo's execution of one request, once its context is built (a subgraph's keyed
+   * mutations: one transaction around the whole request, or the stored answer instead of a run).
+   */
+  execute?: (
+    run: () => Promise<HTTPGraphQLResponse>,
+    request: { req: IncomingMessage; body: unknown; context: TContext },
+  ) => Promise<HTTPGraphQLResponse>;
   routes?: Record<string, RouteHandler>;
   graphqlPath?: string;
   /** Several paths serving GraphQL (the gateway: `/` for Sandbox and `/graphql`); overrides graphqlPath. */
@@ -184,10 +192,12 @@ export function createGraphQLHttpServer<TContext extends BaseContext>(
           async () => {
             context = await options.context(req, requestId, body);
             const built = context;
-            return options.apollo.executeHTTPGraphQLRequest({
-              httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
-              context: async () => built,
-            });
+            const run = () =>
+              options.apollo.executeHTTPGraphQLRequest({
+                httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: url.search, body },
+                context: async () => built,
+              });
+            return options.execute ? options.execute(run, { req, body, context: built }) : run();
           },
           req,
         );

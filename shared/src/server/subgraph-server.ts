@@ -26,6 +26,7 @@ import {
   HttpError,
   listen,
   sendJson,
+  type GraphQLHttpOptions,
   type RouteHandler,
   type RunningHttpServer,
 } from './http';
@@ -57,6 +58,8 @@ export interface SubgraphModule<TContext extends SubgraphContext> {
   isReady?: () => Promise<boolean>;
   /** Extra HTTP routes by path (a payment provider's webhook); health, ready and metrics win. */
   routes?: Record<string, RouteHandler>;
+  /** Wraps each GraphQL request's execution (keyed mutations, see idempotent-execution.ts). */
+  execute?: GraphQLHttpOptions<TContext>['execute'];
 }
 
 export interface SubgraphServerOptions {
@@ -192,6 +195,7 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(
         userAgent: header(req, ForwardedHeaders.USER_AGENT),
       });
     },
+    ...(module.execute ? { execute: module.execute } : {}),
     // The caller's remaining budget (x-deadline-ms) bounds this request's SQL and onward calls.
     around: (requestId, fn, req) => {
       const deadline = deadlineFromHeader(req.headers[Headers.DEADLINE]);

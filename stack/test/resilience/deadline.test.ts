@@ -42,3 +42,22 @@ it('says the outcome of a mutation that timed out is unknown', async () => {
     extensions: { code: 'SUBGRAPH_UNAVAILABLE', subgraph: 'probe', reason: 'timeout', outcome: 'UNKNOWN' },
   });
 });
+
+it('says a retry is safe when the timed-out mutation carried an Idempotency-Key', async () => {
+  const result = await probeGraph.graph.gql(
+    `mutation { slowProbeWrite(ms: 3000) }`,
+    {},
+    {
+      ...auth,
+      'idempotency-key': 'deadline-test-1',
+    },
+  );
+  expect(result.body.errors?.[0]).toMatchObject({
+    path: ['slowProbeWrite'],
+    message: expect.stringMatching(/retrying with the same Idempotency-Key is safe/),
+    extensions: { code: 'SUBGRAPH_UNAVAILABLE', reason: 'timeout', outcome: 'UNKNOWN', retrySafe: true },
+  });
+  const unkeyed = await probeGraph.graph.gql(`mutation { slowProbeWrite(ms: 3000) }`, {}, auth);
+  expect(unkeyed.body.errors?.[0]?.extensions).toMatchObject({ outcome: 'UNKNOWN', retrySafe: false });
+  expect(unkeyed.body.errors?.[0]?.message).toMatch(/send an Idempotency-Key/);
+});

@@ -62,6 +62,8 @@ export const identitySubgraph = defineSubgraph({
   jobs: (deps) => [failureCounterJob(deps.dataSource), identityResealJob(deps)],
   routes: (deps) => ({ [PAYMENT_WEBHOOK_PATH]: paymentWebhookRoute(deps, IDENTITY_AUDIT_RESOURCES) }),
   audit: { resources: IDENTITY_AUDIT_RESOURCES },
+  // Their answers hold a token or a secret shown once: never stored with an idempotency key.
+  idempotency: { unreplayable: ['login', 'createApiKey'] },
 });
 
 export const typeDefs = identitySubgraph.typeDefs;
