@@ -1,0 +1,82 @@
+import pg from 'pg';
+
+/** One column of a bulk insert: its name and the PostgreSQL type its array parameter is cast to. */
+export type ColumnSpec = readonly [name: string, type: string];
+
+export interface TableStat {
+  table: string;
+  rows: number;
+  ms: number;
+}
+
+/** Rows per INSERT: large enough to amortise the round trip, small enough for one parameter array. */
+const BATCH = 5000;
+
+/**
+ * Bulk writes for the seeder: multi-row INSERTs as `SELECT * FROM unnest($1::type[], ...)`, one
+ * array parameter per column, so a batch of thousands of rows is one statement with a fixed
+ * number of parameters. Records rows and time (generation included) per table for the report.
+ */
+export class SeedDb {
+  readonly stats = new Map<string, TableStat>();
+
+  constructor(readonly client: pg.PoolClient | pg.Client) {}
+
+  query<R extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]> {
+    return this.client.query<R>(sql, params).then((r) => r.rows);
+  }
+
+  /** Adds time (and rows) to a table's entry (also for INSERT ... SELECT statements run by a module). */
+  record(table: string, rows: number, ms: number): void {
+    const stat = this.stats.get(table) ?? { table, rows: 0, ms: 0 };
+    stat.rows += rows;
+    stat.ms += ms;
+    this.stats.set(table, stat);
+  }
+
+  /**
+   * Runs an INSERT ... SELECT (or any statement) and records its time for `table`, and the rows
+   * it reports unless `addsRows` is false (an UPDATE of rows written before).
+   */
+  async timed(table: string, sql: string, params?: unknown[], addsRows = true): Promise<number> {
+    const started = performance.now();
+    const result = await this.client.query(sql, params);
+    this.record(table, addsRows ? (result.rowCount ?? 0) : 0, performance.now() - started);
+    return result.rowCount ?? 0;
+  }
+
+  /**
+   * Inserts `count` rows produced by `row(i)` (i from 0), in batches. `row` returns the values
+   * in the order of `columns`; jsonb values are given as JSON text.
+   */
+  async insert(
+    table: string,
+    columns: readonly ColumnSpec[],
+    count: number,
+    row: (i: number) => readonly unknown[],
+  ): Promise<void> {
+    const names = columns.map(([name]) => name).join(', ');
+    const arrays = columns.map(([, type], k) => `$${k + 1}::${type}[]`).join(', ');
+    const sql = `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${arrays})`;
+    for (let start = 0; start < count; start += BATCH) {
+      const started = performance.now();
+      const end = Math.min(count, start + BATCH);
+      const values: unknown[][] = columns.map(() => new Array<unknown>(end - start));
+      for (let i = start; i < end; i++) {
+        const r = row(i);
+        for (let k = 0; k < columns.length; k++) values[k]![i - start] = r[k];
+      }
+      await this.client.query(sql, values);
+      this.record(table, end - start, performance.now() - started);
+    }
+  }
+
+  /** After explicit ids: moves a serial column's sequence past the largest id, so later inserts do not collide. */
+  async syncSequence(table: string, column = 'id'): Promise<void> {
+    await this.client.query(
+      `SELECT setval(pg_get_serial_sequence($1, $2), coalesce(m, 1), m IS NOT NULL)
+         FROM (SELECT max(${column}) AS m FROM ${table}) x`,
+      [table, column],
+    );
+  }
+}
