@@ -1,6 +1,6 @@
 /**
  * `pnpm seed --scale N`: the deterministic benchmark data set (stack/src/seed-scale, described
- * in docs/benchmarks.md) in the database `pnpm start` uses: the embedded Postgres in DATA_DIR
+ * in docs/operations.md) in the database `pnpm start` uses: the embedded Postgres in DATA_DIR
  * (.data/), or DATABASE_URL / <NAME>_DATABASE_URL. Prints rows per second per table.
  */
 import { randomBytes } from 'node:crypto';

@@ -31,7 +31,10 @@ async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>
 }
 
 async function count(url: string, table: string): Promise<number> {
-  return withClient(url, async (c) => (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n);
+  return withClient(
+    url,
+    async (c) => (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n,
+  );
 }
 
 /** An md5 over every row's text form, in a fixed order: equal checksums, equal tables. */

@@ -104,7 +104,8 @@ export async function seedAgents(db: SeedDb, world: SeedWorld, rand: Rand): Prom
     (i) => {
       const agent = rand.int(0, agentIds.length - 1);
       const roll = rand.float();
-      const status = roll < 0.85 ? 'success' : roll < 0.92 ? 'failed' : roll < 0.97 ? 'timeout' : roll < 0.99 ? 'error' : 'running';
+      const status =
+        roll < 0.85 ? 'success' : roll < 0.92 ? 'failed' : roll < 0.97 ? 'timeout' : roll < 0.99 ? 'error' : 'running';
       const started = start + rand.int(0, WINDOW_MS - DAY_MS);
       const duration = status === 'running' ? null : rand.int(40, status === 'timeout' ? 30_000 : 3000);
       const price = prices[agent]!;

@@ -27,7 +27,11 @@ const ACTIONS: [action: string, resourceType: string, source: string][] = [
   ['updateUser', 'user', 'identity'],
 ];
 const STATUSES = ['OPEN', 'IN_PROGRESS', 'CLOSED'];
-const AGENTS = ['Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0', 'Mozilla/5.0 (Macintosh) Safari/17.4', 'socgraph-bench/1'];
+const AGENTS = [
+  'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0',
+  'Mozilla/5.0 (Macintosh) Safari/17.4',
+  'socgraph-bench/1',
+];
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const ip = (rand: Rand): string => `10.${rand.int(0, 255)}.${rand.int(0, 255)}.${rand.int(1, 254)}`;

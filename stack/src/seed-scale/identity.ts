@@ -22,7 +22,12 @@ export function buildWorld(plan: SeedPlan, rand: Rand, anchor: number): SeedWorl
   add('seed_auditor', 'auditor', [], []);
   for (let i = 0; i < plan.analysts; i++) {
     const customers = i % 3 === 0 ? [] : rand.pickDistinct(customerCodes, 2).sort();
-    add(`seed_analyst_${pad(i + 1)}`, 'analyst', customers, rand.pickDistinct(tagIds, rand.int(2, 3)).sort((a, b) => a - b));
+    add(
+      `seed_analyst_${pad(i + 1)}`,
+      'analyst',
+      customers,
+      rand.pickDistinct(tagIds, rand.int(2, 3)).sort((a, b) => a - b),
+    );
   }
   for (let i = 0; i < plan.customerUsers; i++) {
     add(`seed_customer_${pad(i + 1)}`, 'customer_user', [customerCodes[i % customerCodes.length]!], []);
@@ -155,6 +160,16 @@ export async function seedIdentity(
       ['updated_at', 'timestamptz'],
     ],
     world.users.length,
-    (i) => [rand.uuid(), world.users[i]!.id, 'grant', 1_000_000, 'completed', 'Seed credit', 'seed', createdAt, createdAt],
+    (i) => [
+      rand.uuid(),
+      world.users[i]!.id,
+      'grant',
+      1_000_000,
+      'completed',
+      'Seed credit',
+      'seed',
+      createdAt,
+      createdAt,
+    ],
   );
 }

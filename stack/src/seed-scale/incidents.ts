@@ -248,6 +248,7 @@ export async function seedIncidents(db: SeedDb, world: SeedWorld, rand: Rand): P
     list.push(i + 1);
     alertsByCustomer.set(c, list);
   });
+  const caseCustomers = [...alertsByCustomer.keys()].sort();
   const links: [number, number][] = [];
   const caseTime: number[] = [];
   await db.insert(
@@ -265,7 +266,7 @@ export async function seedIncidents(db: SeedDb, world: SeedWorld, rand: Rand): P
     ],
     plan.cases,
     (i) => {
-      const customer = rand.pick([...alertsByCustomer.keys()].sort());
+      const customer = rand.pick(caseCustomers);
       const candidates = alertsByCustomer.get(customer)!;
       const linked = rand.pickDistinct(candidates, rand.int(1, 3));
       for (const alert of linked) links.push([i + 1, alert]);

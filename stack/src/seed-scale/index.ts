@@ -14,7 +14,7 @@ export { planFor, type SeedPlan, type SeedUser } from './plan';
 export type { TableStat } from './db';
 
 /**
- * `pnpm seed --scale N` (docs/benchmarks.md): a deterministic data set across every subgraph
+ * `pnpm seed --scale N` (docs/operations.md, "Benchmark data"): a deterministic data set across every subgraph
  * for benchmarks. Same seed, scale and anchor: the same rows, ids and hashes every run (given the
  * same audit signing key). Written with bulk INSERTs straight into each subgraph's schema,
  * through every CHECK, foreign key and unique index, the ledger triggers included.
@@ -181,9 +181,7 @@ export async function seedAtScale(options: SeedOptions): Promise<SeedReport> {
     const analyzeSeconds = (performance.now() - analyzeStarted) / 1000;
     log(`ANALYZE: ${analyzeSeconds.toFixed(1)} s`);
 
-    const tables = [...dbs.values()]
-      .filter((d, i, all) => all.indexOf(d) === i)
-      .flatMap((d) => [...d.stats.values()]);
+    const tables = [...dbs.values()].filter((d, i, all) => all.indexOf(d) === i).flatMap((d) => [...d.stats.values()]);
     return {
       plan,
       tables,

@@ -66,7 +66,8 @@ export class Rand {
   /** Lowercase hex of `chars` characters. */
   hex(chars: number): string {
     let out = '';
-    while (out.length < chars) out += (this.int(0, 0xffffff) | 0x1000000).toString(16).slice(1);
+    // 32 random bits per step (next() is uniform over the signed 32-bit range).
+    while (out.length < chars) out += (this.rng.next() >>> 0).toString(16).padStart(8, '0');
     return out.slice(0, chars);
   }
 
