@@ -1,5 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@socgraph/testkit';
+import { migrate } from '@socgraph/migrations';
 import pg from 'pg';
+import { SCHEMA_MIGRATIONS } from '../src/registry';
 import { planFor, seedAtScale, SeedRefusedError, type SeedReport } from '../src/seed-scale';
 import { startTestStack, type TestStack } from '../src/testing';
 
@@ -48,6 +50,17 @@ async function checksums(url: string, tables: readonly string[]): Promise<Record
       out[table] = rows[0]!.sum;
     }
     return out;
+  });
+}
+
+/** Every index of the five schemas, as PostgreSQL would create it. */
+async function indexDefinitions(url: string): Promise<string[]> {
+  return withClient(url, async (c) => {
+    const { rows } = await c.query<{ def: string }>(
+      `SELECT indexdef AS def FROM pg_indexes
+        WHERE schemaname IN ('identity', 'incidents', 'surveillance', 'agents', 'audit') ORDER BY indexdef`,
+    );
+    return rows.map((r) => r.def);
   });
 }
 
@@ -100,13 +113,19 @@ describe('pnpm seed --scale', () => {
     expect(await count(url, 'incidents.incident_management_comment')).toBeGreaterThan(0);
   });
 
-  it('writes the same rows on another database (same seed), and refuses one with data', async () => {
+  it('writes the same rows on another database (same seed), keeps its indexes, and refuses one with data', async () => {
     const tables = report.tables.map((t) => t.table).filter((t, i, all) => all.indexOf(t) === i);
     // Before any login of this test changes a row (last_login_at, auth events).
     const first = await checksums(graph.database.url, tables);
     other = await createTestDatabase('seed');
-    await seed(other.url);
-    expect(await checksums(other.url, tables)).toEqual(first);
+    const url = other.url;
+    await migrate({ urlFor: () => url, schemas: SCHEMA_MIGRATIONS });
+    const indexes = await indexDefinitions(url);
+    expect(indexes.length).toBeGreaterThan(100);
+    await seed(url);
+    expect(await checksums(url, tables)).toEqual(first);
+    // The indexes built after the rows are the migrations' own.
+    expect(await indexDefinitions(url)).toEqual(indexes);
     await expect(seed(other.url)).rejects.toBeInstanceOf(SeedRefusedError);
     // A reset empties the schemas, and the same rows come back.
     await seedAtScale({

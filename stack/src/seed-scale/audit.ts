@@ -9,7 +9,7 @@ import type { Rand } from './prng';
  * columns, so `verifyAuditChain` accepts them), plus API access-log lines.
  *
  * The chains are extended from their current head inside one transaction that holds the head
- * row FOR UPDATE, like every append: a running stack's appends wait, and nothing forks. Rows
+ * row FOR UPDATE (the caller's, see seedAudit), like every append: a running stack's appends wait, and nothing forks. Rows
  * are hashed here as they are generated, from the values verification reads back (timestamps
  * in milliseconds, inet as its text form, jsonb of strings, integers and booleans only, which
  * round-trip unchanged), and written with explicit seq values.
@@ -101,112 +101,106 @@ async function writeChain(db: SeedDb, signingKey: string, write: ChainWrite): Pr
   await db.query(`SELECT setval(pg_get_serial_sequence($1, 'seq'), $2)`, [spec.table, last]);
 }
 
+/** Runs inside the caller's transaction (index.ts), which holds the chain heads' row locks until it commits. */
 export async function seedAudit(db: SeedDb, world: SeedWorld, rand: Rand, signingKey: string): Promise<void> {
   const { plan, anchor } = world;
   const start = anchor - WINDOW_MS;
   const people = world.users;
   const staff = world.users.filter((u) => u.role === 'admin' || u.role === 'analyst');
 
-  await db.query('BEGIN');
-  try {
-    const entryStep = WINDOW_MS / plan.auditEntries;
-    await writeChain(db, signingKey, {
-      chain: 'AUDIT_LOG',
-      types: {
-        id: 'uuid',
-        created_at: 'timestamptz',
-        actor: 'text',
-        action: 'text',
-        resource_type: 'text',
-        resource_id: 'text',
-        status: 'text',
-        before: 'jsonb',
-        after: 'jsonb',
-        details: 'jsonb',
-        ip_address: 'inet',
-        user_agent: 'text',
-        request_id: 'text',
-        source: 'text',
-      },
-      extra: [],
-      count: plan.auditEntries,
-      row: (i) => {
-        const [action, resourceType, source] = rand.pick(ACTIONS);
-        const from = rand.pick(STATUSES);
-        const to = rand.pick(STATUSES);
-        const failed = rand.chance(0.03);
-        return {
-          id: rand.uuid(),
-          // Chronological in seq order, millisecond precision (what timestamptz(3) keeps).
-          created_at: iso(Math.floor(start + (i + rand.float()) * entryStep)),
-          actor: rand.pick(staff).username,
-          action,
-          resource_type: resourceType,
-          resource_id: String(rand.int(1, Math.max(plan.alerts, plan.detections))),
-          status: failed ? 'failure' : 'success',
-          before: failed ? null : { status: from },
-          after: failed ? null : { status: to },
-          details: { operation: action, rows: 1, seeded: true },
-          ip_address: ip(rand),
-          user_agent: rand.pick(AGENTS),
-          request_id: rand.hex(32),
-          source,
-        };
-      },
-    });
+  const entryStep = WINDOW_MS / plan.auditEntries;
+  await writeChain(db, signingKey, {
+    chain: 'AUDIT_LOG',
+    types: {
+      id: 'uuid',
+      created_at: 'timestamptz',
+      actor: 'text',
+      action: 'text',
+      resource_type: 'text',
+      resource_id: 'text',
+      status: 'text',
+      before: 'jsonb',
+      after: 'jsonb',
+      details: 'jsonb',
+      ip_address: 'inet',
+      user_agent: 'text',
+      request_id: 'text',
+      source: 'text',
+    },
+    extra: [],
+    count: plan.auditEntries,
+    row: (i) => {
+      const [action, resourceType, source] = rand.pick(ACTIONS);
+      const from = rand.pick(STATUSES);
+      const to = rand.pick(STATUSES);
+      const failed = rand.chance(0.03);
+      return {
+        id: rand.uuid(),
+        // Chronological in seq order, millisecond precision (what timestamptz(3) keeps).
+        created_at: iso(Math.floor(start + (i + rand.float()) * entryStep)),
+        actor: rand.pick(staff).username,
+        action,
+        resource_type: resourceType,
+        resource_id: String(rand.int(1, Math.max(plan.alerts, plan.detections))),
+        status: failed ? 'failure' : 'success',
+        before: failed ? null : { status: from },
+        after: failed ? null : { status: to },
+        details: { operation: action, rows: 1, seeded: true },
+        ip_address: ip(rand),
+        user_agent: rand.pick(AGENTS),
+        request_id: rand.hex(32),
+        source,
+      };
+    },
+  });
 
-    const authStep = WINDOW_MS / plan.authEvents;
-    await writeChain(db, signingKey, {
-      chain: 'AUTH_EVENTS',
-      types: {
-        id: 'uuid',
-        created_at: 'timestamptz',
-        user_id: 'text',
-        username: 'text',
-        event_type: 'text',
-        event_status: 'text',
-        ip_address: 'inet',
-        user_agent: 'text',
-        device_fingerprint: 'text',
-        location: 'jsonb',
-        details: 'jsonb',
-        risk_score: 'int',
-        session_id: 'text',
-        correlation_id: 'uuid',
-        source: 'text',
-        processed_at: 'timestamptz',
-      },
-      extra: ['processed_at'],
-      count: plan.authEvents,
-      row: (i) => {
-        const user = rand.pick(people);
-        const failed = rand.chance(0.1);
-        const at = iso(Math.floor(start + (i + rand.float()) * authStep));
-        return {
-          id: rand.uuid(),
-          created_at: at,
-          user_id: String(user.id),
-          username: user.username,
-          event_type: failed ? 'LOGIN' : rand.pick(['LOGIN', 'LOGIN', 'LOGOUT', 'API_KEY_USED']),
-          event_status: failed ? 'FAILURE' : 'SUCCESS',
-          ip_address: ip(rand),
-          user_agent: rand.pick(AGENTS),
-          device_fingerprint: rand.hex(16),
-          location: null,
-          details: failed ? { reason: 'INVALID_CREDENTIALS' } : {},
-          risk_score: failed ? rand.int(20, 80) : rand.int(0, 10),
-          session_id: failed ? null : rand.hex(32),
-          correlation_id: rand.uuid(),
-          source: 'identity',
-          processed_at: at,
-        };
-      },
-    });
-    await db.query('COMMIT');
-  } catch (error) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
+  const authStep = WINDOW_MS / plan.authEvents;
+  await writeChain(db, signingKey, {
+    chain: 'AUTH_EVENTS',
+    types: {
+      id: 'uuid',
+      created_at: 'timestamptz',
+      user_id: 'text',
+      username: 'text',
+      event_type: 'text',
+      event_status: 'text',
+      ip_address: 'inet',
+      user_agent: 'text',
+      device_fingerprint: 'text',
+      location: 'jsonb',
+      details: 'jsonb',
+      risk_score: 'int',
+      session_id: 'text',
+      correlation_id: 'uuid',
+      source: 'text',
+      processed_at: 'timestamptz',
+    },
+    extra: ['processed_at'],
+    count: plan.authEvents,
+    row: (i) => {
+      const user = rand.pick(people);
+      const failed = rand.chance(0.1);
+      const at = iso(Math.floor(start + (i + rand.float()) * authStep));
+      return {
+        id: rand.uuid(),
+        created_at: at,
+        user_id: String(user.id),
+        username: user.username,
+        event_type: failed ? 'LOGIN' : rand.pick(['LOGIN', 'LOGIN', 'LOGOUT', 'API_KEY_USED']),
+        event_status: failed ? 'FAILURE' : 'SUCCESS',
+        ip_address: ip(rand),
+        user_agent: rand.pick(AGENTS),
+        device_fingerprint: rand.hex(16),
+        location: null,
+        details: failed ? { reason: 'INVALID_CREDENTIALS' } : {},
+        risk_score: failed ? rand.int(20, 80) : rand.int(0, 10),
+        session_id: failed ? null : rand.hex(32),
+        correlation_id: rand.uuid(),
+        source: 'identity',
+        processed_at: at,
+      };
+    },
+  });
 
   const accessStep = WINDOW_MS / plan.accessLog;
   const operations = ['AlertQueue', 'CaseView', 'Me', 'AuditSearch', 'CameraWall', 'AgentLeaderboard'];

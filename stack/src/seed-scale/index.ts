@@ -40,6 +40,11 @@ export interface SeedOptions {
   anchor?: Date;
   /** Empty the schemas first instead of refusing a non-empty database. */
   reset?: boolean;
+  /**
+   * Build each big table's secondary indexes after its rows, in the module's transaction
+   * (default true; false keeps every index in place, e.g. beside a stack that is serving).
+   */
+  deferIndexes?: boolean;
   /** Apply pending migrations first (default true). */
   migrate?: boolean;
   log?: (line: string) => void;
@@ -119,6 +124,8 @@ export async function seedAtScale(options: SeedOptions): Promise<SeedReport> {
         await client.connect();
         // A crash means re-seeding anyway: no need to wait for each batch's WAL flush.
         await client.query(`SET synchronous_commit = off`);
+        // Room for the index builds after each module's rows.
+        await client.query(`SET maintenance_work_mem = '256MB'`);
         clients.set(url, client);
       }
       dbs.set(schema, new SeedDb(client));
@@ -146,6 +153,28 @@ export async function seedAtScale(options: SeedOptions): Promise<SeedReport> {
 
     const world = buildWorld(plan, rand.fork('world'), anchor);
     const started = performance.now();
+    // Per module: the tables whose secondary indexes are built after their rows (SeedDb.withDeferredIndexes).
+    const deferred: Record<string, string[]> = {
+      identity: [],
+      incidents: [
+        'incidents.incident_management_alert',
+        'incidents.incident_management_alert_to_tag',
+        'incidents.incident_management_alert_to_ioc',
+        'incidents.incident_management_asset',
+        'incidents.incident_management_comment',
+        'incidents.incident_management_case',
+        'incidents.incident_management_casealertlink',
+        'incidents.incident_management_case_comment',
+      ],
+      surveillance: [
+        'surveillance.events',
+        'surveillance.detections',
+        'surveillance.event_detections',
+        'surveillance.alerts',
+      ],
+      agents: ['agents.agent_execution'],
+      audit: ['audit.audit_logs', 'audit.auth_audit_log', 'audit.api_access_log'],
+    };
     const steps: [string, () => Promise<void>][] = [
       [
         'identity',
@@ -162,7 +191,7 @@ export async function seedAtScale(options: SeedOptions): Promise<SeedReport> {
     ];
     for (const [name, step] of steps) {
       const stepStarted = performance.now();
-      await step();
+      await db(name).withDeferredIndexes(options.deferIndexes === false ? [] : (deferred[name] ?? []), step);
       log(`${name}: ${((performance.now() - stepStarted) / 1000).toFixed(1)} s`);
     }
     const seconds = (performance.now() - started) / 1000;
