@@ -31,7 +31,6 @@ async function main(): Promise<void> {
   const embedded = needsEmbedded
     ? await startEmbeddedPostgres({
         dataDir: path.join(process.env.DATA_DIR || DEFAULT_DATA_DIR, 'postgres'),
-        port: 0,
         persistent: true,
       })
     : null;
