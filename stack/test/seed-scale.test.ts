@@ -67,6 +67,9 @@ async function indexDefinitions(url: string): Promise<string[]> {
 beforeAll(async () => {
   graph = await startTestStack({ env: { AUDIT_SIGNING_KEY: KEY } });
   report = await seed(graph.database.url);
+  // The seed writes the tag-access settings behind the gateway's back (no mutation evicts them):
+  // forget the ones read at start, as an operator restarting after a seed would.
+  graph.stack.gateway.principals.evictTagAccessSettings();
 }, 120_000);
 afterAll(async () => {
   await graph?.stop();
