@@ -76,6 +76,9 @@ const items = (first: number) => ({
   edges: Array.from({ length: Math.min(first, 3) }, (_, i) => ({ node: { id: String(i + 1) } })),
 });
 
+/** A resolver's sleep that does not hold the process open: a test may end while the probe still sleeps. */
+const sleepUnref = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
 export interface Probe {
   url: string;
   port: number;
@@ -101,7 +104,7 @@ export async function startProbe(internalTokenSecret: string, port = 0): Promise
           Query: {
             probeStatus: () => ({ value: 'up' }),
             slowProbe: async (_parent: unknown, args: { ms: number }) => {
-              await new Promise((resolve) => setTimeout(resolve, args.ms));
+              await sleepUnref(args.ms);
               return `slept ${args.ms} ms`;
             },
             probeItems: (_parent: unknown, args: { first: number }) => items(args.first),
@@ -109,7 +112,7 @@ export async function startProbe(internalTokenSecret: string, port = 0): Promise
           },
           Mutation: {
             slowProbeWrite: async (_parent: unknown, args: { ms: number }) => {
-              await new Promise((resolve) => setTimeout(resolve, args.ms));
+              await sleepUnref(args.ms);
               return `wrote after ${args.ms} ms`;
             },
           },
