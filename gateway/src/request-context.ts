@@ -36,7 +36,7 @@ export type GatewayContext = {
   requestId: string;
   clientIp: string | null;
   userAgent: string | null;
-  /** The internal token for this request, signed once and shared by all its subgraph fetches. */
+  /** The internal token for this request's principal (internalTokenCache), shared by all its subgraph fetches. */
   internalToken: () => Promise<string>;
   /** Operation facts for the access log, filled in as the request goes. */
   access: AccessInfo;
@@ -145,11 +145,45 @@ export function loginAddressLimitPlugin(
   };
 }
 
+/**
+ * Internal tokens by principal (its JSON: every claim the token carries), reused while they have
+ * most of their life left: signing once per principal every few seconds instead of once per
+ * request, and the same principal's fetches carry the same token, which is what in-flight
+ * deduplication keys on. A principal that changes in any way (role, customers, tags, settings)
+ * is another key, so a token never says more or less than the principal it is sent for.
+ */
+export function internalTokenCache(secret: string, ttlSeconds: number, maxEntries = 10_000) {
+  // A reused token still has at least three quarters of its TTL when a subgraph checks it.
+  const reuseMs = (ttlSeconds * 1000) / 4;
+  const entries = new Map<string, { token: Promise<string>; renewAt: number }>();
+  return (principal: Principal): Promise<string> => {
+    const key = JSON.stringify(principal);
+    const now = Date.now();
+    const hit = entries.get(key);
+    if (hit && hit.renewAt > now) return hit.token;
+    const token = signInternalToken(principal, secret, ttlSeconds);
+    entries.delete(key);
+    // Bounded: the oldest goes first (insertion order), so distinct principals cannot grow it.
+    while (entries.size >= maxEntries) {
+      const oldest = entries.keys().next().value;
+      if (oldest === undefined) break;
+      entries.delete(oldest);
+    }
+    const entry = { token, renewAt: now + reuseMs };
+    entries.set(key, entry);
+    token.catch(() => {
+      if (entries.get(key) === entry) entries.delete(key);
+    });
+    return token;
+  };
+}
+
 /** Seconds a client waits before retrying while authentication is unavailable. */
 const AUTH_RETRY_AFTER_SECONDS = 2;
 
 export function contextBuilder(options: ContextBuilderOptions) {
   const { principals, limiter, violations, metrics, logger, early } = options;
+  const internalToken = internalTokenCache(options.internalTokenSecret, options.internalTokenTtlSeconds);
 
   async function resolvePrincipal(req: IncomingMessage, requestId: string): Promise<Principal> {
     try {
@@ -186,8 +220,7 @@ export function contextBuilder(options: ContextBuilderOptions) {
       requestId,
       clientIp: clientIpOf(req, options.trustedProxies),
       userAgent: userAgentOf(req),
-      internalToken: () =>
-        (token ??= signInternalToken(principal, options.internalTokenSecret, options.internalTokenTtlSeconds)),
+      internalToken: () => (token ??= internalToken(principal)),
       access: newAccessInfo(),
     };
     early.set(req, context);

@@ -304,6 +304,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         fetchDuration: metrics.subgraphFetchDuration,
         gatewayToken,
         maxResponseBytes: config.MAX_RESPONSE_BYTES,
+        ...(config.SUBGRAPH_DEDUP ? { dedup: { deduplicated: metrics.subgraphFetchDeduplicated } } : {}),
       });
     },
   });

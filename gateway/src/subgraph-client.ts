@@ -9,7 +9,7 @@ import {
   subgraphUnavailable,
 } from '@socgraph/shared';
 import { GraphQLError, Kind, parse, type SelectionSetNode } from 'graphql';
-import type { Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import {
   Agent,
   Headers as FetchHeaders,
@@ -105,19 +105,130 @@ export interface SubgraphDataSourceOptions {
   gatewayToken: () => Promise<string>;
   /** The most bytes of one answer (MAX_RESPONSE_BYTES); default unbounded. */
   maxResponseBytes?: number;
+  /**
+   * In-flight deduplication of identical query fetches (SUBGRAPH_DEDUP), counting each fetch a
+   * caller did not have to make; absent: every fetch is its own.
+   */
+  dedup?: { deduplicated: Counter<'subgraph'> };
 }
+
+/** A subgraph's answer read in full, so that several callers can each be given their own copy. */
+interface ReadAnswer {
+  status: number;
+  statusText: string;
+  headers: FetchHeaders;
+  body: Buffer;
+}
+
+const answerOf = async (response: Response): Promise<ReadAnswer> => ({
+  status: response.status,
+  statusText: response.statusText,
+  headers: response.headers,
+  body: Buffer.from(await response.arrayBuffer()),
+});
+
+/** A fresh Response per caller: each parses its own copy (the gateway merges into what it parsed). */
+const responseOf = (answer: ReadAnswer): FetcherResult =>
+  // undici's Response satisfies the fetcher's response shape; only its declared types differ.
+  new Response(answer.body, {
+    status: answer.status,
+    statusText: answer.statusText,
+    headers: answer.headers,
+  }) as unknown as FetcherResult;
+
+/**
+ * Only a complete, error-free 200 is handed to other callers. Errors can carry the leader's
+ * request id, or come from the leader's own deadline (the subgraph stops at the `x-deadline-ms`
+ * it was sent), so a caller that joined gets no error that was not its own: it fetches itself.
+ * (A data value that merely contains the text `"errors"` also makes its callers fetch: safe.)
+ */
+const shareable = (answer: ReadAnswer): boolean => answer.status === 200 && !answer.body.includes('"errors"');
+
+/** Marks, from willSendRequest to the fetcher, a fetch that may be shared; never sent on. */
+const DEDUP_MARK = 'x-socgraph-dedup';
+/** A plan's fetch that only reads: `query …` or the shorthand `{ … }` (never a mutation or subscription). */
+const READ_ONLY_OPERATION = /^\s*(?:query\b|\{)/;
 
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(private readonly settings: SubgraphDataSourceOptions) {
     super({ url: settings.url });
-    this.fetcher = this.timedFetch.bind(this);
+    this.fetcher = this.sharedFetch.bind(this);
   }
 
-  private async timedFetch(url: string, init?: FetcherInit): Promise<FetcherResult> {
-    const { name, agent, fetchDuration } = this.settings;
-    // The subgraph's own timeout, cut short by what is left of the request's deadline.
+  /**
+   * Identical read-only fetches in flight at once (same subgraph URL, same internal token, so
+   * the same principal, and the same query and variables) share one HTTP exchange. The token is
+   * the principal's (request-context internalTokenCache), so no caller is ever given an answer
+   * made for another principal. Request ids, client address and deadline are not part of the
+   * key: the shared fetch carries the first caller's, and runs under the first caller's deadline;
+   * each caller that joins still waits no longer than its own deadline, and when the shared
+   * fetch fails or answers with errors, a joiner with time left fetches on its own.
+   */
+  private readonly inflight = new Map<string, Promise<ReadAnswer | null>>();
+
+  private async sharedFetch(url: string, init?: FetcherInit): Promise<FetcherResult> {
+    const dedup = this.settings.dedup;
+    if (!dedup) return this.timedFetch(url, init);
+    const headers = { ...(init?.headers as Record<string, string> | undefined) };
+    const marked = headers[DEDUP_MARK] !== undefined;
+    delete headers[DEDUP_MARK];
+    const own: FetcherInit = { ...init, headers };
+    if (!marked || typeof own.body !== 'string') return this.timedFetch(url, own);
+
+    const key = `${url}\n${headers[Headers.INTERNAL_TOKEN] ?? ''}\n${own.body}`;
+    const running = this.inflight.get(key);
+    if (running) {
+      const answer = await this.withinOwnDeadline(running);
+      if (answer) {
+        dedup.deduplicated.inc({ subgraph: this.settings.name });
+        return responseOf(answer);
+      }
+      return this.timedFetch(url, own);
+    }
+    const leading = this.timed(url, own, answerOf);
+    const shared = leading.then(
+      (answer) => (shareable(answer) ? answer : null),
+      () => null,
+    );
+    this.inflight.set(key, shared);
+    try {
+      return responseOf(await leading);
+    } finally {
+      if (this.inflight.get(key) === shared) this.inflight.delete(key);
+    }
+  }
+
+  /** What the shared fetch gives, or a timeout of this caller's own deadline (min of its subgraph timeout and request deadline). */
+  private async withinOwnDeadline(shared: Promise<ReadAnswer | null>): Promise<ReadAnswer | null> {
+    const timeoutMs = this.timeoutMs();
+    if (timeoutMs <= 0) throw new SubgraphTimeoutError(this.settings.name, 0);
+    if (!Number.isFinite(timeoutMs)) return shared;
+    let timer: NodeJS.Timeout | undefined;
+    const ownDeadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new SubgraphTimeoutError(this.settings.name, timeoutMs)), timeoutMs);
+    });
+    try {
+      return await Promise.race([shared, ownDeadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The subgraph's own timeout, cut short by what is left of the request's deadline. */
+  private timeoutMs(): number {
     const remaining = requestScope.remainingMs();
-    const timeoutMs = Math.min(this.settings.timeoutMs, remaining ?? Number.POSITIVE_INFINITY);
+    return Math.min(this.settings.timeoutMs, remaining ?? Number.POSITIVE_INFINITY);
+  }
+
+  private timedFetch(url: string, init?: FetcherInit): Promise<FetcherResult> {
+    // undici's Response satisfies the fetcher's response shape; only its declared types differ.
+    return this.timed(url, init, async (response) => response as unknown as FetcherResult);
+  }
+
+  /** One fetch under this caller's timeout; `finish` reads the response inside it. */
+  private async timed<T>(url: string, init: FetcherInit | undefined, finish: (response: Response) => Promise<T>) {
+    const { name, agent, fetchDuration } = this.settings;
+    const timeoutMs = this.timeoutMs();
     const started = performance.now();
     if (timeoutMs <= 0) {
       fetchDuration.observe({ subgraph: name, outcome: 'timeout' }, 0);
@@ -141,8 +252,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
         this.settings.maxResponseBytes === undefined
           ? response
           : await bounded(response, name, this.settings.maxResponseBytes);
-      // undici's Response satisfies the fetcher's response shape; only its declared types differ.
-      return read as unknown as FetcherResult;
+      return await finish(read);
     } catch (error) {
       if (error instanceof SubgraphResponseTooLargeError) {
         outcome = 'too_large';
@@ -205,6 +315,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     }
     const context = processOptions.context;
     headers.set(Headers.INTERNAL_TOKEN, await context.internalToken());
+    if (this.settings.dedup && READ_ONLY_OPERATION.test(processOptions.request.query ?? ''))
+      headers.set(DEDUP_MARK, '1');
     headers.set(Headers.REQUEST_ID, context.requestId);
     if (context.clientIp) headers.set(ForwardedHeaders.CLIENT_IP, context.clientIp);
     if (context.userAgent) headers.set(ForwardedHeaders.USER_AGENT, context.userAgent);
