@@ -77,6 +77,7 @@ import {
 } from './request-context';
 import { createSubgraphAgent, SubgraphDataSource } from './subgraph-client';
 import { joinedSubgraphsOf, readSupergraph } from './supergraph';
+import { warmQueryPlans } from './plan-warmup';
 import { incidentsSettingsSource } from './tag-access-settings';
 
 export type { GatewayContext } from './request-context';
@@ -485,6 +486,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   try {
     await apollo.start();
     supergraphLoaded = true;
+    // Before the port opens: the first requests for dashboard operations find their plans.
+    await warmQueryPlans(gateway, safelist.operations, logger);
     running = await listen(httpServer, config.PORT, config.HOST);
   } catch (error) {
     await apollo.stop().catch(() => undefined);
