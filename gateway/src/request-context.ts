@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import {
   HttpError,
   rateLimited,
@@ -127,22 +127,20 @@ export function loginAddressLimitPlugin(
   options: ViolationReporting & { limiter: RateLimiter | null },
 ): ApolloServerPlugin<GatewayContext> {
   const { limiter } = options;
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ contextValue, document, operation, operationName, response }) {
-          if (!limiter || !operation || operation.operation !== 'mutation') return;
-          if (contextValue.principal.kind === 'anonymous') return;
-          if (!rootFields(operation, document).some((field) => field.name.value === 'login')) return;
-          const decision = await limiter.checkAddress(contextValue.clientIp);
-          if (!decision || decision.allowed) return;
-          reportViolation(options, contextValue, operationName ?? null, decision);
-          response.http.headers.set('retry-after', String(decision.retryAfterSeconds));
-          throw withHttpStatus(rateLimited(decision.retryAfterSeconds), 429);
-        },
-      };
+  if (!limiter) return {};
+  const listener: GraphQLRequestListener<GatewayContext> = {
+    async didResolveOperation({ contextValue, document, operation, operationName, response }) {
+      if (!operation || operation.operation !== 'mutation') return;
+      if (contextValue.principal.kind === 'anonymous') return;
+      if (!rootFields(operation, document).some((field) => field.name.value === 'login')) return;
+      const decision = await limiter.checkAddress(contextValue.clientIp);
+      if (!decision || decision.allowed) return;
+      reportViolation(options, contextValue, operationName ?? null, decision);
+      response.http.headers.set('retry-after', String(decision.retryAfterSeconds));
+      throw withHttpStatus(rateLimited(decision.retryAfterSeconds), 429);
     },
   };
+  return { requestDidStart: async () => listener };
 }
 
 /**

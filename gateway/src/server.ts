@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
 import {
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
@@ -177,21 +177,18 @@ async function checkHealth(graphqlUrl: string): Promise<'ok' | string> {
 
 /** A retryable SERVICE_UNAVAILABLE anywhere in the answer sets `retry-after` (its longest). */
 function retryAfterPlugin<T extends GatewayContext>(): ApolloServerPlugin<T> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response }) {
-          if (response.body.kind !== 'single') return;
-          let seconds = 0;
-          for (const error of response.body.singleResult.errors ?? []) {
-            if (error.extensions?.code !== ErrorCode.SERVICE_UNAVAILABLE) continue;
-            seconds = Math.max(seconds, Number(error.extensions.retryAfter) || 1);
-          }
-          if (seconds > 0) response.http.headers.set('retry-after', String(seconds));
-        },
-      };
+  const listener: GraphQLRequestListener<T> = {
+    async willSendResponse({ response }) {
+      if (response.body.kind !== 'single') return;
+      let seconds = 0;
+      for (const error of response.body.singleResult.errors ?? []) {
+        if (error.extensions?.code !== ErrorCode.SERVICE_UNAVAILABLE) continue;
+        seconds = Math.max(seconds, Number(error.extensions.retryAfter) || 1);
+      }
+      if (seconds > 0) response.http.headers.set('retry-after', String(seconds));
     },
   };
+  return { requestDidStart: async () => listener };
 }
 
 function loadSafelist(config: GatewayConfig, options: StartGatewayOptions, logger: Logger): Safelist {
