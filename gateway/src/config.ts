@@ -142,6 +142,8 @@ export const gatewayConfigSchema = commonConfigSchema.extend({
   SUBGRAPH_TIMEOUT_MS: int(10_000),
   SUBGRAPH_TIMEOUTS: msMap,
   SUBGRAPH_MAX_SOCKETS: int(64),
+  // Identical query fetches in flight at once, for the same principal, share one call.
+  SUBGRAPH_DEDUP: configFields.bool(true),
   // One deadline for a request's whole time in the gateway (principal, every fetch of its plan),
   // passed to subgraphs as x-deadline-ms; each fetch waits min(its subgraph timeout, what is left).
   REQUEST_TIMEOUT_MS: int(15_000),

@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
@@ -329,34 +329,31 @@ export function costLimitPlugin<TContext extends object>(options: LimitOptions):
   const cached = new WeakMap<DocumentNode, number>();
   // Documents without variables whose arguments passed: their literals cannot change.
   const inputChecked = new WeakSet<DocumentNode>();
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ schema, document, operation, request }) {
-          if (!operation) return;
-          if (!inputChecked.has(document)) {
-            checkInputSize(schema, document, operation, request.variables ?? {}, options);
-            if (!operation.variableDefinitions?.length) inputChecked.add(document);
-          }
-          let cost = cached.get(document);
-          if (cost === undefined) {
-            const result = operationCost(schema, document, operation, request.variables ?? {}, options);
-            cost = result.cost;
-            if (!result.usedVariables) cached.set(document, cost);
-          }
-          if (cost > options.maxCost) {
-            throw withHttpStatus(
-              queryLimitExceeded('MAX_COST', `Query cost ${cost} over the limit of ${options.maxCost}`, {
-                max: options.maxCost,
-                actual: cost,
-              }),
-              400,
-            );
-          }
-        },
-      };
+  const listener: GraphQLRequestListener<TContext> = {
+    async didResolveOperation({ schema, document, operation, request }) {
+      if (!operation) return;
+      if (!inputChecked.has(document)) {
+        checkInputSize(schema, document, operation, request.variables ?? {}, options);
+        if (!operation.variableDefinitions?.length) inputChecked.add(document);
+      }
+      let cost = cached.get(document);
+      if (cost === undefined) {
+        const result = operationCost(schema, document, operation, request.variables ?? {}, options);
+        cost = result.cost;
+        if (!result.usedVariables) cached.set(document, cost);
+      }
+      if (cost > options.maxCost) {
+        throw withHttpStatus(
+          queryLimitExceeded('MAX_COST', `Query cost ${cost} over the limit of ${options.maxCost}`, {
+            max: options.maxCost,
+            actual: cost,
+          }),
+          400,
+        );
+      }
     },
   };
+  return { requestDidStart: async () => listener };
 }
 
 // ---- input size ----

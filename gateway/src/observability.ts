@@ -50,6 +50,8 @@ export interface RecordedContext {
 
 export interface GatewayMetrics extends ServiceMetrics {
   subgraphFetchDuration: Histogram<'subgraph' | 'outcome'>;
+  /** Fetches not made because an identical one was in flight (SUBGRAPH_DEDUP). */
+  subgraphFetchDeduplicated: Counter<'subgraph'>;
   rateLimited: Counter<'bucket'>;
   safelistWouldRefuse: Counter<'code'>;
   reporterDropped: Counter<'reporter' | 'reason'>;
@@ -71,6 +73,12 @@ export function createGatewayMetrics(options: { knownOperations: Iterable<string
       help: 'Duration of each subgraph fetch of a query plan, by subgraph and outcome (ok, http_NNN, timeout, error).',
       labelNames: ['subgraph', 'outcome'] as const,
       buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    subgraphFetchDeduplicated: new Counter({
+      name: 'subgraph_fetch_deduplicated_total',
+      help: 'Subgraph fetches answered from an identical one in flight (same principal, query and variables) instead of being sent.',
+      labelNames: ['subgraph'] as const,
       registers,
     }),
     rateLimited: new Counter({

@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { badUserInput, unauthenticated, withHttpStatus, type Principal } from '@socgraph/shared';
 import {
   Kind,
@@ -70,19 +70,17 @@ export function anonymousMayRun(
  * executor, which would throw an uncoded error (HTTP 500) for it.
  */
 export function operationResolutionPlugin<TContext extends PrincipalContext>(): ApolloServerPlugin<TContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation, request }) {
-          if (operation) return;
-          const message = request.operationName
-            ? `The document has no operation named "${request.operationName.slice(0, 100)}"`
-            : 'The document has several operations: name the one to run in operationName';
-          throw withHttpStatus(badUserInput(message, 'operationName'), 400);
-        },
-      };
+  // One listener for every request (it keeps no per-request state): nothing allocated per request.
+  const listener: GraphQLRequestListener<TContext> = {
+    async didResolveOperation({ operation, request }) {
+      if (operation) return;
+      const message = request.operationName
+        ? `The document has no operation named "${request.operationName.slice(0, 100)}"`
+        : 'The document has several operations: name the one to run in operationName';
+      throw withHttpStatus(badUserInput(message, 'operationName'), 400);
     },
   };
+  return { requestDidStart: async () => listener };
 }
 
 /**
@@ -92,17 +90,13 @@ export function operationResolutionPlugin<TContext extends PrincipalContext>(): 
 export function anonymousAccessPlugin<TContext extends PrincipalContext>(
   options: AnonymousAccessOptions,
 ): ApolloServerPlugin<TContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ contextValue, operation, document }) {
-          if (contextValue.principal.kind !== 'anonymous') return;
-          if (!operation || !anonymousMayRun(operation, document, options))
-            throw withHttpStatus(unauthenticated(), 401);
-        },
-      };
+  const listener: GraphQLRequestListener<TContext> = {
+    async didResolveOperation({ contextValue, operation, document }) {
+      if (contextValue.principal.kind !== 'anonymous') return;
+      if (!operation || !anonymousMayRun(operation, document, options)) throw withHttpStatus(unauthenticated(), 401);
     },
   };
+  return { requestDidStart: async () => listener };
 }
 
 /**
@@ -115,25 +109,22 @@ export function anonymousAccessPlugin<TContext extends PrincipalContext>(
 export function principalEvictionPlugin<TContext extends PrincipalContext>(
   principals: PrincipalEvictions,
 ): ApolloServerPlugin<TContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ contextValue, operation, document, request }) {
-          if (operation?.operation !== 'mutation' || !document) return;
-          const { principal } = contextValue;
-          for (const field of rootFields(operation, document)) {
-            if (field.name.value === 'logout' && principal.sessionId) {
-              await principals.evictSession(principal.sessionId);
-            }
-            if (field.name.value === 'updateTagAccessSettings') principals.evictTagAccessSettings();
-            if (field.name.value === 'revokeApiKey') {
-              const arg = field.arguments?.find((a) => a.name.value === 'id');
-              const id = arg ? valueFromASTUntyped(arg.value, request.variables ?? {}) : undefined;
-              if (typeof id === 'string' || typeof id === 'number') await principals.evictApiKey(String(id));
-            }
-          }
-        },
-      };
+  const listener: GraphQLRequestListener<TContext> = {
+    async willSendResponse({ contextValue, operation, document, request }) {
+      if (operation?.operation !== 'mutation' || !document) return;
+      const { principal } = contextValue;
+      for (const field of rootFields(operation, document)) {
+        if (field.name.value === 'logout' && principal.sessionId) {
+          await principals.evictSession(principal.sessionId);
+        }
+        if (field.name.value === 'updateTagAccessSettings') principals.evictTagAccessSettings();
+        if (field.name.value === 'revokeApiKey') {
+          const arg = field.arguments?.find((a) => a.name.value === 'id');
+          const id = arg ? valueFromASTUntyped(arg.value, request.variables ?? {}) : undefined;
+          if (typeof id === 'string' || typeof id === 'number') await principals.evictApiKey(String(id));
+        }
+      }
     },
   };
+  return { requestDidStart: async () => listener };
 }

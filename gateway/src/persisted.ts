@@ -61,6 +61,8 @@ export interface Safelist {
   has(id: string): boolean;
   readonly size: number;
   readonly names: readonly string[];
+  /** Every operation of the manifest (the gateway plans them at start). */
+  readonly operations: readonly ManifestOperation[];
 }
 
 export function safelistOf(manifest: PersistedQueryManifest): Safelist {
@@ -71,6 +73,7 @@ export function safelistOf(manifest: PersistedQueryManifest): Safelist {
     has: (id) => byId.has(id),
     size: byId.size,
     names,
+    operations: manifest.operations,
   };
 }
 

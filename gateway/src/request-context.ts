@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import {
   anonymousPrincipal,
   badUserInput,
@@ -40,7 +40,7 @@ export type GatewayContext = {
   requestId: string;
   clientIp: string | null;
   userAgent: string | null;
-  /** The internal token for this request, signed once and shared by all its subgraph fetches. */
+  /** The internal token for this request's principal (internalTokenCache), shared by all its subgraph fetches. */
   internalToken: () => Promise<string>;
   /** Operation facts for the access log, filled in as the request goes. */
   access: AccessInfo;
@@ -143,21 +143,52 @@ export function loginAddressLimitPlugin(
   options: ViolationReporting & { limiter: RateLimiter | null },
 ): ApolloServerPlugin<GatewayContext> {
   const { limiter } = options;
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ contextValue, document, operation, operationName, response }) {
-          if (!limiter || !operation || operation.operation !== 'mutation') return;
-          if (contextValue.principal.kind === 'anonymous') return;
-          if (!rootFields(operation, document).some((field) => field.name.value === 'login')) return;
-          const decision = await limiter.checkAddress(contextValue.clientIp);
-          if (!decision || decision.allowed) return;
-          reportViolation(options, contextValue, operationName ?? null, decision);
-          response.http.headers.set('retry-after', String(decision.retryAfterSeconds));
-          throw withHttpStatus(rateLimited(decision.retryAfterSeconds), 429);
-        },
-      };
+  if (!limiter) return {};
+  const listener: GraphQLRequestListener<GatewayContext> = {
+    async didResolveOperation({ contextValue, document, operation, operationName, response }) {
+      if (!operation || operation.operation !== 'mutation') return;
+      if (contextValue.principal.kind === 'anonymous') return;
+      if (!rootFields(operation, document).some((field) => field.name.value === 'login')) return;
+      const decision = await limiter.checkAddress(contextValue.clientIp);
+      if (!decision || decision.allowed) return;
+      reportViolation(options, contextValue, operationName ?? null, decision);
+      response.http.headers.set('retry-after', String(decision.retryAfterSeconds));
+      throw withHttpStatus(rateLimited(decision.retryAfterSeconds), 429);
     },
+  };
+  return { requestDidStart: async () => listener };
+}
+
+/**
+ * Internal tokens by principal (its JSON: every claim the token carries), reused while they have
+ * most of their life left: signing once per principal every few seconds instead of once per
+ * request, and the same principal's fetches carry the same token, which is what in-flight
+ * deduplication keys on. A principal that changes in any way (role, customers, tags, settings)
+ * is another key, so a token never says more or less than the principal it is sent for.
+ */
+export function internalTokenCache(secret: string, ttlSeconds: number, maxEntries = 10_000) {
+  // A reused token still has at least three quarters of its TTL when a subgraph checks it.
+  const reuseMs = (ttlSeconds * 1000) / 4;
+  const entries = new Map<string, { token: Promise<string>; renewAt: number }>();
+  return (principal: Principal): Promise<string> => {
+    const key = JSON.stringify(principal);
+    const now = Date.now();
+    const hit = entries.get(key);
+    if (hit && hit.renewAt > now) return hit.token;
+    const token = signInternalToken(principal, secret, ttlSeconds);
+    entries.delete(key);
+    // Bounded: the oldest goes first (insertion order), so distinct principals cannot grow it.
+    while (entries.size >= maxEntries) {
+      const oldest = entries.keys().next().value;
+      if (oldest === undefined) break;
+      entries.delete(oldest);
+    }
+    const entry = { token, renewAt: now + reuseMs };
+    entries.set(key, entry);
+    token.catch(() => {
+      if (entries.get(key) === entry) entries.delete(key);
+    });
+    return token;
   };
 }
 
@@ -198,6 +229,7 @@ const AUTH_RETRY_AFTER_SECONDS = 2;
 
 export function contextBuilder(options: ContextBuilderOptions) {
   const { principals, limiter, violations, metrics, logger, early } = options;
+  const internalToken = internalTokenCache(options.internalTokenSecret, options.internalTokenTtlSeconds);
 
   const refusedAddresses = new RefusedAddresses();
 
@@ -262,8 +294,7 @@ export function contextBuilder(options: ContextBuilderOptions) {
       requestId,
       clientIp,
       userAgent: userAgentOf(req),
-      internalToken: () =>
-        (token ??= signInternalToken(principal, options.internalTokenSecret, options.internalTokenTtlSeconds)),
+      internalToken: () => (token ??= internalToken(principal)),
       access: newAccessInfo(),
       idempotencyKey,
       idempotentReplay: false,

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
 import {
   ApolloServerPluginSchemaReportingDisabled,
   ApolloServerPluginUsageReportingDisabled,
@@ -78,6 +78,7 @@ import {
 } from './request-context';
 import { createSubgraphAgent, SubgraphDataSource } from './subgraph-client';
 import { joinedSubgraphsOf, readSupergraph } from './supergraph';
+import { warmQueryPlans } from './plan-warmup';
 import { incidentsSettingsSource } from './tag-access-settings';
 
 export type { GatewayContext } from './request-context';
@@ -177,21 +178,18 @@ async function checkHealth(graphqlUrl: string): Promise<'ok' | string> {
 
 /** A retryable SERVICE_UNAVAILABLE anywhere in the answer sets `retry-after` (its longest). */
 function retryAfterPlugin<T extends GatewayContext>(): ApolloServerPlugin<T> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response }) {
-          if (response.body.kind !== 'single') return;
-          let seconds = 0;
-          for (const error of response.body.singleResult.errors ?? []) {
-            if (error.extensions?.code !== ErrorCode.SERVICE_UNAVAILABLE) continue;
-            seconds = Math.max(seconds, Number(error.extensions.retryAfter) || 1);
-          }
-          if (seconds > 0) response.http.headers.set('retry-after', String(seconds));
-        },
-      };
+  const listener: GraphQLRequestListener<T> = {
+    async willSendResponse({ response }) {
+      if (response.body.kind !== 'single') return;
+      let seconds = 0;
+      for (const error of response.body.singleResult.errors ?? []) {
+        if (error.extensions?.code !== ErrorCode.SERVICE_UNAVAILABLE) continue;
+        seconds = Math.max(seconds, Number(error.extensions.retryAfter) || 1);
+      }
+      if (seconds > 0) response.http.headers.set('retry-after', String(seconds));
     },
   };
+  return { requestDidStart: async () => listener };
 }
 
 /** `idempotent-replay: true` on an answer a subgraph gave from its idempotency store (docs/operations.md). */
@@ -318,6 +316,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         fetchDuration: metrics.subgraphFetchDuration,
         gatewayToken,
         maxResponseBytes: config.MAX_RESPONSE_BYTES,
+        ...(config.SUBGRAPH_DEDUP ? { dedup: { deduplicated: metrics.subgraphFetchDeduplicated } } : {}),
       });
     },
   });
@@ -499,6 +498,8 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   try {
     await apollo.start();
     supergraphLoaded = true;
+    // Before the port opens: the first requests for dashboard operations find their plans.
+    await warmQueryPlans(gateway, safelist.operations, logger);
     running = await listen(httpServer, config.PORT, config.HOST);
   } catch (error) {
     await apollo.stop().catch(() => undefined);

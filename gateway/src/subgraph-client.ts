@@ -11,14 +11,9 @@ import {
   subgraphUnavailable,
 } from '@socgraph/shared';
 import { GraphQLError, Kind, parse, type SelectionSetNode } from 'graphql';
-import type { Histogram } from 'prom-client';
-import {
-  Agent,
-  Headers as FetchHeaders,
-  Response,
-  fetch as undiciFetch,
-  type RequestInit as UndiciRequestInit,
-} from 'undici';
+import type { Counter, Histogram } from 'prom-client';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Agent, Headers as FetchHeaders, type Dispatcher } from 'undici';
 import type { GatewayContext } from './server';
 
 /**
@@ -65,35 +60,31 @@ export class SubgraphResponseTooLargeError extends Error {
 }
 
 /**
- * The response with its body read, at most `maxBytes` of it: past that the stream is
- * cancelled, so an answer of 44 MB costs the gateway no more than the limit.
+ * The body read in full, at most `maxBytes` of it: past that the stream is destroyed, so an
+ * answer of 44 MB costs the gateway no more than the limit.
  */
-async function bounded(response: Response, subgraph: string, maxBytes: number): Promise<Response> {
-  const tooLarge = () => new SubgraphResponseTooLargeError(subgraph, maxBytes);
-  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
-    await response.body?.cancel();
+async function readBounded(
+  response: Dispatcher.ResponseData,
+  subgraph: string,
+  maxBytes: number | undefined,
+): Promise<Buffer> {
+  const tooLarge = () => new SubgraphResponseTooLargeError(subgraph, maxBytes ?? 0);
+  if (maxBytes !== undefined && Number(response.headers['content-length'] ?? 0) > maxBytes) {
+    response.body.destroy();
     throw tooLarge();
   }
-  const chunks: Uint8Array[] = [];
+  const chunks: Buffer[] = [];
   let size = 0;
-  if (response.body) {
-    const reader = response.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel();
-        throw tooLarge();
-      }
-      chunks.push(value);
+  for await (const chunk of response.body) {
+    const buffer = chunk as Buffer;
+    size += buffer.byteLength;
+    if (maxBytes !== undefined && size > maxBytes) {
+      response.body.destroy();
+      throw tooLarge();
     }
+    chunks.push(buffer);
   }
-  return new Response(Buffer.concat(chunks), {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers,
-  });
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 
 export interface SubgraphDataSourceOptions {
@@ -107,19 +98,164 @@ export interface SubgraphDataSourceOptions {
   gatewayToken: () => Promise<string>;
   /** The most bytes of one answer (MAX_RESPONSE_BYTES); default unbounded. */
   maxResponseBytes?: number;
+  /**
+   * In-flight deduplication of identical query fetches (SUBGRAPH_DEDUP), counting each fetch a
+   * caller did not have to make; absent: every fetch is its own.
+   */
+  dedup?: { deduplicated: Counter<'subgraph'> };
 }
+
+/** A subgraph's answer read in full, so that several callers can each be given their own copy. */
+interface ReadAnswer {
+  url: string;
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/**
+ * The answer as the data source reads it (status, headers, text or JSON). undici's
+ * `request()` with this small wrapper instead of its WHATWG `fetch()`: the same connection
+ * pool, without a Request, a Response and a web stream per fetch (undici's fetch machinery was
+ * the gateway's largest JavaScript cost after the token checks on a cheap query). Each caller
+ * gets its own wrapper and parses its own copy: the gateway merges into what it parsed.
+ */
+class SubgraphAnswer {
+  readonly redirected = false;
+  readonly statusText = '';
+  bodyUsed = false;
+  private headerMap: FetchHeaders | undefined;
+
+  constructor(private readonly answer: ReadAnswer) {}
+
+  get url(): string {
+    return this.answer.url;
+  }
+  get status(): number {
+    return this.answer.status;
+  }
+  get ok(): boolean {
+    return this.answer.status >= 200 && this.answer.status < 300;
+  }
+  /** Built on first use: the data source reads only content-type (and cache-control). */
+  get headers(): FetchHeaders {
+    if (!this.headerMap) {
+      this.headerMap = new FetchHeaders();
+      for (const [name, value] of Object.entries(this.answer.headers)) {
+        if (value === undefined) continue;
+        for (const one of Array.isArray(value) ? value : [value]) this.headerMap.append(name, one);
+      }
+    }
+    return this.headerMap;
+  }
+  async text(): Promise<string> {
+    this.bodyUsed = true;
+    return this.answer.body.toString('utf8');
+  }
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    this.bodyUsed = true;
+    const { body } = this.answer;
+    return body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+  }
+  clone(): SubgraphAnswer {
+    return new SubgraphAnswer(this.answer);
+  }
+}
+
+// The wrapper has every member of the fetcher's response shape; only header types differ.
+const responseOf = (answer: ReadAnswer): FetcherResult => new SubgraphAnswer(answer) as unknown as FetcherResult;
+
+/**
+ * Only a complete, error-free 200 is handed to other callers. Errors can carry the leader's
+ * request id, or come from the leader's own deadline (the subgraph stops at the `x-deadline-ms`
+ * it was sent), so a caller that joined gets no error that was not its own: it fetches itself.
+ * (A data value that merely contains the text `"errors"` also makes its callers fetch: safe.)
+ */
+const shareable = (answer: ReadAnswer): boolean => answer.status === 200 && !answer.body.includes('"errors"');
+
+/** Marks, from willSendRequest to the fetcher, a fetch that may be shared; never sent on. */
+const DEDUP_MARK = 'x-socgraph-dedup';
+/** A plan's fetch that only reads: `query …` or the shorthand `{ … }` (never a mutation or subscription). */
+const READ_ONLY_OPERATION = /^\s*(?:query\b|\{)/;
 
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(private readonly settings: SubgraphDataSourceOptions) {
     super({ url: settings.url });
-    this.fetcher = this.timedFetch.bind(this);
+    this.fetcher = this.sharedFetch.bind(this);
   }
 
-  private async timedFetch(url: string, init?: FetcherInit): Promise<FetcherResult> {
-    const { name, agent, fetchDuration } = this.settings;
-    // The subgraph's own timeout, cut short by what is left of the request's deadline.
+  /**
+   * Identical read-only fetches in flight at once (same subgraph URL, same internal token, so
+   * the same principal, and the same query and variables) share one HTTP exchange. The token is
+   * the principal's (request-context internalTokenCache), so no caller is ever given an answer
+   * made for another principal. Request ids, client address and deadline are not part of the
+   * key: the shared fetch carries the first caller's, and runs under the first caller's deadline;
+   * each caller that joins still waits no longer than its own deadline, and when the shared
+   * fetch fails or answers with errors, a joiner with time left fetches on its own.
+   */
+  private readonly inflight = new Map<string, Promise<ReadAnswer | null>>();
+
+  private async sharedFetch(url: string, init?: FetcherInit): Promise<FetcherResult> {
+    const dedup = this.settings.dedup;
+    if (!dedup) return responseOf(await this.timed(url, init));
+    const headers = { ...(init?.headers as Record<string, string> | undefined) };
+    const marked = headers[DEDUP_MARK] !== undefined;
+    delete headers[DEDUP_MARK];
+    const own: FetcherInit = { ...init, headers };
+    if (!marked || typeof own.body !== 'string') return responseOf(await this.timed(url, own));
+
+    const key = `${url}\n${headers[Headers.INTERNAL_TOKEN] ?? ''}\n${own.body}`;
+    const running = this.inflight.get(key);
+    if (running) {
+      const answer = await this.withinOwnDeadline(running);
+      if (answer) {
+        dedup.deduplicated.inc({ subgraph: this.settings.name });
+        return responseOf(answer);
+      }
+      return responseOf(await this.timed(url, own));
+    }
+    const leading = this.timed(url, own);
+    const shared = leading.then(
+      (answer) => (shareable(answer) ? answer : null),
+      () => null,
+    );
+    this.inflight.set(key, shared);
+    try {
+      return responseOf(await leading);
+    } finally {
+      if (this.inflight.get(key) === shared) this.inflight.delete(key);
+    }
+  }
+
+  /** What the shared fetch gives, or a timeout of this caller's own deadline (min of its subgraph timeout and request deadline). */
+  private async withinOwnDeadline(shared: Promise<ReadAnswer | null>): Promise<ReadAnswer | null> {
+    const timeoutMs = this.timeoutMs();
+    if (timeoutMs <= 0) throw new SubgraphTimeoutError(this.settings.name, 0);
+    if (!Number.isFinite(timeoutMs)) return shared;
+    let timer: NodeJS.Timeout | undefined;
+    const ownDeadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new SubgraphTimeoutError(this.settings.name, timeoutMs)), timeoutMs);
+    });
+    try {
+      return await Promise.race([shared, ownDeadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The subgraph's own timeout, cut short by what is left of the request's deadline. */
+  private timeoutMs(): number {
     const remaining = requestScope.remainingMs();
-    const timeoutMs = Math.min(this.settings.timeoutMs, remaining ?? Number.POSITIVE_INFINITY);
+    return Math.min(this.settings.timeoutMs, remaining ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** One fetch under this caller's timeout, its answer read in full (and bounded) within it. */
+  private async timed(url: string, init: FetcherInit | undefined): Promise<ReadAnswer> {
+    const { name, agent, fetchDuration } = this.settings;
+    const timeoutMs = this.timeoutMs();
     const started = performance.now();
     if (timeoutMs <= 0) {
       fetchDuration.observe({ subgraph: name, outcome: 'timeout' }, 0);
@@ -128,23 +264,19 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     const timeout = AbortSignal.timeout(timeoutMs);
     let outcome = 'error';
     try {
-      const headers = new FetchHeaders(init?.headers as Record<string, string> | undefined);
-      // The subgraph stops work (SQL, onward calls) nobody waits for any more.
-      headers.set(Headers.DEADLINE, String(Math.ceil(timeoutMs)));
-      const response = await undiciFetch(url, {
-        method: init?.method ?? 'POST',
-        headers,
+      const target = this.targetOf(url);
+      const response = await agent.request({
+        origin: target.origin,
+        path: target.path,
+        method: (init?.method ?? 'POST') as Dispatcher.HttpMethod,
+        // The subgraph stops work (SQL, onward calls) nobody waits for any more.
+        headers: { ...init?.headers, [Headers.DEADLINE]: String(Math.ceil(timeoutMs)) },
         ...(init?.body !== undefined ? { body: init.body } : {}),
         signal: timeout,
-        dispatcher: agent,
-      } satisfies UndiciRequestInit);
-      outcome = response.ok ? 'ok' : `http_${response.status}`;
-      const read =
-        this.settings.maxResponseBytes === undefined
-          ? response
-          : await bounded(response, name, this.settings.maxResponseBytes);
-      // undici's Response satisfies the fetcher's response shape; only its declared types differ.
-      return read as unknown as FetcherResult;
+      });
+      outcome = response.statusCode >= 200 && response.statusCode < 300 ? 'ok' : `http_${response.statusCode}`;
+      const body = await readBounded(response, name, this.settings.maxResponseBytes);
+      return { url, status: response.statusCode, headers: response.headers, body };
     } catch (error) {
       if (error instanceof SubgraphResponseTooLargeError) {
         outcome = 'too_large';
@@ -158,6 +290,16 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     } finally {
       fetchDuration.observe({ subgraph: name, outcome }, (performance.now() - started) / 1000);
     }
+  }
+
+  private target: { url: string; origin: string; path: string } | undefined;
+  /** Origin and path of the subgraph URL (always the same one): parsed once. */
+  private targetOf(url: string): { origin: string; path: string } {
+    if (this.target?.url !== url) {
+      const parsed = new URL(url);
+      this.target = { url, origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+    }
+    return this.target;
   }
 
   /**
@@ -211,6 +353,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     }
     const context = processOptions.context;
     headers.set(Headers.INTERNAL_TOKEN, await context.internalToken());
+    if (this.settings.dedup && READ_ONLY_OPERATION.test(processOptions.request.query ?? ''))
+      headers.set(DEDUP_MARK, '1');
     headers.set(Headers.REQUEST_ID, context.requestId);
     if (context.clientIp) headers.set(ForwardedHeaders.CLIENT_IP, context.clientIp);
     if (context.userAgent) headers.set(ForwardedHeaders.USER_AGENT, context.userAgent);

@@ -30,6 +30,10 @@ const probeTypeDefs = parse(`
     probeStatus: ProbeStatus
     "Answers after ms milliseconds."
     slowProbe("Delay in milliseconds." ms: Int!): String
+    "The caller's username, after ms milliseconds (whose answer each caller gets)."
+    probeCaller("Delay in milliseconds." ms: Int!): String
+    "Fails after ms milliseconds (an answer with errors)."
+    probeFailure("Delay in milliseconds." ms: Int!): String
     "Milliseconds of the caller's deadline left when the probe was asked (null without one)."
     probeDeadline: Int
     "Items, a connection to nest for cost tests."
@@ -106,6 +110,14 @@ export async function startProbe(internalTokenSecret: string, port = 0): Promise
             slowProbe: async (_parent: unknown, args: { ms: number }) => {
               await sleepUnref(args.ms);
               return `slept ${args.ms} ms`;
+            },
+            probeCaller: async (_parent: unknown, args: { ms: number }, context: SubgraphContext) => {
+              await new Promise((resolve) => setTimeout(resolve, args.ms));
+              return context.principal.username;
+            },
+            probeFailure: async (_parent: unknown, args: { ms: number }) => {
+              await new Promise((resolve) => setTimeout(resolve, args.ms));
+              throw new Error('probe failure');
             },
             probeItems: (_parent: unknown, args: { first: number }) => items(args.first),
             probeDeadline: () => requestScope.remainingMs() ?? null,

@@ -122,8 +122,9 @@ export class AccessService extends ScopedService<AuditScope> {
   async recordAccess(entries: readonly ApiAccessInput[]): Promise<number> {
     requireService(this.principal);
     const rows = batch(entries).map(validAccess);
+    // One statement per batch; the count comes back, not a row per entry.
     const stored = (await this.dataSource.query(
-      `INSERT INTO audit.api_access_log (request_id, created_at, user_id, username, role, api_key_id, client_name,
+      `WITH inserted AS (INSERT INTO audit.api_access_log (request_id, created_at, user_id, username, role, api_key_id, client_name,
          client_version, operation_name, operation_type, persisted_query_id, response_status, error_codes,
          response_time_ms, bytes_received, bytes_sent, ip_address, user_agent)
        SELECT request_id, created_at, user_id, username, role, api_key_id, client_name, client_version, operation_name,
@@ -134,17 +135,18 @@ export class AccessService extends ScopedService<AuditScope> {
          operation_type text, persisted_query_id text, response_status int, error_codes text[],
          response_time_ms int, bytes_received int, bytes_sent int, ip_address inet, user_agent text)
        ON CONFLICT (request_id) DO NOTHING
-       RETURNING id`,
+       RETURNING 1)
+       SELECT count(*)::int AS stored FROM inserted`,
       [JSON.stringify(rows)],
-    )) as unknown[];
-    return stored.length;
+    )) as { stored: number }[];
+    return stored[0]?.stored ?? 0;
   }
 
   async recordViolations(entries: readonly RateLimitViolationInput[]): Promise<number> {
     requireService(this.principal);
     const rows = batch(entries).map(validViolation);
     const stored = (await this.dataSource.query(
-      `INSERT INTO audit.rate_limit_violations (request_id, created_at, bucket, user_id, username, role, api_key_id,
+      `WITH inserted AS (INSERT INTO audit.rate_limit_violations (request_id, created_at, bucket, user_id, username, role, api_key_id,
          client_name, ip_address, operation_name, limit_per_second, burst, retry_after_seconds)
        SELECT request_id, created_at, bucket, user_id, username, role, api_key_id, client_name, ip_address,
          operation_name, limit_per_second, burst, retry_after_seconds
@@ -152,10 +154,11 @@ export class AccessService extends ScopedService<AuditScope> {
          username text, role text, api_key_id text, client_name text, ip_address inet, operation_name text,
          limit_per_second double precision, burst int, retry_after_seconds int)
        ON CONFLICT (request_id, bucket) DO NOTHING
-       RETURNING id`,
+       RETURNING 1)
+       SELECT count(*)::int AS stored FROM inserted`,
       [JSON.stringify(rows)],
-    )) as unknown[];
-    return stored.length;
+    )) as { stored: number }[];
+    return stored[0]?.stored ?? 0;
   }
 
   async listAccess(args: ConnectionArgs, filter?: ApiAccessFilter | null): Promise<Connection<ApiAccessRow>> {
