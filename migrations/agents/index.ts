@@ -3,6 +3,7 @@ import { AgentsAuditOutbox1764700000001 } from './1764700000001-AgentsAuditOutbo
 import { AgentsJobs1764700000002 } from './1764700000002-AgentsJobs';
 import { AgentsTelemetryResponsibleAi1764700000010 } from './1764700000010-AgentsTelemetryResponsibleAi';
 import { AgentsReportsScheduler1764700000020 } from './1764700000020-AgentsReportsScheduler';
+import { AgentsIndexSnapshotSchedules1764700000030 } from './1764700000030-AgentsIndexSnapshotSchedules';
 
 /** agents' migrations, oldest first. */
 export const agentsMigrations = [
@@ -11,4 +12,5 @@ export const agentsMigrations = [
   AgentsJobs1764700000002,
   AgentsTelemetryResponsibleAi1764700000010,
   AgentsReportsScheduler1764700000020,
+  AgentsIndexSnapshotSchedules1764700000030,
 ];
