@@ -22,8 +22,11 @@ export const indexSnapshotResolvers: GraphQLResolverMap<Ctx> = {
   Mutation: {
     createIndexSnapshotSchedule: (_: unknown, args: { input: CreateIndexSnapshotScheduleInput }, ctx: Ctx) =>
       ctx.indexSnapshots.create(args.input),
-    updateIndexSnapshotSchedule: (_: unknown, args: { id: string; input: UpdateIndexSnapshotScheduleInput }, ctx: Ctx) =>
-      ctx.indexSnapshots.update(args.id, args.input),
+    updateIndexSnapshotSchedule: (
+      _: unknown,
+      args: { id: string; input: UpdateIndexSnapshotScheduleInput },
+      ctx: Ctx,
+    ) => ctx.indexSnapshots.update(args.id, args.input),
     deleteIndexSnapshotSchedule: (_: unknown, args: { id: string }, ctx: Ctx) => ctx.indexSnapshots.delete(args.id),
     runIndexSnapshotNow: (_: unknown, args: { id: string }, ctx: Ctx) => ctx.indexSnapshots.runNow(args.id),
   },

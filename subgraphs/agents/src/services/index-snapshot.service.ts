@@ -12,12 +12,7 @@ import {
 } from '@socgraph/shared';
 import type { EntityManager } from 'typeorm';
 import type { AgentsContext } from '../context';
-import {
-  IndexSnapshotScheduleEntity,
-  JobEntity,
-  type IndexSnapshotScheduleRow,
-  type JobRow,
-} from '../entities';
+import { IndexSnapshotScheduleEntity, JobEntity, type IndexSnapshotScheduleRow, type JobRow } from '../entities';
 import { enqueueSnapshotRun } from './index-snapshot-job';
 import { JobQueue } from './job-queue';
 import { indexPattern, repositoryName, scheduleName } from './opensearch-names';

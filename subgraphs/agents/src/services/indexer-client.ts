@@ -144,7 +144,8 @@ export class IndexerClient {
           signal: controller.signal,
         });
       } catch (error) {
-        if (timedOut) throw new IndexerError(`indexer did not answer ${what} within ${this.config.WAZUH_INDEXER_TIMEOUT_MS} ms`);
+        if (timedOut)
+          throw new IndexerError(`indexer did not answer ${what} within ${this.config.WAZUH_INDEXER_TIMEOUT_MS} ms`);
         const cause = (error as { cause?: { code?: string } }).cause;
         throw new IndexerError(`indexer unreachable for ${what}: ${cause?.code ?? 'connection failed'}`);
       }
@@ -161,7 +162,8 @@ export class IndexerClient {
           throw new PermanentJobError(
             `indexer's answer to ${what} exceeds WAZUH_INDEXER_MAX_RESPONSE_BYTES (${this.config.WAZUH_INDEXER_MAX_RESPONSE_BYTES})`,
           );
-        if (timedOut) throw new IndexerError(`indexer did not answer ${what} within ${this.config.WAZUH_INDEXER_TIMEOUT_MS} ms`);
+        if (timedOut)
+          throw new IndexerError(`indexer did not answer ${what} within ${this.config.WAZUH_INDEXER_TIMEOUT_MS} ms`);
         throw new IndexerError(`indexer's answer to ${what} broke off`);
       }
       const text = raw.toString('utf8');
