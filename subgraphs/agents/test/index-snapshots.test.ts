@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestSubgraph } from '@socgraph/testkit';
+import { agentsConfigFrom } from '../src/config';
 import { INDEX_SNAPSHOT_JOB } from '../src/services/index-snapshot-job';
 import type { IndexerConfig } from '../src/services/indexer-client';
 import { JobWorker, jobHandlers, Scheduler } from '../src/services/scheduler';
@@ -201,8 +202,9 @@ async function due(id: string): Promise<void> {
   );
 }
 
-/** Lets a retry of every queued job be claimed at once (instead of after its backoff). */
-const retryNow = () => agents.dataSource.query(`UPDATE agents.jobs SET next_retry_at = now() WHERE status = 'queued'`);
+/** Lets a retry of every queued job be claimed at once (a second back: the column rounds to ms, maybe past now()). */
+const retryNow = () =>
+  agents.dataSource.query(`UPDATE agents.jobs SET next_retry_at = now() - interval '1 second' WHERE status = 'queued'`);
 
 const snapshotJobs = (id: string) =>
   rows<{ id: string; status: string; attempt_number: number; error_message: string | null }>(
@@ -623,5 +625,20 @@ describe('runs against the indexer', () => {
       [again.runIndexSnapshotNow.id],
     );
     expect(job).toEqual({ status: 'completed', result: { skipped: 'the schedule no longer exists' } });
+  });
+});
+
+describe('the indexer settings', () => {
+  const base = { INTERNAL_TOKEN_SECRET: 's'.repeat(32) };
+  it('keep the URL without a trailing slash and refuse credentials in it, or a user without a password', () => {
+    expect(agentsConfigFrom({ ...base, WAZUH_INDEXER_URL: 'https://indexer:9200/' }).WAZUH_INDEXER_URL).toBe(
+      'https://indexer:9200',
+    );
+    expect(agentsConfigFrom(base).WAZUH_INDEXER_URL).toBeUndefined();
+    expect(() => agentsConfigFrom({ ...base, WAZUH_INDEXER_URL: 'https://u:p@indexer:9200' })).toThrow(
+      /WAZUH_INDEXER_URL: must not hold credentials/,
+    );
+    expect(() => agentsConfigFrom({ ...base, WAZUH_INDEXER_URL: 'ftp://indexer' })).toThrow(/WAZUH_INDEXER_URL/);
+    expect(() => agentsConfigFrom({ ...base, WAZUH_INDEXER_USERNAME: 'admin' })).toThrow(/set both or neither/);
   });
 });
