@@ -132,4 +132,33 @@ describe('agents through the gateway', () => {
       ]),
     );
   });
+
+  it('refuses index snapshot schedules with names OpenSearch would refuse, taken names, and non-admins', async () => {
+    const CREATE = `mutation ($input: CreateIndexSnapshotScheduleInput!) {
+      createIndexSnapshotSchedule(input: $input) { id name indexPattern repository enabled createdBy } }`;
+    const input = {
+      name: 'gw-alerts',
+      indexPattern: 'wazuh-alerts-*',
+      repository: 'backups',
+      intervalMinutes: 1440,
+      retentionDays: 14,
+      enabled: false,
+    };
+    const created = await graph.admin<{ createIndexSnapshotSchedule: { name: string; createdBy: string } }>(CREATE, {
+      input,
+    });
+    expect(created.createIndexSnapshotSchedule).toMatchObject({ name: 'gw-alerts', createdBy: 'admin' });
+    expect(errorCodes(await graph.as(graph.adminToken, CREATE, { input }))).toEqual(['CONFLICT']);
+    const bad = await graph.as(graph.adminToken, CREATE, {
+      input: { ...input, name: 'gw-other', indexPattern: 'Wazuh-Alerts-*' },
+    });
+    expect(errorCodes(bad)).toEqual(['BAD_USER_INPUT']);
+    expect(bad.body.errors?.[0]?.extensions).toMatchObject({ field: 'input.indexPattern' });
+    expect(errorCodes(await graph.as(c1.token, CREATE, { input: { ...input, name: 'gw-c1' } }))).toEqual(['FORBIDDEN']);
+    const listed = await graph.as<{ indexSnapshotSchedules: { totalCount: number } }>(
+      c1.token,
+      `query { indexSnapshotSchedules { totalCount } }`,
+    );
+    expect(listed.body.data?.indexSnapshotSchedules.totalCount).toBe(0);
+  });
 });

@@ -46,6 +46,35 @@ export const agentsConfigSchema = commonConfigSchema.extend({
   AGENT_SCHEDULER_TICK_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   /** Outside production: a loopback port for the local demo agent the demo marketplace calls; 0: none. */
   AGENT_DEMO_PORT: configFields.port(0),
+  /**
+   * The Wazuh indexer (OpenSearch) whose snapshot API the index snapshot schedules call, e.g.
+   * `https://wazuh-indexer:9200` (a path prefix is kept; no credentials in the URL). Unset: due
+   * snapshot jobs fail at once, without retries, with that reason recorded on the schedule.
+   */
+  WAZUH_INDEXER_URL: configFields
+    .url()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      const url = new URL(value);
+      if (url.username || url.password)
+        ctx.addIssue({ code: 'custom', message: 'must not hold credentials (use WAZUH_INDEXER_USERNAME/PASSWORD)' });
+      if (url.search || url.hash) ctx.addIssue({ code: 'custom', message: 'must not have a query or fragment' });
+    })
+    .transform((value) => value?.replace(/\/+$/, '')),
+  /** Basic-auth user for the indexer (with WAZUH_INDEXER_PASSWORD; both or neither). */
+  WAZUH_INDEXER_USERNAME: z.string().max(255).optional(),
+  /** Its password: a secret, sent only in the Authorization header, never logged or stored. */
+  WAZUH_INDEXER_PASSWORD: z.string().max(1024).optional(),
+  /** Deadline of one indexer request (headers and body); a late answer is a failed, retried attempt. */
+  WAZUH_INDEXER_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
+  /** Largest indexer answer read (the snapshot listing of a repository can be long). */
+  WAZUH_INDEXER_MAX_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(256 * 1024 * 1024)
+    .default(16 * 1024 * 1024),
   /** Largest execution input accepted (serialized JSON). */
   AGENT_MAX_INPUT_BYTES: z.coerce
     .number()
@@ -73,5 +102,7 @@ export const agentsConfigFrom = (env: NodeJS.ProcessEnv): AgentsConfig => {
   const config = loadConfig(agentsConfigSchema, env);
   if (config.NODE_ENV === 'production' && !config.IDENTITY_URL)
     throw new ConfigError(['IDENTITY_URL: required in production (executions are charged through identity)']);
+  if ((config.WAZUH_INDEXER_USERNAME === undefined) !== (config.WAZUH_INDEXER_PASSWORD === undefined))
+    throw new ConfigError(['WAZUH_INDEXER_USERNAME, WAZUH_INDEXER_PASSWORD: set both or neither']);
   return config;
 };

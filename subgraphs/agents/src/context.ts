@@ -14,6 +14,7 @@ import { TelemetryService } from './services/telemetry.service';
 import { createTelemetryLoaders, type TelemetryLoaders } from './telemetry-loaders';
 import { EndpointReportService } from './services/endpoint-reports.service';
 import { ScheduleService } from './services/schedule.service';
+import { IndexSnapshotService } from './services/index-snapshot.service';
 import { UserAgentService } from './services/user-agents.service';
 
 export interface AgentsDeps {
@@ -38,6 +39,7 @@ export interface AgentsContext extends SubgraphContext {
   responsibleAi: ResponsibleAiService;
   reports: EndpointReportService;
   schedules: ScheduleService;
+  indexSnapshots: IndexSnapshotService;
   userAgents: UserAgentService;
 }
 
@@ -63,6 +65,7 @@ export function agentsContextFactory(creditsFor: (config: AgentsConfig) => Credi
     context.responsibleAi = new ResponsibleAiService(context);
     context.reports = new EndpointReportService(context);
     context.schedules = new ScheduleService(context);
+    context.indexSnapshots = new IndexSnapshotService(context);
     context.userAgents = new UserAgentService(context);
     return context;
   };

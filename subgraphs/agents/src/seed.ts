@@ -151,6 +151,12 @@ export async function seedAgentsDemo(dataSource: DataSource, options: DemoSeedOp
     ),
   );
   await dataSource.query(`UPDATE ${T.schedule} SET last_success = now() WHERE job_id = $1`, [METRICS_ROLLUP_JOB]);
+  // A nightly snapshot of the Wazuh alert indices, disabled: the demo has no indexer (WAZUH_INDEXER_URL).
+  await dataSource.query(
+    `INSERT INTO ${T.snapshotSchedule} (name, index_pattern, repository, time_interval_minutes, retention_days, enabled, created_by)
+     VALUES ('wazuh-alerts-nightly', 'wazuh-alerts-4.x-*', 'wazuh-backups', 1440, 30, false, 'admin')
+     ON CONFLICT (name) DO NOTHING`,
+  );
   return [
     `Demo agents: ${agents.length} marketplace agents at ${base} (AGENT_DEMO_PORT=${port} runs the demo agent), ${ENDPOINTS.length} endpoint agents (${ENDPOINTS.map(([suffix, , customer]) => endpointId(customer, suffix)).join(', ')}) with reports and artefacts`,
   ];

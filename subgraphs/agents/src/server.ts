@@ -28,6 +28,7 @@ export function createAgentsSubgraph(options: AgentsSubgraphOptions = {}): Defin
       path.join(__dirname, 'responsible-ai.graphql'),
       path.join(__dirname, 'endpoint-reports.graphql'),
       path.join(__dirname, 'scheduler.graphql'),
+      path.join(__dirname, 'index-snapshots.graphql'),
       path.join(__dirname, 'user.graphql'),
     ],
     resolvers,
@@ -57,6 +58,7 @@ export function createAgentsSubgraph(options: AgentsSubgraphOptions = {}): Defin
         scheduled_job_metadata: { type: 'ScheduledJob', idColumn: 'job_id' },
         schedulerjob: { type: 'ScheduledJob', idColumn: 'id' },
         jobs: 'Job',
+        index_snapshot_schedules: 'IndexSnapshotSchedule',
       },
     },
   });

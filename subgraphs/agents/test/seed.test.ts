@@ -48,6 +48,19 @@ describe('demo seed', () => {
       `SELECT count(*)::int AS n FROM agents.agent_execution WHERE status <> 'success'`,
     );
     expect(failed!.n).toBeGreaterThan(0);
+    const snapshots = await ok<{ indexSnapshotSchedules: { edges: { node: Record<string, unknown> }[] } }>(
+      agents,
+      `{ indexSnapshotSchedules { edges { node { name indexPattern repository enabled nextRunAt } } } }`,
+    );
+    expect(snapshots.indexSnapshotSchedules.edges.map((e) => e.node)).toEqual([
+      {
+        name: 'wazuh-alerts-nightly',
+        indexPattern: 'wazuh-alerts-4.x-*',
+        repository: 'wazuh-backups',
+        enabled: false,
+        nextRunAt: null,
+      },
+    ]);
   });
 
   it('seeds telemetry and responsible-AI records', async () => {

@@ -3,6 +3,7 @@ import { EndpointAgentEntity, VulnerabilityEntity } from './endpoint.entity';
 import { JobAttemptEntity, JobEntity, JobTransitionEntity } from './job.entity';
 import { EndpointArtifactEntity, ScaReportEntity, VulnerabilityReportEntity } from './report.entity';
 import { ScheduledJobEntity, SchedulerRunEntity } from './scheduler.entity';
+import { IndexSnapshotScheduleEntity } from './index-snapshot.entity';
 import { AgentLogEntity, AgentMetricEntity, ExecutionEntity, InteractionEntity } from './execution.entity';
 import { GpuSampleEntity, SystemMetricEntity } from './telemetry.entity';
 import {
@@ -20,6 +21,7 @@ export * from './telemetry.entity';
 export * from './responsible-ai.entity';
 export * from './report.entity';
 export * from './scheduler.entity';
+export * from './index-snapshot.entity';
 
 export const agentsEntities = [
   AgentEntity,
@@ -44,4 +46,5 @@ export const agentsEntities = [
   EndpointArtifactEntity,
   ScheduledJobEntity,
   SchedulerRunEntity,
+  IndexSnapshotScheduleEntity,
 ];

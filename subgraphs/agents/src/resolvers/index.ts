@@ -21,6 +21,7 @@ import { responsibleAiResolvers } from './responsible-ai';
 import { telemetryResolvers } from './telemetry';
 import { endpointAgentReportFields, endpointReportResolvers } from './endpoint-reports.resolvers';
 import { schedulerResolvers } from './scheduler.resolvers';
+import { indexSnapshotResolvers } from './index-snapshots.resolvers';
 import { userResolvers } from './user.resolvers';
 
 const DAY_MS = 86_400_000;
@@ -116,5 +117,6 @@ export const resolvers: GraphQLResolverMap<Ctx> = mergeResolvers(
   responsibleAiResolvers,
   endpointReportResolvers,
   schedulerResolvers,
+  indexSnapshotResolvers,
   userResolvers,
 );

@@ -36,4 +36,8 @@ export const mutationAccess: MutationAccess = {
   recordEndpointArtifact: RECORDERS,
   updateScheduledJob: REGISTRY,
   runScheduledJobNow: REGISTRY,
+  createIndexSnapshotSchedule: REGISTRY,
+  updateIndexSnapshotSchedule: REGISTRY,
+  deleteIndexSnapshotSchedule: REGISTRY,
+  runIndexSnapshotNow: REGISTRY,
 };

@@ -27,13 +27,14 @@ export interface AgentCall {
   headers?: Record<string, string>;
 }
 
-class TooLarge extends Error {
+export class TooLarge extends Error {
   constructor(readonly bytes: number) {
     super('too large');
   }
 }
 
-async function readCapped(response: Response, max: number): Promise<Buffer> {
+/** The body, at most `max` bytes (else TooLarge, the rest not read). */
+export async function readCapped(response: Response, max: number): Promise<Buffer> {
   const declared = Number(response.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > max) {
     await response.body?.cancel().catch(() => undefined);

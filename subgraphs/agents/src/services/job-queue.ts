@@ -10,6 +10,14 @@ import type { DataSource, EntityManager } from 'typeorm';
  */
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
+/** A failure no retry can fix (a missing setting, a refused request): the job ends `failed` at once. */
+export class PermanentJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentJobError';
+  }
+}
+
 export interface EnqueueOptions {
   queueName?: string | null;
   priority?: number;
@@ -144,11 +152,11 @@ export class JobQueue {
     });
   }
 
-  /** A failed attempt: back to queued after the backoff while attempts remain, else failed. */
+  /** A failed attempt: back to queued after the backoff while attempts remain (and may help), else failed. */
   async fail(job: ClaimedJob, workerId: string, error: unknown): Promise<JobStatus> {
     const message = error instanceof Error ? error.message : String(error);
     const traceback = error instanceof Error ? (error.stack ?? null) : null;
-    const retry = job.attemptNumber < job.maxAttempts;
+    const retry = job.attemptNumber < job.maxAttempts && !(error instanceof PermanentJobError);
     const delayMs = Math.min(this.max, this.base * 2 ** (job.attemptNumber - 1));
     await this.dataSource.transaction(async (tx) => {
       await tx.query(

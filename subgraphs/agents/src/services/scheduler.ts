@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { BackgroundJob, JobDeps } from '@socgraph/shared';
 import type { DataSource } from 'typeorm';
 import type { AgentsConfig } from '../config';
+import { enqueueDueSnapshots, INDEX_SNAPSHOT_JOB, indexSnapshotHandler } from './index-snapshot-job';
+import type { IndexerConfig } from './indexer-client';
 import { JobQueue, type ClaimedJob } from './job-queue';
 import { rollUpAgentMetrics } from './metrics-rollup';
 import { T } from './visibility';
@@ -46,10 +48,11 @@ export function scheduleDefinitions(config: Pick<AgentsConfig, 'AGENT_METRICS_IN
 
 export type JobHandler = (job: ClaimedJob) => Promise<unknown>;
 
-/** The handlers the agents worker runs, by job type. */
-export function jobHandlers(dataSource: DataSource): Record<string, JobHandler> {
+/** The handlers the agents worker runs, by job type; index snapshots call the indexer `config` names. */
+export function jobHandlers(dataSource: DataSource, config: Partial<IndexerConfig> = {}): Record<string, JobHandler> {
   return {
     [METRICS_ROLLUP_JOB]: async () => ({ rolledUp: await rollUpAgentMetrics(dataSource) }),
+    [INDEX_SNAPSHOT_JOB]: indexSnapshotHandler(dataSource, config),
   };
 }
 
@@ -77,7 +80,7 @@ export class Scheduler {
     });
   }
 
-  /** Enqueues every due, enabled schedule once; returns the ids of the jobs enqueued (none when another replica ticks). */
+  /** Enqueues every due, enabled schedule (and index snapshot schedule) once; returns the ids of the jobs enqueued (none when another replica ticks). */
   async tick(): Promise<string[]> {
     return this.dataSource.transaction(async (tx) => {
       const [lock] = (await tx.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [SCHEDULER_LOCK])) as {
@@ -122,6 +125,8 @@ export class Scheduler {
           [schedule.job_id, schedule.time_interval],
         );
       }
+      // Index snapshot schedules (their own table) fall due the same way, in the same transaction.
+      enqueued.push(...(await enqueueDueSnapshots(tx, this.queue)));
       return enqueued;
     });
   }
@@ -167,7 +172,7 @@ export class JobWorker {
  */
 export function schedulerJob(deps: JobDeps<AgentsConfig>): BackgroundJob {
   const scheduler = new Scheduler(deps.dataSource);
-  const worker = new JobWorker(deps.dataSource, jobHandlers(deps.dataSource));
+  const worker = new JobWorker(deps.dataSource, jobHandlers(deps.dataSource, deps.config));
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
   let ready: Promise<void> | null = null;

@@ -16,6 +16,7 @@ export const T = {
   artifact: 'agents.agent_datastore',
   schedule: 'agents.scheduled_job_metadata',
   scheduleRun: 'agents.schedulerjob',
+  snapshotSchedule: 'agents.index_snapshot_schedules',
 } as const;
 
 /** Roles that use the marketplace (browse and execute); the auditor reads the audit domain only. */

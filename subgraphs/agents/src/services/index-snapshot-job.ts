@@ -1,0 +1,142 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { IndexerClient, type IndexerConfig } from './indexer-client';
+import type { ClaimedJob, JobQueue } from './job-queue';
+import { isSnapshotOf, snapshotNameFor } from './opensearch-names';
+import { T } from './visibility';
+
+/**
+ * Index snapshot schedules at work: each enabled schedule is due every `time_interval_minutes`;
+ * the scheduler's tick enqueues one `index-snapshot` job per due schedule (in its locked
+ * transaction, like the scheduled jobs), and the worker runs it:
+ *
+ * 1. `PUT _snapshot/<repository>/<name>-<due time>?wait_for_completion=false` with
+ *    `{ indices: <index_pattern>, include_global_state: false }`. The snapshot's name comes from
+ *    the run's due time, so a retried attempt asks for the same snapshot again (and an
+ *    "already exists" answer counts as made): a run never makes two snapshots;
+ * 2. retention: `GET _snapshot/<repository>/<name>-*`, then `DELETE` each snapshot of this
+ *    schedule's own naming (not another schedule's whose name merely starts alike, nor manual
+ *    ones) that started more than `retention_days` ago;
+ * 3. the outcome (time, status, snapshot name, error, deleted count) goes on the schedule; a
+ *    failure is also the job's, retried by the queue's rules unless retrying cannot help.
+ */
+export const INDEX_SNAPSHOT_JOB = 'index-snapshot';
+
+export interface IndexSnapshotPayload {
+  snapshotScheduleId: number;
+  /** ISO time the run was due (names its snapshot). */
+  dueAt: string;
+  runNow?: boolean;
+}
+
+/** Enqueues one job for `scheduleId`, inside `tx`; records it as the schedule's last job. */
+export async function enqueueSnapshotRun(
+  queue: JobQueue,
+  tx: EntityManager,
+  scheduleId: number,
+  triggeredBy: string,
+  runNow = false,
+): Promise<string> {
+  const payload: IndexSnapshotPayload = {
+    snapshotScheduleId: scheduleId,
+    dueAt: new Date().toISOString(),
+    ...(runNow ? { runNow } : {}),
+  };
+  const jobId = await queue.enqueue(
+    INDEX_SNAPSHOT_JOB,
+    { queueName: 'scheduled', maxAttempts: 3, payload: { ...payload }, triggeredBy },
+    tx,
+  );
+  await tx.query(`UPDATE ${T.snapshotSchedule} SET last_job_id = $2 WHERE id = $1`, [scheduleId, jobId]);
+  return jobId;
+}
+
+/**
+ * The scheduler's share: every enabled, due schedule enqueues once (nothing while its last job
+ * is still queued or running) and moves to the first slot of its grid after now, so after
+ * downtime it runs once, not once per missed interval. Runs in the scheduler's locked transaction.
+ */
+export async function enqueueDueSnapshots(tx: EntityManager, queue: JobQueue): Promise<string[]> {
+  const due = (await tx.query(
+    `SELECT s.id, s.time_interval_minutes, j.status AS last_status
+       FROM ${T.snapshotSchedule} s
+       LEFT JOIN agents.jobs j ON j.id = s.last_job_id
+      WHERE s.enabled AND s.next_run_time <= now()
+      ORDER BY s.next_run_time, s.id
+      FOR UPDATE OF s`,
+  )) as { id: number; time_interval_minutes: number; last_status: string | null }[];
+  const enqueued: string[] = [];
+  for (const schedule of due) {
+    if (schedule.last_status !== 'queued' && schedule.last_status !== 'running')
+      enqueued.push(await enqueueSnapshotRun(queue, tx, schedule.id, 'scheduler'));
+    await tx.query(
+      `UPDATE ${T.snapshotSchedule}
+          SET next_run_time = next_run_time
+            + make_interval(mins => $2::int * (floor(extract(epoch FROM now() - next_run_time) / ($2::int * 60)) + 1)::int)
+        WHERE id = $1`,
+      [schedule.id, schedule.time_interval_minutes],
+    );
+  }
+  return enqueued;
+}
+
+interface ScheduleForRun {
+  id: number;
+  name: string;
+  index_pattern: string;
+  repository: string;
+  retention_days: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The `index-snapshot` job handler. */
+export function indexSnapshotHandler(dataSource: DataSource, config: Partial<IndexerConfig>) {
+  return async (job: ClaimedJob): Promise<Record<string, unknown>> => {
+    const payload = job.payload as Partial<IndexSnapshotPayload>;
+    const [schedule] = (await dataSource.query(
+      `SELECT id, name, index_pattern, repository, retention_days FROM ${T.snapshotSchedule} WHERE id = $1`,
+      [Number(payload.snapshotScheduleId)],
+    )) as ScheduleForRun[];
+    // Deleted since it was enqueued: nothing to snapshot any more.
+    if (!schedule) return { skipped: 'the schedule no longer exists' };
+    const dueAt = new Date(typeof payload.dueAt === 'string' ? payload.dueAt : Date.now());
+    const snapshot = snapshotNameFor(schedule.name, Number.isNaN(dueAt.getTime()) ? new Date() : dueAt);
+    try {
+      const client = new IndexerClient({
+        WAZUH_INDEXER_URL: config.WAZUH_INDEXER_URL,
+        WAZUH_INDEXER_USERNAME: config.WAZUH_INDEXER_USERNAME,
+        WAZUH_INDEXER_PASSWORD: config.WAZUH_INDEXER_PASSWORD,
+        WAZUH_INDEXER_TIMEOUT_MS: config.WAZUH_INDEXER_TIMEOUT_MS ?? 30_000,
+        WAZUH_INDEXER_MAX_RESPONSE_BYTES: config.WAZUH_INDEXER_MAX_RESPONSE_BYTES ?? 16 * 1024 * 1024,
+      });
+      const created = await client.createSnapshot(schedule.repository, snapshot, schedule.index_pattern);
+      const cutoff = Date.now() - schedule.retention_days * DAY_MS;
+      const expired = (await client.listSnapshots(schedule.repository, `${schedule.name}-*`)).filter(
+        (s) =>
+          s.snapshot !== snapshot &&
+          isSnapshotOf(schedule.name, s.snapshot) &&
+          typeof s.start_time_in_millis === 'number' &&
+          s.start_time_in_millis < cutoff,
+      );
+      const deleted: string[] = [];
+      for (const old of expired) {
+        await client.deleteSnapshot(schedule.repository, old.snapshot);
+        deleted.push(old.snapshot);
+      }
+      await dataSource.query(
+        `UPDATE ${T.snapshotSchedule} SET last_execution_time = now(), last_status = 'succeeded', last_snapshot_name = $2,
+           last_error = NULL, last_deleted_count = $3 WHERE id = $1`,
+        [schedule.id, snapshot, deleted.length],
+      );
+      return { repository: schedule.repository, snapshot, created, deleted };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await dataSource.query(
+        `UPDATE ${T.snapshotSchedule} SET last_execution_time = now(), last_status = 'failed', last_snapshot_name = $2,
+           last_error = $3, last_deleted_count = NULL WHERE id = $1`,
+        [schedule.id, snapshot, message.slice(0, 2000)],
+      );
+      throw error;
+    }
+  };
+}
