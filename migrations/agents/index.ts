@@ -13,6 +13,6 @@ export const agentsMigrations = [
   AgentsJobs1764700000002,
   AgentsTelemetryResponsibleAi1764700000010,
   AgentsReportsScheduler1764700000020,
-  AgentsIdempotencyKeys1766000000000,
   AgentsIndexSnapshotSchedules1764700000030,
+  AgentsIdempotencyKeys1766000000000,
 ];
