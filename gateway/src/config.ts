@@ -162,6 +162,8 @@ export const gatewayConfigSchema = commonConfigSchema.extend({
   ACCESS_LOG_BUFFER: int(10_000),
   ACCESS_LOG_BATCH: int(200),
   ACCESS_LOG_FLUSH_MS: int(1_000),
+  // How often each user's request count goes to identity (billing usage); 0 counts nothing.
+  USAGE_FLUSH_MS: z.coerce.number().int().min(0).default(10_000),
 
   // Operations
   // METRICS_TOKEN and METRICS_OPEN come from the common schema (shared/src/config.ts).

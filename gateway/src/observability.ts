@@ -137,6 +137,8 @@ export interface AccessRecorderOptions<TContext extends RecordedContext> {
   logger: Logger;
   metrics: GatewayMetrics;
   accessLog: BatchReporter<ApiAccessEntry>;
+  /** Counts each user's requests for billing (UsageMetric.apiRequests). */
+  usage?: { record(principal: Principal | undefined): void };
   /** Contexts built before a refusal (rate limit, safelist), which the HTTP layer never got back. */
   early: WeakMap<IncomingMessage, TContext>;
 }
@@ -186,5 +188,6 @@ export function accessRecorder<TContext extends RecordedContext>(options: Access
       'graphql request',
     );
     accessLog.add(entry);
+    options.usage?.record(context?.principal);
   };
 }

@@ -10,6 +10,7 @@ import {
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import {
   createGraphQLHttpServer,
+  createServiceClient,
   createShippingLogger,
   enforceScalarInputs,
   ErrorCode,
@@ -79,6 +80,7 @@ import {
 import { createSubgraphAgent, SubgraphDataSource } from './subgraph-client';
 import { joinedSubgraphsOf, readSupergraph } from './supergraph';
 import { warmQueryPlans } from './plan-warmup';
+import { UsageCounter } from './usage-counter';
 import { incidentsSettingsSource } from './tag-access-settings';
 
 export type { GatewayContext } from './request-context';
@@ -122,6 +124,8 @@ export interface RunningGateway {
   violations: BatchReporter<RateLimitViolationEntry>;
   /** Refused tokens, expired sessions and API key lookups on their way to audit. */
   authEvents: BatchReporter<AuthEventEntry>;
+  /** Each user's request counts on their way to identity (billing usage); null when off or without identity. */
+  usage: UsageCounter | null;
   /** The gateway's logger: its own unless one was given. */
   logger: Logger;
   /** The gateway's own log lines on their way to audit; null with a given logger or nowhere to ship. */
@@ -289,6 +293,23 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     ...(options.principalCache ? { cache: options.principalCache } : {}),
     settings: settingsSource,
   });
+
+  const identityUrl = urlOf('identity');
+  const usage =
+    config.USAGE_FLUSH_MS > 0 && identityUrl
+      ? new UsageCounter({
+          client: createServiceClient({
+            caller: 'gateway',
+            internalTokenSecret: config.INTERNAL_TOKEN_SECRET,
+            tokenTtlSeconds: config.INTERNAL_TOKEN_TTL_SECONDS,
+            timeoutMs: config.SERVICE_TIMEOUT_MS,
+          }),
+          identityUrl,
+          flushIntervalMs: config.USAGE_FLUSH_MS,
+          logger,
+          onDrop: (count) => metrics.reporterDropped.inc({ reporter: 'usage', reason: 'buffer_full' }, count),
+        })
+      : null;
 
   const gatewayToken = (): Promise<string> =>
     signInternalToken(servicePrincipal('gateway'), config.INTERNAL_TOKEN_SECRET, config.INTERNAL_TOKEN_TTL_SECONDS);
@@ -484,7 +505,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
       corsMaxAgeSeconds: config.CORS_MAX_AGE_SECONDS,
       landingPage: config.LANDING_PAGE,
     }),
-    onFinish: accessRecorder<GatewayContext>({ logger, metrics, accessLog, early }),
+    onFinish: accessRecorder<GatewayContext>({ logger, metrics, accessLog, early, ...(usage ? { usage } : {}) }),
     onError: (error, requestId) => logger.error({ err: error, requestId }, 'request failed'),
   });
   apollo.addPlugin(ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.SHUTDOWN_GRACE_MS }));
@@ -508,6 +529,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     throw error;
   }
   logger.info({ url: running.url, subgraphs: subgraphNames }, 'gateway listening');
+  usage?.start();
   // Read the tag-access settings before the first request needs them (off the request path).
   void settingsSource.current().catch(() => undefined);
 
@@ -526,6 +548,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
     accessLog,
     violations,
     authEvents,
+    usage,
     logger,
     logShipper,
     readiness,
@@ -537,7 +560,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
         await apollo.stop();
         await running.stop();
         supergraphLoaded = false;
-        await Promise.all([accessLog.stop(), violations.stop(), authEvents.stop()]);
+        await Promise.all([accessLog.stop(), violations.stop(), authEvents.stop(), usage?.stop()]);
         // Last, so what the others logged while stopping still ships.
         await logShipper?.stop();
         await closeClients();

@@ -8,6 +8,7 @@ import type {
   TransactionRow,
   UserRow,
 } from '../entities';
+import type { ApiRequestCount } from '../services/billing.service';
 import type { GrantCreditsInput, HoldResult, ReserveCreditsInput } from '../services/credit.service';
 import { mandateStatus, type CreateMandateInput, type MandateRulesInput } from '../services/mandate.service';
 import type { CreateCheckoutSessionInput, PaymentFilter } from '../services/payment.service';
@@ -27,6 +28,8 @@ export const billingResolvers: GraphQLResolverMap<IdentityContext> = {
       ctx.payments.list(args, args.filter),
   },
   Mutation: {
+    _recordApiRequests: (_: unknown, args: { counts: ApiRequestCount[] }, ctx: IdentityContext) =>
+      ctx.billing.recordApiRequests(args.counts),
     reserveCredits: (_: unknown, args: { input: ReserveCreditsInput }, ctx: IdentityContext) =>
       ctx.credits.reserve(args.input),
     captureCredits: (_: unknown, args: { holdId: string }, ctx: IdentityContext) => ctx.credits.capture(args.holdId),

@@ -24,6 +24,7 @@ export const mutationAccess: MutationAccess = {
   revokeApiKey: KEY_HOLDER_ROLES,
   // billing: holds are the agents subgraph's (service principal); the services check ownership.
   reserveCredits: SERVICE,
+  _recordApiRequests: SERVICE,
   captureCredits: SERVICE,
   releaseCredits: SERVICE,
   grantCredits: [ADMIN],
