@@ -83,12 +83,14 @@ export interface RunningProcessGraph {
   postgres: RunningPostgres | null;
   /** What the demo seeders reported (logins, counts). */
   seedLines: string[];
+  /** The environment the gateway runs with (subgraph URLs, secrets, settings), for a further gateway beside it. */
+  gatewayEnv: NodeJS.ProcessEnv;
   /** Stops the gateway, then the subgraphs (audit last), then embedded Postgres. */
   stop(): Promise<void>;
 }
 
 /** The gateway as a cluster of workers (stack/src/gateway-cluster.ts), or its own main. */
-const GATEWAY_ENTRY = path.join(REPO_ROOT, 'gateway', 'src', 'main.ts');
+export const GATEWAY_ENTRY = path.join(REPO_ROOT, 'gateway', 'src', 'main.ts');
 const CLUSTER_ENTRY = path.join(__dirname, 'gateway-cluster.ts');
 /** Preloaded into every service: it ends itself when the launcher is gone (killed without a chance to stop it). */
 const PARENT_WATCH = path.join(__dirname, 'parent-watch.ts');
@@ -110,8 +112,11 @@ interface Spawned {
 
 type Output = NonNullable<ProcessGraphOptions['output']>;
 
-function spawnService(name: string, entry: string, env: NodeJS.ProcessEnv, output: Output): Spawned {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', PARENT_WATCH, entry], {
+/** `node --import tsx <entry>`, with the launcher watch preloaded. */
+const tsxArgs = (entry: string): string[] => ['--import', 'tsx', '--import', PARENT_WATCH, entry];
+
+function spawnService(name: string, args: readonly string[], env: NodeJS.ProcessEnv, output: Output): Spawned {
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -153,7 +158,13 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-async function waitHealthy(url: string, spawned: Spawned, name: string, timeoutMs: number): Promise<void> {
+async function waitHealthy(
+  url: string,
+  spawned: Spawned,
+  name: string,
+  timeoutMs: number,
+  healthPath = '/health',
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (spawned.child.exitCode !== null || spawned.child.signalCode !== null) {
@@ -162,14 +173,14 @@ async function waitHealthy(url: string, spawned: Spawned, name: string, timeoutM
       );
     }
     try {
-      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
+      const response = await fetch(`${url}${healthPath}`, { signal: AbortSignal.timeout(2_000) });
       if (response.ok) return;
     } catch {
       // not listening yet
     }
     await sleep(150);
   }
-  throw new Error(`${name} not healthy at ${url}/health after ${timeoutMs} ms; its last lines:\n  ${spawned.tail.join('\n  ')}`);
+  throw new Error(`${name} not healthy at ${url}${healthPath} after ${timeoutMs} ms; its last lines:\n  ${spawned.tail.join('\n  ')}`);
 }
 
 function serviceProcess(name: string, url: string, port: number, spawned: Spawned): ServiceProcess {
@@ -319,7 +330,7 @@ export async function startProcessGraph(options: ProcessGraphOptions): Promise<R
       const port = ports.get(name) ?? 0;
       const spawned = spawnService(
         name,
-        subgraphEntry(name),
+        tsxArgs(subgraphEntry(name)),
         {
           ...common,
           ...options.serviceEnv?.[name],
@@ -342,12 +353,12 @@ export async function startProcessGraph(options: ProcessGraphOptions): Promise<R
     if (failed) throw failed.reason;
 
     const workers = Math.max(1, options.gatewayWorkers ?? 1);
+    const gatewayEnv = { ...common, ...options.serviceEnv?.gateway };
     const spawned = spawnService(
       'gateway',
-      workers > 1 ? CLUSTER_ENTRY : GATEWAY_ENTRY,
+      tsxArgs(workers > 1 ? CLUSTER_ENTRY : GATEWAY_ENTRY),
       {
-        ...common,
-        ...options.serviceEnv?.gateway,
+        ...gatewayEnv,
         PORT: String(gatewayListenPort),
         ...(workers > 1 ? { GATEWAY_WORKERS: String(workers), GATEWAY_ENTRY } : {}),
       },
@@ -366,6 +377,7 @@ export async function startProcessGraph(options: ProcessGraphOptions): Promise<R
       databaseUrl,
       postgres,
       seedLines,
+      gatewayEnv,
       stop: () => (stopping ??= stopAll()),
     };
   } catch (error) {
@@ -373,3 +385,43 @@ export async function startProcessGraph(options: ProcessGraphOptions): Promise<R
     throw error;
   }
 }
+
+export interface ServiceProcessOptions {
+  name: string;
+  /** A TypeScript entry run with `node --import tsx`, or node's own arguments (`args`). */
+  entry?: string;
+  args?: readonly string[];
+  port: number;
+  host?: string;
+  /** The whole environment of the process. */
+  env: NodeJS.ProcessEnv;
+  /** Default `/health`. */
+  healthPath?: string;
+  output?: ProcessGraphOptions['output'];
+  healthTimeoutMs?: number;
+}
+
+/**
+ * One more service process beside a graph (a second gateway with other settings, a reference
+ * gateway for the bench), started and stopped the way the graph's own are. The caller stops it.
+ */
+export async function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
+  const output = options.output ?? 'prefix';
+  if (typeof output === 'object') await mkdir(output.dir, { recursive: true });
+  const args = options.args ?? (options.entry ? tsxArgs(options.entry) : null);
+  if (!args) throw new Error(`${options.name}: an entry or node arguments are required`);
+  const spawned = spawnService(options.name, args, options.env, output);
+  const killOnExit = (): void => signalGroup(spawned.child, 'SIGKILL');
+  process.once('exit', killOnExit);
+  void spawned.exited.then(() => process.removeListener('exit', killOnExit));
+  const started = serviceProcess(options.name, `http://${options.host ?? '127.0.0.1'}:${options.port}`, options.port, spawned);
+  try {
+    await waitHealthy(started.url, spawned, options.name, options.healthTimeoutMs ?? 120_000, options.healthPath);
+  } catch (error) {
+    await started.stop(2_000);
+    throw error;
+  }
+  return started;
+}
+
+export { freePort };

@@ -1,0 +1,153 @@
+/**
+ * The named dashboard operations `pnpm bench` drives, each as a SOC dashboard sends it. Every
+ * response is checked: a 200 with `data` and no `errors`, or it counts as an error.
+ */
+
+/** Whose credentials run an operation (bench users, see seed.ts; the partner uses an API key). */
+export type BenchRole = 'admin' | 'analyst' | 'auditor' | 'partner';
+
+export interface BenchOperation {
+  /** Short name used in the report (`alert-queue`). */
+  name: string;
+  /** What it stands for on a dashboard. */
+  title: string;
+  query: string;
+  variables: Record<string, unknown>;
+  as: BenchRole;
+  /** The one subgraph that answers it alone: then it is also measured straight against that subgraph. */
+  subgraph?: string;
+  /** Through our gateway: sent as this persisted operation of the manifest (id only, no text). */
+  persistedId?: string;
+  /** Left out of `--quick`. */
+  slow?: boolean;
+}
+
+/** What the operations refer to, known once the data is seeded. */
+export interface BenchIds {
+  caseId: string;
+  /** The manifest operation `Alerts` (gateway/persisted-queries.json): id and text. */
+  persistedAlerts: { id: string; body: string };
+}
+
+/** Midnight UTC `days` ago, for the leaderboard's metric range. */
+const daysAgo = (days: number): string => {
+  const d = new Date();
+  d.setUTCHours(0, 0, 0, 0);
+  d.setUTCDate(d.getUTCDate() - days);
+  return d.toISOString();
+};
+
+export function benchOperations(ids: BenchIds): BenchOperation[] {
+  return [
+    {
+      name: 'alert-queue',
+      title: '50 alerts with tags, IoCs, assets, assignee, customer (analyst, tag RBAC)',
+      as: 'analyst',
+      query: `query BenchAlertQueue($first: Int!) {
+  alerts(first: $first) {
+    totalCount
+    edges { node {
+      id name severity status createdAt
+      tags { id name }
+      iocs { value type }
+      assets { name agentId }
+      assignee { username email }
+      customer { code name }
+    } }
+  }
+}`,
+      variables: { first: 50 },
+    },
+    {
+      name: 'case-view',
+      title: 'a case with its alerts, comments and their authors, assignee, customer',
+      as: 'analyst',
+      query: `query BenchCase($id: ID!) {
+  case(id: $id) {
+    id name status createdAt
+    assignee { username }
+    customer { code name }
+    alerts { id name severity status tags { name } }
+    comments { comment userName createdAt author { username } }
+  }
+}`,
+      variables: { id: ids.caseId },
+    },
+    {
+      name: 'me',
+      title: 'me with role and customers (identity only)',
+      as: 'analyst',
+      subgraph: 'identity',
+      query: `query BenchMe { me { id username email role { name } customers { code name } } }`,
+      variables: {},
+    },
+    {
+      name: 'alerts-list',
+      title: '50 alerts with tags and IoCs (incidents only; analyst, tag RBAC)',
+      as: 'analyst',
+      subgraph: 'incidents',
+      query: `query BenchAlerts($first: Int!) {
+  alerts(first: $first) {
+    totalCount
+    edges { node { id name severity status customerCode assignedTo tags { id name } iocs { value } } }
+  }
+}`,
+      variables: { first: 50 },
+    },
+    {
+      name: 'audit-search',
+      title: '50 audit-trail entries on alerts (auditor; audit only)',
+      as: 'auditor',
+      subgraph: 'audit',
+      query: `query BenchAuditSearch($first: Int!) {
+  auditLog(first: $first, filter: { resourceType: "Alert" }) {
+    totalCount
+    edges { node { id seq createdAt actor action resourceType resourceId status requestId } }
+  }
+}`,
+      variables: { first: 50 },
+    },
+    {
+      name: 'partner-persisted',
+      title: 'the manifest operation Alerts by id with a partner API key (persisted-only key)',
+      as: 'partner',
+      subgraph: 'incidents',
+      query: ids.persistedAlerts.body,
+      variables: { first: 50 },
+      persistedId: ids.persistedAlerts.id,
+    },
+    {
+      name: 'camera-wall',
+      title: '50 surveillance cameras with customer, tags and zones (analyst)',
+      as: 'analyst',
+      query: `query BenchCameraWall($first: Int!) {
+  cameras(first: $first) {
+    totalCount
+    edges { node { id name status location lastSeenAt customer { name } tags { id name } zones { id name zoneType } } }
+  }
+}`,
+      variables: { first: 50 },
+    },
+    {
+      name: 'agent-leaderboard',
+      title: '20 marketplace agents with 30 days of daily metrics (agents only)',
+      as: 'analyst',
+      subgraph: 'agents',
+      query: `query BenchLeaderboard($first: Int!, $from: DateTime!, $to: DateTime!) {
+  agents(first: $first) {
+    totalCount
+    edges { node {
+      id name type totalExecutions totalUsers avgRating lastExecutedAt
+      metrics(period: DAILY, from: $from, to: $to) { bucketStart totalExecutions successfulExecutions avgDurationMs }
+    } }
+  }
+}`,
+      variables: { first: 20, from: daysAgo(30), to: daysAgo(-1) },
+    },
+  ];
+}
+
+/** Whether a response body is a clean answer: `data` present and not null, no `errors`. */
+export function cleanAnswer(body: string): boolean {
+  return body.startsWith('{"data":{') && !body.includes('"errors":[');
+}
