@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { migrate } from '@socgraph/migrations';
-import { createSubgraphDataSource, databaseUrlFor, subgraphUrlVariable, type DemoSeedOptions } from '@socgraph/shared';
+import { createSubgraphDataSource, subgraphUrlVariable, type DemoSeedOptions } from '@socgraph/shared';
 import type { RunningPostgres } from '@socgraph/testkit/embedded-postgres';
 import { REPO_ROOT } from './paths';
 import { portOffsetOf, SUBGRAPHS, type RegisteredSubgraph } from './registry';
@@ -271,7 +271,9 @@ export async function startProcessGraph(options: ProcessGraphOptions): Promise<R
       databaseUrl = pg.url;
     }
     const fallbackUrl = databaseUrl;
-    const urlFor = (subgraph: string): string => databaseUrlFor(subgraph, env) ?? fallbackUrl;
+    // `<NAME>_DATABASE_URL` moves one subgraph elsewhere; an inherited DATABASE_URL does not
+    // override the database this launcher was given or started.
+    const urlFor = (subgraph: string): string => env[`${subgraph.toUpperCase()}_DATABASE_URL`] || fallbackUrl;
 
     await migrate({
       urlFor,
@@ -320,10 +322,18 @@ export async function startProcessGraph(options: ProcessGraphOptions): Promise<R
       JWT_SECRET: options.jwtSecret,
       INTERNAL_TOKEN_SECRET: options.internalTokenSecret,
     };
-    // Only the launcher decides which database each subgraph uses.
-    if (!env.DATABASE_URL) common.DATABASE_URL = databaseUrl;
 
     const subgraphs = new Map<string, ServiceProcess>();
+    // Stopped together, before audit (the others' relays deliver to it until they stop), after the gateway.
+    stoppers.push({ name: 'audit', stop: () => subgraphs.get('audit')?.stop() ?? Promise.resolve() });
+    stoppers.push({
+      name: 'subgraphs',
+      stop: async () => {
+        const others = [...subgraphs.values()].filter((s) => s.name !== 'audit');
+        const failed = (await Promise.allSettled(others.map((s) => s.stop()))).find((r) => r.status === 'rejected');
+        if (failed) throw (failed as PromiseRejectedResult).reason;
+      },
+    });
     // In parallel: relays and log shipping retry until audit answers, and nothing is written yet.
     const starting = registered.map(async ({ service }) => {
       const name = service.name;
@@ -335,15 +345,14 @@ export async function startProcessGraph(options: ProcessGraphOptions): Promise<R
           ...common,
           ...options.serviceEnv?.[name],
           [`${name.toUpperCase()}_PORT`]: String(port),
-          ...(env[`${name.toUpperCase()}_DATABASE_URL`] ? {} : { DATABASE_URL: urlFor(name) }),
+          // Only the launcher decides which database each subgraph uses.
+          DATABASE_URL: urlFor(name),
+          [`${name.toUpperCase()}_DATABASE_URL`]: urlFor(name),
         },
         output,
       );
       running.add(spawned.child);
       const started = serviceProcess(name, baseUrl(port), port, spawned);
-      // Audit stops last (stoppers run in reverse): the others' relays deliver to it until they stop.
-      if (name === 'audit') stoppers.splice(postgres ? 1 : 0, 0, { name, stop: () => started.stop() });
-      else stoppers.push({ name, stop: () => started.stop() });
       subgraphs.set(name, started);
       await waitHealthy(started.url, spawned, name, healthTimeoutMs);
       log(`Subgraph ${name} at ${started.graphqlUrl} (pid ${started.pid})`);

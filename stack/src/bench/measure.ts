@@ -45,16 +45,19 @@ export interface RunStats {
 const TICKS_PER_SECOND = 100;
 const PAGE_KB = 4;
 
-/** Pids of a process group (a service started `detached` leads its own). */
-function groupPids(pgid: number): number[] {
-  const pids: number[] = [];
+/**
+ * Pids of a process group (a service started `detached` leads its own), or of a process and its
+ * children (Postgres: every backend calls setsid, so it has no group to find them by).
+ */
+function groupPids(pgid: number, by: 'group' | 'children' = 'group'): number[] {
+  const pids: number[] = by === 'children' ? [pgid] : [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       // Fields after the command (which may hold spaces) start after its closing parenthesis.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid) pids.push(Number(entry));
+      if (Number(fields[by === 'group' ? 2 : 1]) === pgid) pids.push(Number(entry));
     } catch {
       // gone meanwhile
     }
@@ -77,17 +80,20 @@ function procSample(pid: number): { ticks: number; rssMb: number } | null {
   }
 }
 
-/** CPU ticks and RSS summed over process groups. */
-function groupSample(pgids: readonly number[]): { ticks: number; rssMb: number } {
+/** The pids of process groups, listed once per run (a scan of /proc is not free on a loaded machine). */
+function pidsOf(pgids: readonly number[]): number[] {
+  return pgids.flatMap((pgid) => groupPids(pgid));
+}
+
+/** CPU ticks and RSS summed over processes (those gone meanwhile count nothing). */
+function sampleOf(pids: readonly number[]): { ticks: number; rssMb: number } {
   let ticks = 0;
   let rssMb = 0;
-  for (const pgid of pgids) {
-    for (const pid of groupPids(pgid)) {
-      const sample = procSample(pid);
-      if (sample) {
-        ticks += sample.ticks;
-        rssMb += sample.rssMb;
-      }
+  for (const pid of pids) {
+    const sample = procSample(pid);
+    if (sample) {
+      ticks += sample.ticks;
+      rssMb += sample.rssMb;
     }
   }
   return { ticks, rssMb };
@@ -115,7 +121,8 @@ export interface Observed {
   /** Process groups: the gateway under test, every subgraph, Postgres. */
   gatewayPgid: number | null;
   subgraphPgids: number[];
-  postgresPgid: number | null;
+  /** The postmaster; its backends are its children. */
+  postgresPid: number | null;
   /** The subgraphs' /metrics URLs (their GraphQL request counts). */
   subgraphMetricsUrls: string[];
   /** Our gateway's /metrics (plan fetches); null for other targets. */
@@ -186,9 +193,31 @@ async function cannon(request: RunRequest, seconds: number, onLatency: ((ms: num
   return { result, bad, firstError: firstError as string | null };
 }
 
-export async function measure(request: RunRequest, observed: Observed): Promise<RunStats> {
-  if (request.warmupSeconds > 0) await cannon(request, request.warmupSeconds, null);
+/** POSTs the run's body once; null for a clean answer, else what came back. */
+async function once(request: RunRequest): Promise<string | null> {
+  try {
+    const response = await fetch(request.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...request.headers },
+      body: request.body,
+      signal: AbortSignal.timeout(30_000),
+    });
+    const body = await response.text();
+    return cleanAnswer(body) ? null : `${response.status} ${body.slice(0, 300)}`;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The work one request costs, counted over `countRequests` sent one after another once the
+ * graph is idle (what an earlier run left in flight is done): statements, subgraph requests,
+ * plan fetches. The bench turns the outbox relays' idle polling off, so Postgres' count is the
+ * requests' own work. Under load the counts would mix in requests autocannon abandoned at its stop.
+ */
+async function countPerRequest(request: RunRequest, observed: Observed, countRequests: number) {
   const subgraphRequests = async (): Promise<number | null> => {
     let sum = 0;
     for (const url of observed.subgraphMetricsUrls) {
@@ -200,44 +229,87 @@ export async function measure(request: RunRequest, observed: Observed): Promise<
   };
   const planFetches = () =>
     observed.gatewayMetricsUrl ? scrape(observed.gatewayMetricsUrl, 'subgraph_fetch_duration_seconds_count') : null;
-  const groups = {
-    gateway: observed.gatewayPgid ? [observed.gatewayPgid] : [],
-    subgraphs: observed.subgraphPgids,
-    postgres: observed.postgresPgid ? [observed.postgresPgid] : [],
-  };
-
-  const before = {
+  // Idle: the subgraphs' request counts stay put for 300 ms (at most 5 s).
+  let last = await subgraphRequests();
+  for (const until = Date.now() + 5_000; Date.now() < until; ) {
+    await sleep(300);
+    const now = await subgraphRequests();
+    if (now === last) break;
+    last = now;
+  }
+  const before = { statements: await observed.statements?.total(), subgraph: last, plan: await planFetches() };
+  let bad = 0;
+  let firstBad: string | null = null;
+  for (let i = 0; i < Math.max(1, countRequests); i++) {
+    const problem = await once(request);
+    if (problem === null) continue;
+    bad += 1;
+    firstBad ??= problem;
+  }
+  const after = {
     statements: await observed.statements?.total(),
-    subgraphRequests: await subgraphRequests(),
-    planFetches: await planFetches(),
-    gateway: groupSample(groups.gateway),
-    subgraphs: groupSample(groups.subgraphs),
-    postgres: groupSample(groups.postgres),
+    subgraph: await subgraphRequests(),
+    plan: await planFetches(),
+  };
+  const per = (a: number | null | undefined, b: number | null | undefined): number | null =>
+    a === null || a === undefined || b === null || b === undefined || countRequests === 0
+      ? null
+      : round((b - a) / countRequests, 2);
+  return {
+    bad,
+    firstBad,
+    statementsPerRequest: per(before.statements, after.statements),
+    subgraphRequestsPerRequest: per(before.subgraph, after.subgraph),
+    planFetchesPerRequest: per(before.plan, after.plan),
+  };
+}
+
+/**
+ * `countRequests` sequential requests for the per-request counts, the warm-up, then the
+ * measured run. When none of the counting requests is answered cleanly the target cannot serve
+ * the operation: `{ refused }` says what came back, and no load is sent.
+ */
+export async function measure(
+  request: RunRequest,
+  observed: Observed,
+  countRequests: number,
+): Promise<RunStats | { refused: string }> {
+  const counted = await countPerRequest(request, observed, countRequests);
+  if (counted.bad >= Math.max(1, countRequests)) return { refused: counted.firstBad ?? 'no clean answer' };
+  if (request.warmupSeconds > 0) await cannon(request, request.warmupSeconds, null);
+
+  const groups = {
+    gateway: pidsOf(observed.gatewayPgid ? [observed.gatewayPgid] : []),
+    subgraphs: pidsOf(observed.subgraphPgids),
+    // Postgres starts a backend per new connection: listed again at the end.
+    postgres: observed.postgresPid ? groupPids(observed.postgresPid, 'children') : [],
+  };
+  const before = {
+    gateway: sampleOf(groups.gateway),
+    subgraphs: sampleOf(groups.subgraphs),
+    postgres: sampleOf(groups.postgres),
   };
   let peakRss = before.gateway.rssMb;
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, groupSample(groups.gateway).rssMb);
+    peakRss = Math.max(peakRss, sampleOf(groups.gateway).rssMb);
   }, 250);
   const latencies: number[] = [];
   const started = performance.now();
   const { result, bad, firstError } = await cannon(request, request.durationSeconds, (ms) => latencies.push(ms));
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
-  // What the run left in flight (access-log batches, relays) is counted with it, not the next run.
   const after = {
-    gateway: groupSample(groups.gateway),
-    subgraphs: groupSample(groups.subgraphs),
-    postgres: groupSample(groups.postgres),
-    statements: await observed.statements?.total(),
-    subgraphRequests: await subgraphRequests(),
-    planFetches: await planFetches(),
+    gateway: sampleOf(groups.gateway),
+    subgraphs: sampleOf(groups.subgraphs),
+    // Backends started during the run count from zero, so the union of both lists is right.
+    postgres: sampleOf([
+      ...new Set([...groups.postgres, ...(observed.postgresPid ? groupPids(observed.postgresPid, 'children') : [])]),
+    ]),
   };
   peakRss = Math.max(peakRss, after.gateway.rssMb);
 
   const requests = result.requests.total;
   const sorted = latencies.sort((a, b) => a - b);
-  const perRequest = (a: number | null | undefined, b: number | null | undefined): number | null =>
-    a === null || a === undefined || b === null || b === undefined || requests === 0 ? null : round((b - a) / requests, 2);
   const cpu = (a: { ticks: number }, b: { ticks: number }, present: boolean): number | null =>
     present ? round(((b.ticks - a.ticks) / TICKS_PER_SECOND / seconds) * 100, 0) : null;
   return {
@@ -247,11 +319,11 @@ export async function measure(request: RunRequest, observed: Observed): Promise<
     p95: round(percentile(sorted, 95)),
     p99: round(percentile(sorted, 99)),
     // A non-2xx answer also fails the body check: counted once.
-    errors: Math.max(bad, result.non2xx) + result.errors + result.timeouts,
-    firstError,
-    statementsPerRequest: perRequest(before.statements, after.statements),
-    subgraphRequestsPerRequest: perRequest(before.subgraphRequests, after.subgraphRequests),
-    planFetchesPerRequest: perRequest(before.planFetches, after.planFetches),
+    errors: counted.bad + Math.max(bad, result.non2xx) + result.errors + result.timeouts,
+    firstError: firstError ?? counted.firstBad,
+    statementsPerRequest: counted.statementsPerRequest,
+    subgraphRequestsPerRequest: counted.subgraphRequestsPerRequest,
+    planFetchesPerRequest: counted.planFetchesPerRequest,
     gatewayCpuPercent: cpu(before.gateway, after.gateway, groups.gateway.length > 0),
     gatewayPeakRssMb: groups.gateway.length ? round(peakRss, 0) : null,
     subgraphsCpuPercent: cpu(before.subgraphs, after.subgraphs, groups.subgraphs.length > 0),

@@ -61,19 +61,26 @@ export function machineInfo(): BenchReport['machine'] {
   };
 }
 
-const requireHere = createRequire(__filename);
-
-/** Installed versions of the packages that decide the figures. */
-export function packageVersions(names: readonly string[]): Record<string, string> {
+/** Installed versions of the packages that decide the figures, as the workspace package that uses each sees it. */
+export function packageVersions(names: readonly string[], fromPackages: readonly string[]): Record<string, string> {
   const versions: Record<string, string> = { node: process.version };
   for (const name of names) {
-    try {
-      const manifest = JSON.parse(readFileSync(requireHere.resolve(`${name}/package.json`), 'utf8')) as {
-        version: string;
-      };
-      versions[name] = manifest.version;
-    } catch {
-      // not resolvable from the stack package (exports without package.json): leave it out
+    for (const from of fromPackages) {
+      try {
+        const entry = createRequire(path.join(from, 'package.json')).resolve(name);
+        // Up from the entry to the package's own manifest (exports may hide package.json).
+        for (let dir = path.dirname(entry); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+          const file = path.join(dir, 'package.json');
+          if (!existsSync(file)) continue;
+          const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version: string };
+          if (manifest.name !== name) continue;
+          versions[name] = manifest.version;
+          break;
+        }
+        if (versions[name]) break;
+      } catch {
+        // not a dependency of this package
+      }
     }
   }
   return versions;

@@ -184,7 +184,8 @@ export async function seedBench(options: BenchSeedOptions): Promise<BenchSeedSum
   }
 }
 
-async function countRows(client: Client): Promise<Record<string, number>> {
+/** Rows of the tables the operations read, for the report. */
+export async function countRows(client: Client): Promise<Record<string, number>> {
   const tables = {
     users: 'identity.users',
     customers: 'identity.customers',
@@ -219,6 +220,17 @@ export async function benchCaseId(databaseUrl: string): Promise<string> {
     );
     if (!rows[0]) throw new Error('no bench case to view (the seed did not run?)');
     return String(rows[0].id);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The data the report describes, counted when the runs start (the audit trail made by then). */
+export async function benchDataCounts(databaseUrl: string): Promise<Record<string, number>> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return await countRows(client);
   } finally {
     await client.end();
   }
