@@ -100,7 +100,9 @@ const started = Date.now();
 /** The scale seeder of `pnpm seed --scale N`, when this checkout has one. */
 async function seedAtScale(databaseUrl: string, scale: number): Promise<void> {
   const modulePath = path.join(REPO_ROOT, 'stack', 'src', 'seed', 'index.ts');
-  let seeder: { seedScale?: (options: { databaseUrl: string; scale: number; log: (l: string) => void }) => Promise<unknown> };
+  let seeder: {
+    seedScale?: (options: { databaseUrl: string; scale: number; log: (l: string) => void }) => Promise<unknown>;
+  };
   try {
     seeder = (await import(modulePath)) as typeof seeder;
   } catch {
@@ -124,7 +126,9 @@ async function auditTrail(gatewayUrl: string, credentials: BenchCredentials, dat
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   const { rows } = await client
-    .query<{ id: number }>(`SELECT id FROM incidents.incident_management_alert WHERE source = 'bench' ORDER BY id LIMIT 10`)
+    .query<{ id: number }>(
+      `SELECT id FROM incidents.incident_management_alert WHERE source = 'bench' ORDER BY id LIMIT 10`,
+    )
     .finally(() => client.end());
   const count = quick ? 30 : 100;
   const send = async (i: number) => {
@@ -196,7 +200,9 @@ async function main(): Promise<void> {
       wanted.delete('ours-dedup');
       notes.push('attached to a running graph: its CPU and RSS are not read (no process ids)');
     } else {
-      log(`starting the graph (one process per service${settings.gatewayWorkers > 1 ? `, ${settings.gatewayWorkers} gateway workers` : ''}); logs in ${output.dir}`);
+      log(
+        `starting the graph (one process per service${settings.gatewayWorkers > 1 ? `, ${settings.gatewayWorkers} gateway workers` : ''}); logs in ${output.dir}`,
+      );
       graph = await startProcessGraph({
         dataDir: workDir,
         postgresFast: true,
@@ -326,12 +332,19 @@ async function main(): Promise<void> {
     }
     const order: TargetName[] = ['ours', 'ours-dedup', 'hive', 'hive-dedup', 'direct'];
     targets.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
-    log(`targets: ${targets.map((t) => TARGET_TITLES[t.name]).join(', ')}; ready after ${Math.round((Date.now() - started) / 1000)} s`);
+    log(
+      `targets: ${targets.map((t) => TARGET_TITLES[t.name]).join(', ')}; ready after ${Math.round((Date.now() - started) / 1000)} s`,
+    );
 
     // ---- the runs ----
     const results: OperationResult[] = [];
     for (const op of operations) {
-      const result: OperationResult = { operation: op.name, title: op.title, subgraph: op.subgraph ?? null, targets: {} };
+      const result: OperationResult = {
+        operation: op.name,
+        title: op.title,
+        subgraph: op.subgraph ?? null,
+        targets: {},
+      };
       results.push(result);
       for (const target of targets) {
         const url = target.urlFor(op);
@@ -357,12 +370,17 @@ async function main(): Promise<void> {
         );
         if ('refused' in stats) {
           // A target that cannot answer is reported, not loaded.
-          notes.push(`${op.name} through ${TARGET_TITLES[target.name]} did not answer cleanly: ${stats.refused.slice(0, 200)}`);
+          notes.push(
+            `${op.name} through ${TARGET_TITLES[target.name]} did not answer cleanly: ${stats.refused.slice(0, 200)}`,
+          );
           log(`${op.name} / ${target.name}: not measured (${stats.refused.slice(0, 120)})`);
           continue;
         }
         result.targets[target.name] = stats;
-        if (stats.errors) notes.push(`${op.name} through ${TARGET_TITLES[target.name]}: ${stats.errors} errors, first: ${stats.firstError ?? 'socket error or timeout'}`);
+        if (stats.errors)
+          notes.push(
+            `${op.name} through ${TARGET_TITLES[target.name]}: ${stats.errors} errors, first: ${stats.firstError ?? 'socket error or timeout'}`,
+          );
         log(
           `${op.name.padEnd(18)} ${target.name.padEnd(10)} ${String(stats.reqPerSec).padStart(6)} req/s  p50 ${stats.p50} p95 ${stats.p95} p99 ${stats.p99} ms  errors ${stats.errors}  SQL/req ${stats.statementsPerRequest ?? '—'}  subgraph req/req ${stats.subgraphRequestsPerRequest ?? '—'}  gateway CPU ${stats.gatewayCpuPercent ?? '—'}%  RSS ${stats.gatewayPeakRssMb ?? '—'} MB`,
         );
@@ -378,7 +396,9 @@ async function main(): Promise<void> {
     await pg.end();
     const ratios = ratiosOf(results);
     if (!wanted.has('ours-dedup'))
-      notes.push(`ours ran without in-flight deduplication (the comparison with dedup on is \`pnpm bench --ours-dedup\`, ${settings.dedupEnv})`);
+      notes.push(
+        `ours ran without in-flight deduplication (the comparison with dedup on is \`pnpm bench --ours-dedup\`, ${settings.dedupEnv})`,
+      );
     notes.push(
       `SQL/req, subgraph req/req and plan fetches/req are counted over ${settings.countRequests} requests sent one at a time before each run, on an idle graph: SQL/req is every statement Postgres ran (pg_stat_statements, BEGIN/COMMIT included, outbox relays' idle polling off, access-log ingestion and principal lookups included); subgraph req/req every GraphQL request the subgraphs served (plan fetches, principal lookups, access-log deliveries); plan fetches/req our gateway's own count of its query plans' fetches. Sequential requests are never deduplicated (dedup shows in req/s), and a batch flush (access log, every second) falls on few of them: under load it is shared by many more.`,
     );
@@ -410,7 +430,9 @@ async function main(): Promise<void> {
     console.log('');
     console.log(readFileSync(files.latestMd, 'utf8').split('## Every run')[0]);
     finished = true;
-    log(`wrote ${path.relative(process.cwd(), files.latestMd)}, ${path.relative(process.cwd(), files.latestJson)}, appended to ${path.relative(process.cwd(), files.history)}; ${report.settings.totalSeconds} s in all`);
+    log(
+      `wrote ${path.relative(process.cwd(), files.latestMd)}, ${path.relative(process.cwd(), files.latestJson)}, appended to ${path.relative(process.cwd(), files.history)}; ${report.settings.totalSeconds} s in all`,
+    );
   } finally {
     await statements?.close().catch(() => undefined);
     for (const stop of stoppers.reverse()) await stop().catch((error: unknown) => console.error(error));

@@ -106,7 +106,8 @@ async function main(): Promise<void> {
   const gatewayWorkers = workersGiven ? Number(workersGiven) : 1;
   if (!Number.isInteger(gatewayWorkers) || gatewayWorkers < 1 || gatewayWorkers > 64)
     problems.push(`GATEWAY_WORKERS: a number of worker processes from 1 to 64 (${workersGiven})`);
-  if (singleProcess && gatewayWorkers > 1) problems.push('GATEWAY_WORKERS: needs per-service processes, not --single-process');
+  if (singleProcess && gatewayWorkers > 1)
+    problems.push('GATEWAY_WORKERS: needs per-service processes, not --single-process');
   if (problems.length) throw new ConfigError(problems);
 
   let jwtSecret = env.JWT_SECRET || '';

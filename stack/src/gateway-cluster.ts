@@ -18,7 +18,10 @@ if (!entry) {
   process.exit(1);
 }
 
-cluster.setupPrimary({ exec: entry, execArgv: ['--import', 'tsx', '--import', path.join(__dirname, 'parent-watch.ts')] });
+cluster.setupPrimary({
+  exec: entry,
+  execArgv: ['--import', 'tsx', '--import', path.join(__dirname, 'parent-watch.ts')],
+});
 
 let stopping = false;
 let lastRestart = 0;

@@ -180,7 +180,9 @@ async function waitHealthy(
     }
     await sleep(150);
   }
-  throw new Error(`${name} not healthy at ${url}${healthPath} after ${timeoutMs} ms; its last lines:\n  ${spawned.tail.join('\n  ')}`);
+  throw new Error(
+    `${name} not healthy at ${url}${healthPath} after ${timeoutMs} ms; its last lines:\n  ${spawned.tail.join('\n  ')}`,
+  );
 }
 
 function serviceProcess(name: string, url: string, port: number, spawned: Spawned): ServiceProcess {
@@ -423,7 +425,12 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
   const killOnExit = (): void => signalGroup(spawned.child, 'SIGKILL');
   process.once('exit', killOnExit);
   void spawned.exited.then(() => process.removeListener('exit', killOnExit));
-  const started = serviceProcess(options.name, `http://${options.host ?? '127.0.0.1'}:${options.port}`, options.port, spawned);
+  const started = serviceProcess(
+    options.name,
+    `http://${options.host ?? '127.0.0.1'}:${options.port}`,
+    options.port,
+    spawned,
+  );
   try {
     await waitHealthy(started.url, spawned, options.name, options.healthTimeoutMs ?? 120_000, options.healthPath);
   } catch (error) {

@@ -231,7 +231,7 @@ async function countPerRequest(request: RunRequest, observed: Observed, countReq
     observed.gatewayMetricsUrl ? scrape(observed.gatewayMetricsUrl, 'subgraph_fetch_duration_seconds_count') : null;
   // Idle: the subgraphs' request counts stay put for 300 ms (at most 5 s).
   let last = await subgraphRequests();
-  for (const until = Date.now() + 5_000; Date.now() < until; ) {
+  for (const until = Date.now() + 5_000; Date.now() < until;) {
     await sleep(300);
     const now = await subgraphRequests();
     if (now === last) break;

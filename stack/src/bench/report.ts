@@ -100,7 +100,8 @@ export function ratiosOf(results: readonly OperationResult[]): Ratios[] {
   }));
 }
 
-const show = (value: number | null | undefined): string => (value === null || value === undefined ? '—' : String(value));
+const show = (value: number | null | undefined): string =>
+  value === null || value === undefined ? '—' : String(value);
 
 function resultTable(results: readonly OperationResult[]): string[] {
   const lines = [
@@ -138,7 +139,9 @@ function targetLines(ratios: readonly Ratios[]): string[] {
     if (r.oursOverHive !== null && r.oursOverHive < 1.2) misses.push(`ours ÷ Hive ${r.oursOverHive} (< 1.2)`);
     if (r.oursOverDirect !== null && r.oursOverDirect < 0.8) misses.push(`ours ÷ direct ${r.oursOverDirect} (< 0.8)`);
     if (r.p99OverP50 !== null && r.p99OverP50 > 3) misses.push(`p99 ÷ p50 ${r.p99OverP50} (> 3, at full load)`);
-    lines.push(`- ${r.operation}: ${misses.length ? `misses ${misses.join('; ')}` : 'meets the targets measured here'}`);
+    lines.push(
+      `- ${r.operation}: ${misses.length ? `misses ${misses.join('; ')}` : 'meets the targets measured here'}`,
+    );
   }
   return lines;
 }
@@ -164,7 +167,10 @@ function historyEntry(report: BenchReport): string {
   ].join('\n');
 }
 
-export function writeReport(dir: string, report: BenchReport): { latestMd: string; latestJson: string; history: string } {
+export function writeReport(
+  dir: string,
+  report: BenchReport,
+): { latestMd: string; latestJson: string; history: string } {
   mkdirSync(dir, { recursive: true });
   const latestJson = path.join(dir, 'latest.json');
   const latestMd = path.join(dir, 'latest.md');
@@ -211,7 +217,10 @@ export function writeReport(dir: string, report: BenchReport): { latestMd: strin
   ].join('\n');
   writeFileSync(latestMd, md);
   if (!existsSync(history))
-    writeFileSync(history, '# Bench history\n\nOne entry per `pnpm bench` run, newest last (stack/src/bench/report.ts).\n\n');
+    writeFileSync(
+      history,
+      '# Bench history\n\nOne entry per `pnpm bench` run, newest last (stack/src/bench/report.ts).\n\n',
+    );
   appendFileSync(history, historyEntry(report));
   return { latestMd, latestJson, history };
 }
