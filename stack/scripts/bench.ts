@@ -38,7 +38,7 @@ import {
   type OperationResult,
   type TargetName,
 } from '../src/bench/report';
-import { benchCaseId, benchDataCounts, seedBench } from '../src/bench/seed';
+import { benchDataCounts, benchIds, seedBench } from '../src/bench/seed';
 import { REPO_ROOT, SUPERGRAPH_PATH } from '../src/paths';
 import {
   freePort,
@@ -259,7 +259,7 @@ async function main(): Promise<void> {
     const alertsOp = manifest.operations.find((o) => o.name === 'Alerts');
     if (!alertsOp) throw new Error('the persisted-operation manifest has no Alerts operation');
     const operations = benchOperations({
-      caseId: await benchCaseId(databaseUrl),
+      ...(await benchIds(databaseUrl)),
       persistedAlerts: { id: alertsOp.id, body: alertsOp.body },
     }).filter((op) => (values.only ? values.only.split(',').includes(op.name) : !quick || !op.slow));
 
@@ -348,7 +348,7 @@ async function main(): Promise<void> {
       results.push(result);
       for (const target of targets) {
         const url = target.urlFor(op);
-        if (!url) continue;
+        if (!url || (op.oursOnly && target.name !== 'ours')) continue;
         const body = target.bodyFor(op);
         const stats = await measure(
           {
@@ -358,6 +358,7 @@ async function main(): Promise<void> {
             connections: settings.connections,
             durationSeconds: settings.durationSeconds,
             warmupSeconds: settings.warmupSeconds,
+            uniquePerRequest: op.uniquePerRequest ?? false,
           },
           {
             ...target.observed,
@@ -377,6 +378,8 @@ async function main(): Promise<void> {
           continue;
         }
         result.targets[target.name] = stats;
+        if (op.detections)
+          notes.push(`${op.name}: ${Math.round(stats.reqPerSec * op.detections)} detections/s through ours`);
         if (stats.errors)
           notes.push(
             `${op.name} through ${TARGET_TITLES[target.name]}: ${stats.errors} errors, first: ${stats.firstError ?? 'socket error or timeout'}`,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
@@ -17,6 +18,8 @@ export interface RunRequest {
   connections: number;
   durationSeconds: number;
   warmupSeconds: number;
+  /** `[<id>]` in the body made unique per request (writes that must not repeat). */
+  uniquePerRequest: boolean;
 }
 
 export interface RunStats {
@@ -177,6 +180,7 @@ async function cannon(request: RunRequest, seconds: number, onLatency: ((ms: num
     duration: seconds,
     headers: { 'content-type': 'application/json', ...request.headers },
     body: request.body,
+    idReplacement: request.uniquePerRequest,
     verifyBody: (raw) => {
       const body = raw === undefined ? '' : String(raw);
       const ok = cleanAnswer(body);
@@ -199,7 +203,7 @@ async function once(request: RunRequest): Promise<string | null> {
     const response = await fetch(request.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...request.headers },
-      body: request.body,
+      body: request.uniquePerRequest ? request.body.replaceAll('[<id>]', randomUUID()) : request.body,
       signal: AbortSignal.timeout(30_000),
     });
     const body = await response.text();

@@ -20,14 +20,44 @@ export interface BenchOperation {
   persistedId?: string;
   /** Left out of `--quick`. */
   slow?: boolean;
+  /** Through our gateway only (the write paths). */
+  oursOnly?: boolean;
+  /** `[<id>]` in the body is replaced per request (autocannon's idReplacement), so each write is its own. */
+  uniquePerRequest?: boolean;
+  /** Detections per request, for a detections/s figure. */
+  detections?: number;
 }
 
 /** What the operations refer to, known once the data is seeded. */
 export interface BenchIds {
   caseId: string;
+  /** An alert the write scenario comments on. */
+  commentAlertId: string;
   /** The manifest operation `Alerts` (gateway/persisted-queries.json): id and text. */
   persistedAlerts: { id: string; body: string };
 }
+
+/** A batch of `n` detections for the bench's first camera; `[<id>]` makes each request its own batch. */
+function ingestVariables(n: number): Record<string, unknown> {
+  return {
+    input: {
+      cameraId: 'bench_cam_1',
+      batchId: 'bench-[<id>]',
+      detections: Array.from({ length: n }, (_, i) => ({
+        objectType: ['person', 'car', 'dog'][i % 3],
+        confidence: 0.5 + (i % 50) / 100,
+        bbox: { x: (i % 10) / 20, y: (i % 7) / 20, width: 0.2, height: 0.3 },
+        detectedAt: new Date(Date.UTC(2026, 5, 1, 12, 0, i % 60)).toISOString(),
+        filePath: `/bench/${i}.jpg`,
+        ...(i % 5 === 0 ? { pose: { poseClass: 'standing', confidence: 0.8 } } : {}),
+      })),
+    },
+  };
+}
+
+const INGEST = `mutation BenchIngest($input: IngestDetectionsInput!) {
+  ingestDetections(input: $input) { event { id riskScore } alertsCreated { id } suppressed }
+}`;
 
 /** Midnight UTC `days` ago, for the leaderboard's metric range. */
 const daysAgo = (days: number): string => {
@@ -144,6 +174,28 @@ export function benchOperations(ids: BenchIds): BenchOperation[] {
 }`,
       variables: { first: 20, from: daysAgo(30), to: daysAgo(-1) },
     },
+    {
+      // The write path: the comment, its audit entry in the outbox, the relay, audit's chain append.
+      name: 'comment',
+      title: 'addAlertComment (admin): the row, its audit entry, the relay to audit',
+      as: 'admin',
+      query: `mutation BenchComment($id: ID!) { addAlertComment(alertId: $id, comment: "bench [<id>]") { id } }`,
+      variables: { id: ids.commentAlertId },
+      slow: true,
+      oursOnly: true,
+      uniquePerRequest: true,
+    },
+    ...[1, 50].map((n): BenchOperation => ({
+      name: `ingest-${n}`,
+      title: `ingestDetections with ${n} detection${n > 1 ? 's' : ''} per request on one camera (admin; the worst case: one baseline slot)`,
+      as: 'admin',
+      query: INGEST,
+      variables: ingestVariables(n),
+      slow: true,
+      oursOnly: true,
+      uniquePerRequest: true,
+      detections: n,
+    })),
   ];
 }
 

@@ -209,17 +209,20 @@ export async function countRows(client: Client): Promise<Record<string, number>>
   return counts;
 }
 
-/** Whether bench_analyst may see this case (its customer is one of the analyst's): the case view's id. */
-export async function benchCaseId(databaseUrl: string): Promise<string> {
+/** The ids the operations name: a case bench_analyst may see (customer BENCH2) and a bench alert. */
+export async function benchIds(databaseUrl: string): Promise<{ caseId: string; commentAlertId: string }> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ id: number }>(
+    const cases = await client.query<{ id: number }>(
       `SELECT c.id FROM incidents.incident_management_case c
         WHERE c.case_name LIKE 'Bench case %' AND c.customer_code = 'BENCH2' ORDER BY c.id LIMIT 1`,
     );
-    if (!rows[0]) throw new Error('no bench case to view (the seed did not run?)');
-    return String(rows[0].id);
+    const alerts = await client.query<{ id: number }>(
+      `SELECT id FROM incidents.incident_management_alert WHERE source = 'bench' ORDER BY id LIMIT 1`,
+    );
+    if (!cases.rows[0] || !alerts.rows[0]) throw new Error('no bench case or alert (the seed did not run?)');
+    return { caseId: String(cases.rows[0].id), commentAlertId: String(alerts.rows[0].id) };
   } finally {
     await client.end();
   }
