@@ -195,7 +195,6 @@ export async function countRows(client: Client): Promise<Record<string, number>>
     cameras: 'surveillance.cameras',
     agents: 'agents.agent',
     auditEntries: 'audit.audit_logs',
-    accessLogEntries: 'audit.api_access_log',
   };
   const counts: Record<string, number> = {};
   for (const [name, table] of Object.entries(tables)) {
