@@ -148,6 +148,21 @@ function spawnService(name: string, args: readonly string[], env: NodeJS.Process
   return { child, tail, exited };
 }
 
+/** Whether anything of a process group is left (a zombie not yet reaped counts). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits (at most `ms`) until a process group is empty. */
+async function groupGone(pgid: number, ms = 2_000): Promise<void> {
+  for (const until = Date.now() + ms; groupAlive(pgid) && Date.now() < until; ) await sleep(25);
+}
+
 /** Signals the whole group of a service (it leads one: `detached`); ESRCH once it is gone. */
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (!child.pid) return;
@@ -204,6 +219,7 @@ function serviceProcess(name: string, url: string, port: number, spawned: Spawne
         if (child.exitCode !== null || child.signalCode !== null) {
           // The leader is gone; anything it left in its group goes too.
           signalGroup(child, 'SIGKILL');
+          if (child.pid) await groupGone(child.pid);
           return;
         }
         // The leader only: it stops what it started (a cluster primary its workers) in its own order.
@@ -211,8 +227,9 @@ function serviceProcess(name: string, url: string, port: number, spawned: Spawne
         const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), graceMs);
         await spawned.exited;
         clearTimeout(timer);
-        // Cluster workers normally leave with their primary; none may outlive it.
+        // Cluster workers normally leave with their primary; none may outlive it (nor tsx's esbuild).
         signalGroup(child, 'SIGKILL');
+        if (child.pid) await groupGone(child.pid);
       })());
     },
   };
