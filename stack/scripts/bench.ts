@@ -398,6 +398,10 @@ async function main(): Promise<void> {
     postgresVersion = version?.split(' ')[0] ?? 'unknown';
     await pg.end();
     const ratios = ratiosOf(results);
+    if (settings.gatewayWorkers > 1)
+      notes.push(
+        `our gateway ran as ${settings.gatewayWorkers} workers: its /metrics answers for one worker at a time, so plan fetches/req may be low; CPU and RSS cover them all`,
+      );
     if (!wanted.has('ours-dedup'))
       notes.push(
         `ours ran without in-flight deduplication (the comparison with dedup on is \`pnpm bench --ours-dedup\`, ${settings.dedupEnv})`,

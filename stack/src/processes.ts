@@ -160,7 +160,7 @@ function groupAlive(pgid: number): boolean {
 
 /** Waits (at most `ms`) until a process group is empty. */
 async function groupGone(pgid: number, ms = 2_000): Promise<void> {
-  for (const until = Date.now() + ms; groupAlive(pgid) && Date.now() < until; ) await sleep(25);
+  for (const until = Date.now() + ms; groupAlive(pgid) && Date.now() < until;) await sleep(25);
 }
 
 /** Signals the whole group of a service (it leads one: `detached`); ESRCH once it is gone. */
