@@ -41,6 +41,7 @@ import {
 import { benchDataCounts, benchIds, seedBench } from '../src/bench/seed';
 import { REPO_ROOT, SUPERGRAPH_PATH } from '../src/paths';
 import {
+  CLUSTER_ENTRY,
   freePort,
   GATEWAY_ENTRY,
   startProcessGraph,
@@ -287,9 +288,17 @@ async function main(): Promise<void> {
           const port = await freePort();
           const gateway = await startServiceProcess({
             name: 'gateway-dedup',
-            entry: GATEWAY_ENTRY,
+            // Like ours: a cluster when ours is one.
+            entry: settings.gatewayWorkers > 1 ? CLUSTER_ENTRY : GATEWAY_ENTRY,
             port,
-            env: { ...graph.gatewayEnv, PORT: String(port), [dedupName]: dedupValue },
+            env: {
+              ...graph.gatewayEnv,
+              PORT: String(port),
+              [dedupName]: dedupValue,
+              ...(settings.gatewayWorkers > 1
+                ? { GATEWAY_WORKERS: String(settings.gatewayWorkers), GATEWAY_ENTRY }
+                : {}),
+            },
             output,
           });
           stoppers.push(() => gateway.stop());

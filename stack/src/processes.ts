@@ -91,7 +91,7 @@ export interface RunningProcessGraph {
 
 /** The gateway as a cluster of workers (stack/src/gateway-cluster.ts), or its own main. */
 export const GATEWAY_ENTRY = path.join(REPO_ROOT, 'gateway', 'src', 'main.ts');
-const CLUSTER_ENTRY = path.join(__dirname, 'gateway-cluster.ts');
+export const CLUSTER_ENTRY = path.join(__dirname, 'gateway-cluster.ts');
 /** Preloaded into every service: it ends itself when the launcher is gone (killed without a chance to stop it). */
 const PARENT_WATCH = path.join(__dirname, 'parent-watch.ts');
 
