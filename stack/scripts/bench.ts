@@ -368,6 +368,7 @@ async function main(): Promise<void> {
             durationSeconds: settings.durationSeconds,
             warmupSeconds: settings.warmupSeconds,
             uniquePerRequest: op.uniquePerRequest ?? false,
+            halfLoad: !quick && target.name === 'ours',
           },
           {
             ...target.observed,

@@ -22,6 +22,7 @@ const stats = (reqPerSec: number, p50 = 10, p99 = 20): RunStats => ({
   gatewayPeakRssMb: 200,
   subgraphsCpuPercent: 40,
   postgresCpuPercent: 10,
+  halfLoad: null,
 });
 
 it('counts only clean answers: data, and no errors', () => {
@@ -83,6 +84,7 @@ it('computes the ratios and writes latest.md, latest.json and a history entry pe
     oursOverHiveDedup: 0.4,
     oursOverDirect: 0.6,
     p99OverP50: 4,
+    p99OverP50HalfLoad: null,
   });
   expect(ratios[1]?.oursOverDirect).toBeNull();
 
@@ -102,8 +104,10 @@ it('computes the ratios and writes latest.md, latest.json and a history entry pe
     writeReport(dir, report);
     writeReport(dir, { ...report, date: '2026-12-02T00:00:00.000Z' });
     const md = readFileSync(path.join(dir, 'latest.md'), 'utf8');
-    expect(md).toContain('| me | 1.2 | 0.4 | — | 0.6 | 4 |');
-    expect(md).toContain('- me: misses ours ÷ direct 0.6 (< 0.8); p99 ÷ p50 4 (> 3, at full load)');
+    expect(md).toContain('| me | 1.2 | 0.4 | — | 0.6 | 4 | — |');
+    expect(md).toContain(
+      '- me: misses ours ÷ direct 0.6 (< 0.8); p99 ÷ p50 4 (> 3, at full load; half load not measured)',
+    );
     expect(md).toContain('- alert-queue: misses ours ÷ Hive 0.5 (< 1.2)');
     expect(JSON.parse(readFileSync(path.join(dir, 'latest.json'), 'utf8')).date).toBe('2026-12-02T00:00:00.000Z');
     const history = readFileSync(path.join(dir, 'history.md'), 'utf8');

@@ -20,6 +20,8 @@ export interface RunRequest {
   warmupSeconds: number;
   /** `[<id>]` in the body made unique per request (writes that must not repeat). */
   uniquePerRequest: boolean;
+  /** After the run, as long again at half its throughput (issue 14's latency target is set there). */
+  halfLoad?: boolean;
 }
 
 export interface RunStats {
@@ -43,6 +45,8 @@ export interface RunStats {
   /** CPU of every subgraph process and of Postgres, % of one core. */
   subgraphsCpuPercent: number | null;
   postgresCpuPercent: number | null;
+  /** Latency at half the measured throughput (autocannon's overallRate), when asked for. */
+  halfLoad: { reqPerSec: number; p50: number; p99: number } | null;
 }
 
 const TICKS_PER_SECOND = 100;
@@ -182,7 +186,12 @@ function percentile(sorted: readonly number[], p: number): number {
 
 const round = (n: number, digits = 1): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
-async function cannon(request: RunRequest, seconds: number, onLatency: ((ms: number) => void) | null) {
+async function cannon(
+  request: RunRequest,
+  seconds: number,
+  onLatency: ((ms: number) => void) | null,
+  overallRate?: number,
+) {
   let bad = 0;
   let firstError: string | null = null;
   const result = await autocannon({
@@ -193,6 +202,7 @@ async function cannon(request: RunRequest, seconds: number, onLatency: ((ms: num
     headers: { 'content-type': 'application/json', ...request.headers },
     body: request.body,
     idReplacement: request.uniquePerRequest,
+    ...(overallRate ? { overallRate } : {}),
     verifyBody: (raw) => {
       const body = raw === undefined ? '' : String(raw);
       const ok = cleanAnswer(body);
@@ -326,6 +336,19 @@ export async function measure(
 
   const requests = result.requests.total;
   const sorted = latencies.sort((a, b) => a - b);
+  let halfLoad: RunStats['halfLoad'] = null;
+  const rate = Math.round(requests / seconds / 2);
+  if (request.halfLoad && rate >= 1) {
+    const halfLatencies: number[] = [];
+    const halfStarted = performance.now();
+    const half = await cannon(request, request.durationSeconds, (ms) => halfLatencies.push(ms), rate);
+    const halfSorted = halfLatencies.sort((a, b) => a - b);
+    halfLoad = {
+      reqPerSec: round(half.result.requests.total / ((performance.now() - halfStarted) / 1000), 0),
+      p50: round(percentile(halfSorted, 50)),
+      p99: round(percentile(halfSorted, 99)),
+    };
+  }
   // Processes that ended during the run (a Postgres backend) are not counted: a slight undercount.
   const cpu = (a: Sample, b: Sample, present: boolean): number | null =>
     present ? round((ticksBetween(a, b) / TICKS_PER_SECOND / seconds) * 100, 0) : null;
@@ -345,5 +368,6 @@ export async function measure(
     gatewayPeakRssMb: groups.gateway.length ? round(peakRss, 0) : null,
     subgraphsCpuPercent: cpu(before.subgraphs, after.subgraphs, groups.subgraphs.length > 0),
     postgresCpuPercent: cpu(before.postgres, after.postgres, groups.postgres.length > 0),
+    halfLoad,
   };
 }
