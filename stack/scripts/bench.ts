@@ -395,7 +395,7 @@ async function main(): Promise<void> {
             `${op.name} through ${TARGET_TITLES[target.name]}: ${stats.errors} errors, first: ${stats.firstError ?? 'socket error or timeout'}`,
           );
         log(
-          `${op.name.padEnd(18)} ${target.name.padEnd(10)} ${String(stats.reqPerSec).padStart(6)} req/s  p50 ${stats.p50} p95 ${stats.p95} p99 ${stats.p99} ms  errors ${stats.errors}  SQL/req ${stats.statementsPerRequest ?? '—'}  subgraph req/req ${stats.subgraphRequestsPerRequest ?? '—'}  gateway CPU ${stats.gatewayCpuPercent ?? '—'}%  RSS ${stats.gatewayPeakRssMb ?? '—'} MB`,
+          `${op.name.padEnd(18)} ${target.name.padEnd(10)} ${String(stats.reqPerSec).padStart(6)} req/s  p50 ${stats.p50} p95 ${stats.p95} p99 ${stats.p99} ms  errors ${stats.errors}  ${stats.responseBytes ?? '—'} B  SQL/req ${stats.statementsPerRequest ?? '—'}  subgraph req/req ${stats.subgraphRequestsPerRequest ?? '—'}  gateway CPU ${stats.gatewayCpuPercent ?? '—'}%  RSS ${stats.gatewayPeakRssMb ?? '—'} MB`,
         );
       }
     }

@@ -22,6 +22,7 @@ const stats = (reqPerSec: number, p50 = 10, p99 = 20): RunStats => ({
   gatewayPeakRssMb: 200,
   subgraphsCpuPercent: 40,
   postgresCpuPercent: 10,
+  responseBytes: 1000,
   halfLoad: null,
 });
 

@@ -45,6 +45,8 @@ export interface RunStats {
   /** CPU of every subgraph process and of Postgres, % of one core. */
   subgraphsCpuPercent: number | null;
   postgresCpuPercent: number | null;
+  /** Size of a clean answer (the same data through every target should be about the same size). */
+  responseBytes: number | null;
   /** Latency at half the measured throughput (autocannon's overallRate), when asked for. */
   halfLoad: { reqPerSec: number; p50: number; p99: number } | null;
 }
@@ -219,8 +221,8 @@ async function cannon(
   return { result, bad, firstError: firstError as string | null };
 }
 
-/** POSTs the run's body once; null for a clean answer, else what came back. */
-async function once(request: RunRequest): Promise<string | null> {
+/** POSTs the run's body once; the answer's size when clean, else what came back. */
+async function once(request: RunRequest): Promise<number | string> {
   try {
     const response = await fetch(request.url, {
       method: 'POST',
@@ -229,7 +231,7 @@ async function once(request: RunRequest): Promise<string | null> {
       signal: AbortSignal.timeout(30_000),
     });
     const body = await response.text();
-    return cleanAnswer(body) ? null : `${response.status} ${body.slice(0, 300)}`;
+    return cleanAnswer(body) ? Buffer.byteLength(body) : `${response.status} ${body.slice(0, 300)}`;
   } catch (error) {
     return (error as Error).message;
   }
@@ -266,11 +268,15 @@ async function countPerRequest(request: RunRequest, observed: Observed, countReq
   const before = { statements: await observed.statements?.total(), subgraph: last, plan: await planFetches() };
   let bad = 0;
   let firstBad: string | null = null;
+  let responseBytes: number | null = null;
   for (let i = 0; i < Math.max(1, countRequests); i++) {
-    const problem = await once(request);
-    if (problem === null) continue;
+    const answer = await once(request);
+    if (typeof answer === 'number') {
+      responseBytes ??= answer;
+      continue;
+    }
     bad += 1;
-    firstBad ??= problem;
+    firstBad ??= answer;
   }
   const after = {
     statements: await observed.statements?.total(),
@@ -284,6 +290,7 @@ async function countPerRequest(request: RunRequest, observed: Observed, countReq
   return {
     bad,
     firstBad,
+    responseBytes,
     statementsPerRequest: per(before.statements, after.statements),
     subgraphRequestsPerRequest: per(before.subgraph, after.subgraph),
     planFetchesPerRequest: per(before.plan, after.plan),
@@ -368,6 +375,7 @@ export async function measure(
     gatewayPeakRssMb: groups.gateway.length ? round(peakRss, 0) : null,
     subgraphsCpuPercent: cpu(before.subgraphs, after.subgraphs, groups.subgraphs.length > 0),
     postgresCpuPercent: cpu(before.postgres, after.postgres, groups.postgres.length > 0),
+    responseBytes: counted.responseBytes,
     halfLoad,
   };
 }

@@ -108,13 +108,13 @@ const show = (value: number | null | undefined): string =>
 
 function resultTable(results: readonly OperationResult[]): string[] {
   const lines = [
-    '| operation | target | req/s | p50 ms | p95 ms | p99 ms | errors | SQL/req | subgraph req/req | plan fetches/req | gateway CPU % | gateway peak RSS MB | subgraphs CPU % | Postgres CPU % |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| operation | target | req/s | p50 ms | p95 ms | p99 ms | errors | response bytes | SQL/req | subgraph req/req | plan fetches/req | gateway CPU % | gateway peak RSS MB | subgraphs CPU % | Postgres CPU % |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const result of results) {
     for (const [target, stats] of Object.entries(result.targets) as [TargetName, RunStats][]) {
       lines.push(
-        `| ${result.operation} | ${TARGET_TITLES[target]} | ${stats.reqPerSec} | ${stats.p50} | ${stats.p95} | ${stats.p99} | ${stats.errors} | ${show(stats.statementsPerRequest)} | ${show(stats.subgraphRequestsPerRequest)} | ${show(stats.planFetchesPerRequest)} | ${show(stats.gatewayCpuPercent)} | ${show(stats.gatewayPeakRssMb)} | ${show(stats.subgraphsCpuPercent)} | ${show(stats.postgresCpuPercent)} |`,
+        `| ${result.operation} | ${TARGET_TITLES[target]} | ${stats.reqPerSec} | ${stats.p50} | ${stats.p95} | ${stats.p99} | ${stats.errors} | ${show(stats.responseBytes)} | ${show(stats.statementsPerRequest)} | ${show(stats.subgraphRequestsPerRequest)} | ${show(stats.planFetchesPerRequest)} | ${show(stats.gatewayCpuPercent)} | ${show(stats.gatewayPeakRssMb)} | ${show(stats.subgraphsCpuPercent)} | ${show(stats.postgresCpuPercent)} |`,
       );
     }
   }
