@@ -1,260 +1,461 @@
 /**
- * `pnpm bench`: throughput and latency of the whole graph on this machine. Starts the stack
- * on a throw-away embedded PostgreSQL (or DATABASE_URL), seeds a dataset of `--users` users
- * over `--customers` customers, and drives the gateway with autocannon (a well-kept HTTP load
- * generator) through a few dashboard-shaped queries. Prints requests/s and latency percentiles.
+ * `pnpm bench`: throughput and latency of named dashboard operations through our gateway, side
+ * by side in the same run with GraphQL Hive Gateway (deduplication off and on) on the same
+ * subgraphs and data, and straight against the owning subgraph for single-subgraph operations.
+ * Brings the graph up as `pnpm start` does, one process per service (stack/src/processes.ts), on
+ * a throw-away embedded Postgres with pg_stat_statements, or attaches to a running one. Writes
+ * bench/results/latest.{md,json} and appends to bench/results/history.md.
  *
- *   pnpm bench [--duration 10] [--connections 20] [--users 2000] [--customers 50] [--only users]
+ *   pnpm bench                  full run (10 s per operation and target after 3 s warm-up, 20 connections)
+ *   pnpm bench --quick          under two minutes (1.5 s each after 3 counting requests, 10 connections)
+ *   pnpm bench --only me,alert-queue --targets ours,hive
+ *   pnpm bench --ours-dedup     also ours with SUBGRAPH_DEDUP=true (or --dedup-env NAME=value)
+ *   pnpm bench --workers 2      the gateway as a cluster of two workers (GATEWAY_WORKERS)
+ *   pnpm bench --attach http://host:4000/graphql   a running graph: DATABASE_URL to seed it;
+ *       INTERNAL_TOKEN_SECRET and IDENTITY_URL, INCIDENTS_URL, ... for Hive and the direct runs
+ *   pnpm bench --scale N        data from the scale seeder (stack/src/seed, `pnpm seed --scale N`) when present
  *
- * The `ingest-1` and `ingest-50` scenarios measure surveillance's ingestion pipeline (detections
- * per second through the gateway, each request its own batch) with two enabled rules.
+ * Module by module: bench/operations.ts (what is sent), seed.ts (the data), credentials.ts
+ * (tokens, API key, pre-signed internal tokens), hive.ts (the reference gateway), measure.ts
+ * (autocannon and what the graph spent), report.ts (files and ratios).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
-import type { StartedSubgraph } from '@socgraph/shared';
-import { hashPassword } from '@socgraph/identity';
-import { startStack } from '../src/stack';
+import { Client } from 'pg';
+import { benchCredentials, type BenchCredentials } from '../src/bench/credentials';
+import { hiveGatewayPackage, startHiveGateway } from '../src/bench/hive';
+import { measure, statementCounter, type Observed, type StatementCounter } from '../src/bench/measure';
+import { benchOperations, cleanAnswer, type BenchOperation } from '../src/bench/operations';
+import {
+  machineInfo,
+  packageVersions,
+  ratiosOf,
+  TARGET_TITLES,
+  writeReport,
+  type OperationResult,
+  type TargetName,
+} from '../src/bench/report';
+import { benchDataCounts, benchIds, seedBench } from '../src/bench/seed';
+import { REPO_ROOT, SUPERGRAPH_PATH } from '../src/paths';
+import {
+  CLUSTER_ENTRY,
+  freePort,
+  GATEWAY_ENTRY,
+  startProcessGraph,
+  startServiceProcess,
+  type RunningProcessGraph,
+  type ServiceProcess,
+} from '../src/processes';
+import { SUBGRAPH_NAMES } from '../src/registry';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
 const { values } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '20' },
-    users: { type: 'string', default: '2000' },
+    quick: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
+    count: { type: 'string' },
+    users: { type: 'string' },
     customers: { type: 'string', default: '50' },
+    'alerts-per-customer': { type: 'string', default: '20' },
     only: { type: 'string' },
+    targets: { type: 'string', default: 'ours,hive,hive-dedup,direct' },
+    'ours-dedup': { type: 'boolean', default: false },
+    'dedup-env': { type: 'string', default: 'SUBGRAPH_DEDUP=true' },
+    workers: { type: 'string', default: process.env.GATEWAY_WORKERS ?? '1' },
+    'log-level': { type: 'string', default: 'info' },
+    attach: { type: 'string' },
+    scale: { type: 'string' },
+    out: { type: 'string', default: path.join(REPO_ROOT, 'bench', 'results') },
   },
 });
 
-const INGEST = `mutation ($input: IngestDetectionsInput!) { ingestDetections(input: $input) { event { id riskScore } alertsCreated { id } suppressed } }`;
+const quick = values.quick;
+const settings = {
+  quick,
+  durationSeconds: Number(values.duration ?? (quick ? 1.5 : 10)),
+  // Quick: the sequential counting requests (below) are the warm-up.
+  warmupSeconds: Number(values.warmup ?? (quick ? 0 : 3)),
+  /** Requests sent one at a time before each run, for the per-request counts. */
+  countRequests: Number(values.count ?? (quick ? 3 : 20)),
+  connections: Number(values.connections ?? (quick ? 10 : 20)),
+  users: Number(values.users ?? (quick ? 200 : 2000)),
+  customers: Number(values.customers),
+  alertsPerCustomer: Number(values['alerts-per-customer']),
+  gatewayWorkers: Number(values.workers),
+  logLevel: values['log-level'],
+  dedupEnv: values['dedup-env'],
+  scale: values.scale ? Number(values.scale) : 0,
+};
+const wanted = new Set(values.targets.split(',').map((t) => t.trim()) as TargetName[]);
+if (values['ours-dedup']) wanted.add('ours-dedup');
 
-/** A batch of `n` detections; `[<id>]` is replaced by autocannon per request, so each is its own batch. */
-function ingestVariables(n: number): Record<string, unknown> {
-  return {
-    input: {
-      cameraId: 'bench_camera',
-      batchId: 'bench-[<id>]',
-      detections: Array.from({ length: n }, (_, i) => ({
-        objectType: ['person', 'car', 'dog'][i % 3],
-        confidence: 0.5 + (i % 50) / 100,
-        bbox: { x: (i % 10) / 20, y: (i % 7) / 20, width: 0.2, height: 0.3 },
-        detectedAt: new Date(Date.UTC(2026, 5, 1, 12, 0, i % 60)).toISOString(),
-        filePath: `/bench/${i}.jpg`,
-        ...(i % 5 === 0 ? { pose: { poseClass: 'standing', confidence: 0.8 } } : {}),
-      })),
-    },
+const log = (line: string) => console.log(`[bench] ${line}`);
+const started = Date.now();
+
+/** The scale seeder of `pnpm seed --scale N`, when this checkout has one. */
+async function seedAtScale(databaseUrl: string, scale: number): Promise<void> {
+  const modulePath = path.join(REPO_ROOT, 'stack', 'src', 'seed', 'index.ts');
+  let seeder: {
+    seedScale?: (options: { databaseUrl: string; scale: number; log: (l: string) => void }) => Promise<unknown>;
   };
+  try {
+    seeder = (await import(modulePath)) as typeof seeder;
+  } catch {
+    throw new Error(`--scale needs the scale seeder (${path.relative(REPO_ROOT, modulePath)}), not in this checkout`);
+  }
+  if (!seeder.seedScale) throw new Error(`${modulePath} exports no seedScale`);
+  await seeder.seedScale({ databaseUrl, scale, log });
 }
 
-/**
- * `as`: whose token runs the scenario (the analyst is tag-filtered, so its alerts pay for RBAC);
- * `detections`: detections per request, for a detections/s figure; `subgraph`: whose audit relay
- * a mutation scenario waits for.
- */
-const SCENARIOS: {
-  name: string;
-  query: string;
-  variables?: Record<string, unknown>;
-  as?: 'admin' | 'analyst';
-  detections?: number;
-  subgraph?: string;
-}[] = [
-  { name: 'me', query: '{ me { id username role { name } } }' },
-  {
-    name: 'users',
-    query: `query ($first: Int) { users(first: $first) { totalCount edges { node { id username role { name tagAccess { id } } customers { code } tagAccess { id } } } } }`,
-    variables: { first: 50 },
-  },
-  { name: 'customers', query: '{ customers(first: 50) { totalCount edges { node { code name } } } }' },
-  {
-    name: 'alerts',
-    as: 'analyst',
-    query: `query ($first: Int) { alerts(first: $first) { totalCount edges { node { id name severity tags { name } iocs { value } assignee { username } customer { name } } } } }`,
-    variables: { first: 50 },
-  },
-  {
-    // The write path: the comment, its audit entry in the outbox, the relay, audit's chain append.
-    name: 'comment',
-    query: `mutation ($id: ID!) { addAlertComment(alertId: $id, comment: "bench") { id } }`,
-    variables: { id: '1' },
-  },
-  { name: 'ingest-1', query: INGEST, variables: ingestVariables(1), detections: 1, subgraph: 'surveillance' },
-  { name: 'ingest-50', query: INGEST, variables: ingestVariables(50), detections: 50, subgraph: 'surveillance' },
-];
-
-/** One camera and two enabled rules (one with a cooldown), so every ingest evaluates rules and dedups. */
-async function seedSurveillance(dataSource: StartedSubgraph['dataSource']): Promise<void> {
-  await dataSource.query(
-    `INSERT INTO surveillance.cameras (id, name, folder_path, customer_code) VALUES ('bench_camera', 'Bench Camera', '/bench', 'BENCH1')`,
-  );
-  await dataSource.query(
-    `INSERT INTO surveillance.alert_rules (name, severity, risk_threshold, cooldown_seconds) VALUES
-       ('bench risk', 'high', 30, 300), ('bench people', 'medium', NULL, 60)`,
-  );
-  await dataSource.query(`UPDATE surveillance.alert_rules SET object_types = '["person"]' WHERE name = 'bench people'`);
+/** Postgres' postmaster pid (it leads its process group), from the data directory. */
+function postmasterPid(dataDir: string): number | null {
+  try {
+    return Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]) || null;
+  } catch {
+    return null;
+  }
 }
 
-async function seed(
-  dataSource: StartedSubgraph['dataSource'],
-  users: number,
-  customers: number,
-  password: string,
-): Promise<void> {
-  const hash = await hashPassword(password, 16_384);
-  await dataSource.query(
-    `INSERT INTO identity.customers (customer_code, customer_name)
-     SELECT 'BENCH' || g, 'Bench customer ' || g FROM generate_series(1, $1) g`,
-    [customers],
-  );
-  await dataSource.query(
-    `INSERT INTO identity.users (username, email, password_hash, role_id)
-     SELECT CASE WHEN g = 1 THEN 'admin' ELSE 'user' || g END, 'user' || g || '@bench.local', $2,
-            (SELECT id FROM identity.roles WHERE name = CASE WHEN g = 1 THEN 'admin' WHEN g % 3 = 0 THEN 'customer_user' ELSE 'analyst' END)
-       FROM generate_series(1, $1) g`,
-    [users, hash],
-  );
-  await dataSource.query(
-    `INSERT INTO identity.user_customer_access (user_id, customer_code)
-     SELECT u.id, 'BENCH' || (1 + (u.id + k) % $1) FROM identity.users u, generate_series(0, 2) k WHERE u.username <> 'admin'
-     ON CONFLICT DO NOTHING`,
-    [customers],
-  );
-  await dataSource.query(
-    `INSERT INTO identity.user_tag_access (user_id, tag_id)
-     SELECT u.id, 1 + (u.id * 7 + k) % 40 FROM identity.users u, generate_series(0, 3) k ON CONFLICT DO NOTHING`,
-  );
+/** Makes 100 (quick: 30) audit entries on alerts the ordinary way: comments through the gateway. */
+async function auditTrail(gatewayUrl: string, credentials: BenchCredentials, databaseUrl: string): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  const { rows } = await client
+    .query<{ id: number }>(
+      `SELECT id FROM incidents.incident_management_alert WHERE source = 'bench' ORDER BY id LIMIT 10`,
+    )
+    .finally(() => client.end());
+  const count = quick ? 30 : 100;
+  const send = async (i: number) => {
+    const response = await fetch(gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...credentials.gateway.admin },
+      body: JSON.stringify({
+        query: `mutation ($id: ID!, $c: String!) { addAlertComment(alertId: $id, comment: $c) { id } }`,
+        variables: { id: String(rows[i % rows.length]?.id ?? 1), c: `bench comment ${i}` },
+      }),
+    });
+    if (!cleanAnswer(await response.text())) throw new Error('addAlertComment failed while seeding the audit trail');
+  };
+  for (let i = 0; i < count; i += 10) await Promise.all(Array.from({ length: 10 }, (_, k) => send(i + k)));
 }
 
-/**
- * 20 alerts per customer over 40 tags (half untagged), with IoCs, and tag RBAC on, so the
- * analyst scenario pays for the EXISTS conditions a real tag-filtered reader does.
- */
-async function seedAlerts(dataSource: StartedSubgraph['dataSource'], customers: number): Promise<void> {
-  await dataSource.query(
-    `INSERT INTO incidents.incident_management_alerttag (tag) SELECT 'tag' || g FROM generate_series(1, 40) g`,
-  );
-  await dataSource.query(
-    `INSERT INTO incidents.incident_management_alert (alert_name, alert_description, customer_code, source, assigned_to)
-     SELECT 'Alert ' || g, 'Bench alert ' || g, 'BENCH' || (1 + g % $1), 'bench', 'user' || (2 + g % 50)
-       FROM generate_series(1, $1 * 20) g`,
-    [customers],
-  );
-  await dataSource.query(
-    `INSERT INTO incidents.incident_management_alert_to_tag (alert_id, tag_id)
-     SELECT id, 1 + (id * 7 + k) % 40 FROM incidents.incident_management_alert, generate_series(0, 1) k
-      WHERE id % 2 = 0 ON CONFLICT DO NOTHING`,
-  );
-  await dataSource.query(
-    `INSERT INTO incidents.incident_management_ioc (value, type) SELECT '198.51.100.' || (g % 250), 'ip' FROM generate_series(1, 250) g`,
-  );
-  await dataSource.query(
-    `INSERT INTO incidents.incident_management_alert_to_ioc (alert_id, ioc_id)
-     SELECT a.id, 1 + a.id % 250 FROM incidents.incident_management_alert a`,
-  );
-  await dataSource.query(
-    `INSERT INTO incidents.incident_management_tag_access_settings (enabled, untagged_alert_behavior) VALUES (true, 'VISIBLE_TO_ALL')`,
-  );
+interface Target {
+  name: TargetName;
+  /** The URL for an operation; null: this target does not serve it. */
+  urlFor(operation: BenchOperation): string | null;
+  headersFor(operation: BenchOperation): Record<string, string>;
+  bodyFor(operation: BenchOperation): string;
+  observed: Pick<Observed, 'gatewayPgid' | 'gatewayMetricsUrl'>;
 }
+
+const textBody = (op: BenchOperation): string => JSON.stringify({ query: op.query, variables: op.variables });
 
 async function main(): Promise<void> {
-  const duration = Number(values.duration);
-  const connections = Number(values.connections);
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'socgraph-bench-'));
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'socgraph-bench-'));
   const password = randomBytes(12).toString('base64url');
-  const stack = await startStack({
-    ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { dataDir }),
-    port: 0,
-    jwtSecret: randomBytes(32).toString('base64url'),
-    internalTokenSecret: randomBytes(32).toString('base64url'),
-    // Limits high enough never to refuse, so the limiter's cost is measured but not its refusals.
-    env: {
+  const internalTokenSecret = process.env.INTERNAL_TOKEN_SECRET || randomBytes(32).toString('base64url');
+  const output = { dir: path.join(workDir, 'logs') };
+  const stoppers: (() => Promise<void>)[] = [];
+  const notes: string[] = [];
+  let graph: RunningProcessGraph | null = null;
+  let statements: StatementCounter | null = null;
+  let finished = false;
+  try {
+    let gatewayUrl: string;
+    let databaseUrl: string;
+    let subgraphUrls: Record<string, string> = {};
+    let subgraphPgids: number[] = [];
+    let postgresPid: number | null = null;
+    let gatewayPgid: number | null = null;
+    const serviceEnv = {
+      LOG_LEVEL: settings.logLevel,
+      METRICS_OPEN: 'true',
+      // Limits high enough never to refuse: their cost is measured, not their refusals.
+      RATE_LIMITS: 'default=1000000/1000000',
+      API_KEY_RATE_LIMITS: 'default=1000000/1000000',
+      // Relays deliver when a write nudges them; without the idle polls (3 statements a second
+      // per subgraph) the per-request statement counts are the requests' own.
+      AUDIT_RELAY_INTERVAL_MS: '600000',
       AUDIT_SIGNING_KEY: randomBytes(32).toString('base64url'),
       SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      LOG_LEVEL: 'silent',
-      RATE_LIMITS: 'default=1000000/1000000',
-    },
-    log: (line) => console.log(line),
-  });
-  try {
-    const identity = stack.subgraphs.get('identity');
-    if (!identity) throw new Error('identity subgraph missing');
-    await seed(identity.dataSource, Number(values.users), Number(values.customers), password);
-    const incidents = stack.subgraphs.get('incidents');
-    if (!incidents) throw new Error('incidents subgraph missing');
-    await seedAlerts(incidents.dataSource, Number(values.customers));
-    const surveillance = stack.subgraphs.get('surveillance');
-    if (surveillance) await seedSurveillance(surveillance.dataSource);
-    const url = `${stack.gateway.url}/graphql`;
-    const login = (await (
-      await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: `mutation { login(username: "admin", password: "${password}") { token } }` }),
-      })
-    ).json()) as { data?: { login: { token: string } } };
-    const token = login.data?.login.token;
-    if (!token) throw new Error(`login failed: ${JSON.stringify(login)}`);
-    // user2 is an analyst (see seed): give it four tags, so its alert list is tag-filtered.
-    await identity.dataSource.query(
-      `INSERT INTO identity.user_tag_access (user_id, tag_id)
-       SELECT id, t FROM identity.users, unnest(ARRAY[1, 2, 3, 4]) t WHERE username = 'user2' ON CONFLICT DO NOTHING`,
-    );
-    const analystLogin = (await (
-      await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: `mutation { login(username: "user2", password: "${password}") { token } }` }),
-      })
-    ).json()) as { data?: { login: { token: string } } };
-    const tokens = { admin: token, analyst: analystLogin.data?.login.token ?? token };
-
-    console.log(
-      `\n${values.users} users, ${values.customers} customers; ${connections} connections, ${duration}s per scenario\n`,
-    );
-    console.log('scenario     req/s    p50 ms  p97.5 ms  p99 ms  errors  non-2xx  detections/s');
-    for (const scenario of SCENARIOS.filter((s) => !values.only || s.name === values.only)) {
-      const result = await autocannon({
-        url,
-        method: 'POST',
-        connections,
-        duration,
-        // The load generator runs in a worker thread, off the event loop of the servers under test.
-        workers: 1,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[scenario.as ?? 'admin']}` },
-        body: JSON.stringify({ query: scenario.query, variables: scenario.variables ?? {} }),
-        idReplacement: true,
-      });
-      console.log(
-        [
-          scenario.name.padEnd(10),
-          result.requests.average.toFixed(0).padStart(7),
-          String(result.latency.p50).padStart(9),
-          String(result.latency.p97_5).padStart(9),
-          String(result.latency.p99).padStart(7),
-          String(result.errors).padStart(7),
-          String(result.non2xx).padStart(8),
-          scenario.detections ? (result.requests.average * scenario.detections).toFixed(0).padStart(13) : '',
-        ].join(' '),
+    };
+    if (values.attach) {
+      gatewayUrl = values.attach;
+      databaseUrl = process.env.DATABASE_URL ?? '';
+      if (!databaseUrl) throw new Error('--attach needs DATABASE_URL (the graph database, to seed the bench data)');
+      for (const name of SUBGRAPH_NAMES) {
+        const url = process.env[`${name.toUpperCase()}_URL`];
+        if (url) subgraphUrls[name] = url;
+      }
+      if (!process.env.INTERNAL_TOKEN_SECRET || !subgraphUrls.identity || !subgraphUrls.incidents) {
+        notes.push('attached without INTERNAL_TOKEN_SECRET and subgraph URLs: ours only');
+        for (const t of ['hive', 'hive-dedup', 'direct', 'ours-dedup'] as const) wanted.delete(t);
+      }
+      wanted.delete('ours-dedup');
+      notes.push('attached to a running graph: its CPU and RSS are not read (no process ids)');
+    } else {
+      log(
+        `starting the graph (one process per service${settings.gatewayWorkers > 1 ? `, ${settings.gatewayWorkers} gateway workers` : ''}); logs in ${output.dir}`,
       );
-      if (scenario.query.startsWith('mutation')) {
-        // The trail keeps up when little waits in the outbox right after the load stops.
-        const relay = stack.subgraphs.get(scenario.subgraph ?? 'incidents')?.auditRelay;
-        const pending = (await relay?.pending()) ?? 0;
-        const started = Date.now();
-        await relay?.flush(60_000);
-        console.log(
-          `           audit outbox: ${pending} entries waiting at the end, delivered in ${Date.now() - started} ms`,
+      graph = await startProcessGraph({
+        dataDir: workDir,
+        postgresFast: true,
+        postgresSettings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.max': '10000' },
+        port: 0,
+        jwtSecret: randomBytes(32).toString('base64url'),
+        internalTokenSecret,
+        seedDemo: { password },
+        env: { NODE_ENV: 'production', ...serviceEnv },
+        gatewayWorkers: settings.gatewayWorkers,
+        output,
+        log,
+      });
+      stoppers.push(() => graph?.stop() ?? Promise.resolve());
+      gatewayUrl = graph.gateway.graphqlUrl;
+      databaseUrl = graph.databaseUrl;
+      subgraphUrls = Object.fromEntries([...graph.subgraphs].map(([name, s]) => [name, s.graphqlUrl]));
+      subgraphPgids = [...graph.subgraphs.values()].map((s) => s.pid);
+      gatewayPgid = graph.gateway.pid;
+      if (graph.postgres) postgresPid = postmasterPid(graph.postgres.dataDir);
+    }
+    log(`graph up after ${Math.round((Date.now() - started) / 1000)} s`);
+
+    if (settings.scale > 0) await seedAtScale(databaseUrl, settings.scale);
+    const seeded = await seedBench({
+      databaseUrl,
+      password,
+      users: settings.users,
+      customers: settings.customers,
+      alertsPerCustomer: settings.alertsPerCustomer,
+    });
+    const internal = subgraphUrls.identity && subgraphUrls.incidents;
+    const credentials = await benchCredentials({
+      gatewayUrl,
+      password,
+      ...(internal
+        ? {
+            internal: {
+              secret: internalTokenSecret,
+              identityUrl: subgraphUrls.identity ?? '',
+              incidentsUrl: subgraphUrls.incidents ?? '',
+            },
+          }
+        : {}),
+    });
+    if (seeded.seeded) await auditTrail(gatewayUrl, credentials, databaseUrl);
+    const data = await benchDataCounts(databaseUrl);
+    statements = await statementCounter(databaseUrl);
+    if (!statements) notes.push('pg_stat_statements is not loaded in this Postgres: no SQL statement counts');
+
+    const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'gateway', 'persisted-queries.json'), 'utf8')) as {
+      operations: { id: string; name: string; body: string }[];
+    };
+    const alertsOp = manifest.operations.find((o) => o.name === 'Alerts');
+    if (!alertsOp) throw new Error('the persisted-operation manifest has no Alerts operation');
+    const operations = benchOperations({
+      ...(await benchIds(databaseUrl)),
+      persistedAlerts: { id: alertsOp.id, body: alertsOp.body },
+    }).filter((op) => (values.only ? values.only.split(',').includes(op.name) : !quick || !op.slow));
+
+    // ---- the targets ----
+    const targets: Target[] = [];
+    const oursTarget = (name: TargetName, url: string, pgid: number | null): Target => ({
+      name,
+      urlFor: () => url,
+      headersFor: (op) => credentials.gateway[op.as],
+      bodyFor: (op) =>
+        op.persistedId
+          ? JSON.stringify({
+              variables: op.variables,
+              extensions: { persistedQuery: { version: 1, sha256Hash: op.persistedId } },
+            })
+          : textBody(op),
+      observed: { gatewayPgid: pgid, gatewayMetricsUrl: url.replace(/\/graphql$/, '/metrics') },
+    });
+    if (wanted.has('ours')) targets.push(oursTarget('ours', gatewayUrl, gatewayPgid));
+    const [dedupName, dedupValue = 'true'] = settings.dedupEnv.split('=');
+    const extra: Promise<void>[] = [];
+    if (wanted.has('ours-dedup') && graph && dedupName) {
+      extra.push(
+        (async () => {
+          const port = await freePort();
+          const gateway = await startServiceProcess({
+            name: 'gateway-dedup',
+            // Like ours: a cluster when ours is one.
+            entry: settings.gatewayWorkers > 1 ? CLUSTER_ENTRY : GATEWAY_ENTRY,
+            port,
+            env: {
+              ...graph.gatewayEnv,
+              PORT: String(port),
+              [dedupName]: dedupValue,
+              ...(settings.gatewayWorkers > 1
+                ? { GATEWAY_WORKERS: String(settings.gatewayWorkers), GATEWAY_ENTRY }
+                : {}),
+            },
+            output,
+          });
+          stoppers.push(() => gateway.stop());
+          targets.push(oursTarget('ours-dedup', gateway.graphqlUrl, gateway.pid));
+        })(),
+      );
+    }
+    for (const dedup of [false, true]) {
+      const name: TargetName = dedup ? 'hive-dedup' : 'hive';
+      if (!wanted.has(name)) continue;
+      extra.push(
+        (async () => {
+          const hive: ServiceProcess = await startHiveGateway({
+            supergraphPath: SUPERGRAPH_PATH,
+            subgraphUrls,
+            dedup,
+            workDir,
+            output,
+          });
+          stoppers.push(() => hive.stop());
+          targets.push({
+            name,
+            urlFor: () => hive.graphqlUrl,
+            headersFor: (op) => ({ 'x-internal-token': credentials.internal[op.as] }),
+            bodyFor: textBody,
+            observed: { gatewayPgid: hive.pid, gatewayMetricsUrl: null },
+          });
+        })(),
+      );
+    }
+    await Promise.all(extra);
+    if (wanted.has('direct') && internal) {
+      targets.push({
+        name: 'direct',
+        urlFor: (op) => (op.subgraph ? (subgraphUrls[op.subgraph] ?? null) : null),
+        headersFor: (op) => ({ 'x-internal-token': credentials.internal[op.as] }),
+        bodyFor: textBody,
+        observed: { gatewayPgid: null, gatewayMetricsUrl: null },
+      });
+    }
+    const order: TargetName[] = ['ours', 'ours-dedup', 'hive', 'hive-dedup', 'direct'];
+    targets.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+    log(
+      `targets: ${targets.map((t) => TARGET_TITLES[t.name]).join(', ')}; ready after ${Math.round((Date.now() - started) / 1000)} s`,
+    );
+
+    // ---- the runs ----
+    const results: OperationResult[] = [];
+    for (const op of operations) {
+      const result: OperationResult = {
+        operation: op.name,
+        title: op.title,
+        subgraph: op.subgraph ?? null,
+        targets: {},
+      };
+      results.push(result);
+      for (const target of targets) {
+        const url = target.urlFor(op);
+        if (!url || (op.oursOnly && target.name !== 'ours')) continue;
+        const body = target.bodyFor(op);
+        const stats = await measure(
+          {
+            url,
+            headers: target.headersFor(op),
+            body,
+            connections: settings.connections,
+            durationSeconds: settings.durationSeconds,
+            warmupSeconds: settings.warmupSeconds,
+            uniquePerRequest: op.uniquePerRequest ?? false,
+            halfLoad: !quick && target.name === 'ours',
+          },
+          {
+            ...target.observed,
+            subgraphPgids,
+            postgresPid,
+            subgraphMetricsUrls: Object.values(subgraphUrls).map((u) => u.replace(/\/graphql$/, '/metrics')),
+            statements,
+          },
+          settings.countRequests,
+        );
+        if ('refused' in stats) {
+          // A target that cannot answer is reported, not loaded.
+          notes.push(
+            `${op.name} through ${TARGET_TITLES[target.name]} did not answer cleanly: ${stats.refused.slice(0, 200)}`,
+          );
+          log(`${op.name} / ${target.name}: not measured (${stats.refused.slice(0, 120)})`);
+          continue;
+        }
+        result.targets[target.name] = stats;
+        if (op.detections)
+          notes.push(`${op.name}: ${Math.round(stats.reqPerSec * op.detections)} detections/s through ours`);
+        if (stats.errors)
+          notes.push(
+            `${op.name} through ${TARGET_TITLES[target.name]}: ${stats.errors} errors, first: ${stats.firstError ?? 'socket error or timeout'}`,
+          );
+        log(
+          `${op.name.padEnd(18)} ${target.name.padEnd(10)} ${String(stats.reqPerSec).padStart(6)} req/s  p50 ${stats.p50} p95 ${stats.p95} p99 ${stats.p99} ms  errors ${stats.errors}  ${stats.responseBytes ?? '—'} B  SQL/req ${stats.statementsPerRequest ?? '—'}  subgraph req/req ${stats.subgraphRequestsPerRequest ?? '—'}  gateway CPU ${stats.gatewayCpuPercent ?? '—'}%  RSS ${stats.gatewayPeakRssMb ?? '—'} MB`,
         );
       }
     }
+
+    // ---- the report ----
+    let postgresVersion = 'unknown';
+    const pg = new Client({ connectionString: databaseUrl });
+    await pg.connect();
+    const version = (await pg.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version;
+    postgresVersion = version?.split(' ')[0] ?? 'unknown';
+    await pg.end();
+    const ratios = ratiosOf(results);
+    if (settings.gatewayWorkers > 1)
+      notes.push(
+        `our gateway ran as ${settings.gatewayWorkers} workers: its /metrics answers for one worker at a time, so plan fetches/req may be low; CPU and RSS cover them all`,
+      );
+    if (!wanted.has('ours-dedup'))
+      notes.push(
+        `ours ran without in-flight deduplication (the comparison with dedup on is \`pnpm bench --ours-dedup\`, ${settings.dedupEnv})`,
+      );
+    notes.push(
+      `SQL/req, subgraph req/req and plan fetches/req are counted over ${settings.countRequests} requests sent one at a time before each run, on an idle graph: SQL/req is every statement Postgres ran (pg_stat_statements, BEGIN/COMMIT included, outbox relays' idle polling off, access-log ingestion and principal lookups included); subgraph req/req every GraphQL request the subgraphs served (plan fetches, principal lookups, access-log deliveries); plan fetches/req our gateway's own count of its query plans' fetches. Sequential requests are never deduplicated (dedup shows in req/s), and a batch flush (access log, every second) falls on few of them: under load it is shared by many more.`,
+    );
+    const report = {
+      date: new Date().toISOString(),
+      command: `pnpm bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
+      machine: machineInfo(),
+      versions: {
+        ...packageVersions(
+          ['@apollo/gateway', '@apollo/server', '@apollo/subgraph', 'graphql', 'typeorm', 'pg', 'autocannon'],
+          ['gateway', 'shared', 'stack'].map((p) => path.join(REPO_ROOT, p)),
+        ),
+        '@graphql-hive/gateway': hiveGatewayPackage().version,
+        postgres: postgresVersion,
+      },
+      settings: {
+        ...settings,
+        nodeEnv: 'production',
+        mode: values.attach ? 'attached' : 'one process per service',
+        totalSeconds: 0,
+      },
+      data,
+      results,
+      ratios,
+      notes,
+    };
+    report.settings.totalSeconds = Math.round((Date.now() - started) / 1000);
+    const files = writeReport(values.out, report);
+    console.log('');
+    console.log(readFileSync(files.latestMd, 'utf8').split('## Every run')[0]);
+    finished = true;
+    log(
+      `wrote ${path.relative(process.cwd(), files.latestMd)}, ${path.relative(process.cwd(), files.latestJson)}, appended to ${path.relative(process.cwd(), files.history)}; ${report.settings.totalSeconds} s in all`,
+    );
   } finally {
-    await stack.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await statements?.close().catch(() => undefined);
+    for (const stop of stoppers.reverse()) await stop().catch((error: unknown) => console.error(error));
+    // A failed run keeps the services' logs to look at.
+    if (finished) rmSync(workDir, { recursive: true, force: true });
+    else console.error(`[bench] services' logs kept in ${output.dir}`);
   }
 }
 

