@@ -9,11 +9,12 @@
  *   pnpm bench                  full run (10 s per operation and target after 3 s warm-up, 20 connections)
  *   pnpm bench --quick          under two minutes (1.5 s each after 3 counting requests, 10 connections)
  *   pnpm bench --only me,alert-queue --targets ours,hive
- *   pnpm bench --ours-dedup     also ours with SUBGRAPH_DEDUP=true (or --dedup-env NAME=value)
+ *   pnpm bench --targets ours,hive  fewer targets (default: ours, ours-dedup, hive, hive-dedup, direct;
+ *                               ours-dedup is ours with SUBGRAPH_DEDUP=true, or --dedup-env NAME=value)
  *   pnpm bench --workers 2      the gateway as a cluster of two workers (GATEWAY_WORKERS)
  *   pnpm bench --attach http://host:4000/graphql   a running graph: DATABASE_URL to seed it;
  *       INTERNAL_TOKEN_SECRET and IDENTITY_URL, INCIDENTS_URL, ... for Hive and the direct runs
- *   pnpm bench --scale N        data from the scale seeder (stack/src/seed, `pnpm seed --scale N`) when present
+ *   pnpm bench --scale N        also the data set of `pnpm seed --scale N` (stack/src/seed-scale)
  *
  * Module by module: bench/operations.ts (what is sent), seed.ts (the data), credentials.ts
  * (tokens, API key, pre-signed internal tokens), hive.ts (the reference gateway), measure.ts
@@ -50,6 +51,7 @@ import {
   type ServiceProcess,
 } from '../src/processes';
 import { SUBGRAPH_NAMES } from '../src/registry';
+import { seedAtScale } from '../src/seed-scale';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
@@ -64,7 +66,7 @@ const { values } = parseArgs({
     customers: { type: 'string', default: '50' },
     'alerts-per-customer': { type: 'string', default: '20' },
     only: { type: 'string' },
-    targets: { type: 'string', default: 'ours,hive,hive-dedup,direct' },
+    targets: { type: 'string', default: 'ours,ours-dedup,hive,hive-dedup,direct' },
     'ours-dedup': { type: 'boolean', default: false },
     'dedup-env': { type: 'string', default: 'SUBGRAPH_DEDUP=true' },
     workers: { type: 'string', default: process.env.GATEWAY_WORKERS ?? '1' },
@@ -98,19 +100,13 @@ if (values['ours-dedup']) wanted.add('ours-dedup');
 const log = (line: string) => console.log(`[bench] ${line}`);
 const started = Date.now();
 
-/** The scale seeder of `pnpm seed --scale N`, when this checkout has one. */
-async function seedAtScale(databaseUrl: string, scale: number): Promise<void> {
-  const modulePath = path.join(REPO_ROOT, 'stack', 'src', 'seed', 'index.ts');
-  let seeder: {
-    seedScale?: (options: { databaseUrl: string; scale: number; log: (l: string) => void }) => Promise<unknown>;
-  };
-  try {
-    seeder = (await import(modulePath)) as typeof seeder;
-  } catch {
-    throw new Error(`--scale needs the scale seeder (${path.relative(REPO_ROOT, modulePath)}), not in this checkout`);
-  }
-  if (!seeder.seedScale) throw new Error(`${modulePath} exports no seedScale`);
-  await seeder.seedScale({ databaseUrl, scale, log });
+/** `pnpm seed --scale N`'s data set, signed with the audit key the graph runs with (so its chains verify). */
+async function seedScaleData(databaseUrl: string, scale: number, signingKey: string): Promise<void> {
+  // A graph of our own is a throw-away one: its demo rows make way for the scale set. An
+  // attached graph is someone's: the seeder refuses it unless its schemas are empty.
+  const reset = !values.attach;
+  const report = await seedAtScale({ urlFor: () => databaseUrl, scale, signingKey, log, migrate: false, reset });
+  log(`scale ${scale}: ${report.totalRows.toLocaleString('en')} rows in ${Math.round(report.seconds)} s`);
 }
 
 /** Postgres' postmaster pid (it leads its process group), from the data directory. */
@@ -176,6 +172,8 @@ async function main(): Promise<void> {
     let gatewayPgid: number | null = null;
     const serviceEnv = {
       LOG_LEVEL: settings.logLevel,
+      // "ours" is compared with Hive's dedup off; ours-dedup (a second gateway) with it on.
+      SUBGRAPH_DEDUP: 'false',
       METRICS_OPEN: 'true',
       // Limits high enough never to refuse: their cost is measured, not their refusals.
       RATE_LIMITS: 'default=1000000/1000000',
@@ -227,7 +225,13 @@ async function main(): Promise<void> {
     }
     log(`graph up after ${Math.round((Date.now() - started) / 1000)} s`);
 
-    if (settings.scale > 0) await seedAtScale(databaseUrl, settings.scale);
+    if (settings.scale > 0) {
+      await seedScaleData(
+        databaseUrl,
+        settings.scale,
+        process.env.AUDIT_SIGNING_KEY ?? serviceEnv.AUDIT_SIGNING_KEY ?? '',
+      );
+    }
     const seeded = await seedBench({
       databaseUrl,
       password,
