@@ -53,10 +53,14 @@ function toPositional(sql: string, params: Record<string, unknown>): [string, un
   return [text, values];
 }
 
-async function visibleInSql(p: Principal): Promise<number[]> {
+async function visibleInSql(p: Principal, form: 'set' | 'probe' = 'set'): Promise<number[]> {
   const condition = and(
     customerCondition(p, 'r.customer_code'),
-    tagCondition(p, { rowId: 'r.id', linkTable: 'row_tags', linkRowColumn: 'row_id', linkTagColumn: 'tag_id' }),
+    tagCondition(
+      p,
+      { rowId: 'r.id', linkTable: 'row_tags', linkRowColumn: 'row_id', linkTagColumn: 'tag_id' },
+      { form },
+    ),
   );
   const [sql, values] = toPositional(`SELECT id FROM rows r WHERE ${condition.sql} ORDER BY id`, condition.params);
   return (await client.query<{ id: number }>(sql, values)).rows.map((r) => r.id);
@@ -87,10 +91,13 @@ describe('access policy: pure functions and SQL agree', () => {
       const expected = ROWS.filter((r) =>
         canSeeTaggedRow(p, { customerCode: r.customer, tagIds: r.tags.map(String) }),
       ).map((r) => r.id);
-      expect({ p: [p.role, p.tagIds, p.customerCodes], ids: await visibleInSql(p) }).toEqual({
-        p: [p.role, p.tagIds, p.customerCodes],
-        ids: expected,
-      });
+      // Both SQL forms of the tag test (tagCondition's `form`) select the same rows.
+      for (const form of ['set', 'probe'] as const) {
+        expect({ p: [p.role, p.tagIds, p.customerCodes, form], ids: await visibleInSql(p, form) }).toEqual({
+          p: [p.role, p.tagIds, p.customerCodes, form],
+          ids: expected,
+        });
+      }
     }
   });
 

@@ -36,7 +36,13 @@ async function seededGraph(scale: number): Promise<Graph> {
   });
   try {
     const url = graph.database.url;
-    const report = await seedAtScale({ urlFor: () => url, scale, signingKey: KEY, password: PASSWORD, scryptCost: 1024 });
+    const report = await seedAtScale({
+      urlFor: () => url,
+      scale,
+      signingKey: KEY,
+      password: PASSWORD,
+      scryptCost: 1024,
+    });
     await seedBench({ databaseUrl: url, password: PASSWORD, users: 50, customers: 10, alertsPerCustomer: 5 });
     // Both seeds wrote the tag-access settings behind the gateway's back.
     graph.stack.gateway.principals.evictTagAccessSettings();

@@ -96,6 +96,14 @@ async function countOf<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): P
   return row?.count ?? 0;
 }
 
+export interface PaginateOptions<T extends ObjectLiteral> {
+  /**
+   * The same rows for `totalCount`, written for a full pass (e.g. the access policy's `set`
+   * form where the page uses its `probe` form, see `tagCondition`). Default: the page's builder.
+   */
+  countQuery?: SelectQueryBuilder<T>;
+}
+
 /**
  * Pages a query builder by keyset. The builder must not have joins that multiply rows;
  * filters (including the access policy's conditions) go on it before this call.
@@ -104,9 +112,10 @@ export async function paginate<T extends ObjectLiteral>(
   query: SelectQueryBuilder<T>,
   args: ConnectionArgs,
   order: readonly KeysetColumn<T>[],
+  options: PaginateOptions<T> = {},
 ): Promise<Connection<T>> {
   const first = pageSize(args.first);
-  const countQuery = query.clone();
+  const countQuery = (options.countQuery ?? query).clone();
   const page = query.clone();
 
   if (args.after) {

@@ -38,18 +38,41 @@ export interface TagLink {
 }
 
 /** Tag RBAC as EXISTS conditions on the link table (never a join: no duplicate rows). */
-export function tagCondition(p: Principal, link: TagLink): SqlCondition {
+export interface TagConditionOptions {
+  /**
+   * How a row that may be visible by tag or by being untagged is tested. `set` (the default):
+   * `EXISTS (allowed tag) OR NOT EXISTS (any tag)`, which Postgres runs as two hashed subplans
+   * over the link table: best when every row is visited (counts). `probe`: one correlated
+   * lookup per row on the link table's (row, tag) key, for keyset pages (`LIMIT n`): there the
+   * set form still hashes the whole link table on every page (alerts at scale 100: 66 ms a
+   * page against 0.25 ms; bench/history/explain-scale-100-2026-12-01.md). Same rows either way.
+   */
+  form?: 'set' | 'probe';
+}
+
+export function tagCondition(p: Principal, link: TagLink, options: TagConditionOptions = {}): SqlCondition {
   const v = tagVisibility(p);
   if (v.kind === 'all') return TRUE_CONDITION;
   const parts: string[] = [];
   const params: Record<string, unknown> = {};
   const linkRow = `l.${link.linkRowColumn}`;
+  const tagType = link.tagIdType ?? 'int';
+  if (options.form === 'probe' && v.tagIds.length > 0 && v.untaggedVisible) {
+    // No link rows: bool_or over nothing is NULL, so untagged rows pass; else any allowed tag.
+    const name = paramName('allowed_tags');
+    return {
+      sql:
+        `COALESCE((SELECT bool_or(l.${link.linkTagColumn} = ANY(CAST(:${name} AS ${tagType}[]))) ` +
+        `FROM ${link.linkTable} l WHERE ${linkRow} = ${link.rowId}), TRUE)`,
+      params: { [name]: [...v.tagIds] },
+    };
+  }
   if (v.tagIds.length > 0) {
     const name = paramName('allowed_tags');
     params[name] = [...v.tagIds];
     parts.push(
       `EXISTS (SELECT 1 FROM ${link.linkTable} l WHERE ${linkRow} = ${link.rowId} ` +
-        `AND l.${link.linkTagColumn} = ANY(CAST(:${name} AS ${link.tagIdType ?? 'int'}[])))`,
+        `AND l.${link.linkTagColumn} = ANY(CAST(:${name} AS ${tagType}[])))`,
     );
   }
   if (v.untaggedVisible) {

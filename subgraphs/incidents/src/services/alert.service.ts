@@ -3,6 +3,7 @@ import {
   badUserInput,
   canSeeCustomer,
   conflict,
+  customerScope,
   forbidden,
   intIds,
   loadByIntId,
@@ -103,15 +104,20 @@ export class AlertService extends ScopedService<IncidentsContext> {
     filter?: AlertFilter | null,
     orderBy?: AlertOrder | null,
   ): Promise<Connection<AlertRow>> {
-    const condition = and(alertVisibility(this.principal, 'a'), alertFilterCondition(filter, 'a'));
-    const query = this.dataSource
-      .getRepository(AlertEntity)
-      .createQueryBuilder('a')
-      .where(condition.sql, condition.params);
+    // The page probes each alert's tags as it walks the order index. The count probes too when
+    // the caller's customers bound the rows (the customer index finds them); over every
+    // customer it visits all alerts, where hashing the tag links once is cheaper (tagCondition's
+    // `form`; bench/history/explain-scale-100-2026-12-01.md).
+    const countForm = customerScope(this.principal).kind === 'all' ? 'set' : 'probe';
+    const builder = (form: 'set' | 'probe') => {
+      const condition = and(alertVisibility(this.principal, 'a', form), alertFilterCondition(filter, 'a'));
+      return this.dataSource.getRepository(AlertEntity).createQueryBuilder('a').where(condition.sql, condition.params);
+    };
     return paginate(
-      query,
+      builder('probe'),
       args,
       alertOrder(orderBy?.direction ?? 'DESC').map((col) => ({ ...col, column: `a.${col.column}` })),
+      { countQuery: builder(countForm) },
     );
   }
 

@@ -9,6 +9,7 @@ import {
   TRUE_CONDITION,
   type Principal,
   type SqlCondition,
+  type TagConditionOptions,
 } from '@socgraph/shared';
 
 /**
@@ -26,16 +27,18 @@ export const T = {
   caseAlert: 'incidents.incident_management_casealertlink',
 } as const;
 
-/** An alert is visible when its customer is in scope and its tags pass tag RBAC. */
-export function alertVisibility(p: Principal, alias: string): SqlCondition {
+/**
+ * An alert is visible when its customer is in scope and its tags pass tag RBAC. `form`: the SQL
+ * shape of the tag test (`probe` for keyset pages, `set` for counts; see `tagCondition`).
+ */
+export function alertVisibility(p: Principal, alias: string, form: TagConditionOptions['form'] = 'set'): SqlCondition {
   return and(
     customerCondition(p, `${alias}.customer_code`),
-    tagCondition(p, {
-      rowId: `${alias}.id`,
-      linkTable: T.alertTag,
-      linkRowColumn: 'alert_id',
-      linkTagColumn: 'tag_id',
-    }),
+    tagCondition(
+      p,
+      { rowId: `${alias}.id`, linkTable: T.alertTag, linkRowColumn: 'alert_id', linkTagColumn: 'tag_id' },
+      { form },
+    ),
   );
 }
 
