@@ -14,17 +14,18 @@ import type { Rand } from './prng';
  * in milliseconds, inet as its text form, jsonb of strings, integers and booleans only, which
  * round-trip unchanged), and written with explicit seq values.
  */
+// Resource types are the GraphQL type names the subgraphs record (their audit resource maps).
 const ACTIONS: [action: string, resourceType: string, source: string][] = [
-  ['updateAlert', 'alert', 'incidents'],
-  ['assignAlert', 'alert', 'incidents'],
-  ['addAlertComment', 'alert', 'incidents'],
-  ['createCase', 'case', 'incidents'],
-  ['linkAlertToCase', 'case', 'incidents'],
-  ['createTag', 'tag', 'incidents'],
-  ['updateCamera', 'camera', 'surveillance'],
-  ['reviewEvent', 'event', 'surveillance'],
-  ['executeAgent', 'agent_execution', 'agents'],
-  ['updateUser', 'user', 'identity'],
+  ['updateAlert', 'Alert', 'incidents'],
+  ['assignAlert', 'Alert', 'incidents'],
+  ['addAlertComment', 'Alert', 'incidents'],
+  ['createCase', 'Case', 'incidents'],
+  ['linkAlertToCase', 'Case', 'incidents'],
+  ['createTag', 'Tag', 'incidents'],
+  ['updateCamera', 'Camera', 'surveillance'],
+  ['reviewEvent', 'Event', 'surveillance'],
+  ['executeAgent', 'AgentExecution', 'agents'],
+  ['updateUser', 'User', 'identity'],
 ];
 const STATUSES = ['OPEN', 'IN_PROGRESS', 'CLOSED'];
 const AGENTS = [
