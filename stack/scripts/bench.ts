@@ -7,7 +7,7 @@
  * bench/results/latest.{md,json} and appends to bench/results/history.md.
  *
  *   pnpm bench                  full run (10 s per operation and target after 3 s warm-up, 20 connections)
- *   pnpm bench --quick          under two minutes (1.5 s each after 3 counting requests, 10 connections)
+ *   pnpm bench --quick          under two minutes (1.25 s each after 3 counting requests, 10 connections)
  *   pnpm bench --only me,alert-queue --targets ours,hive
  *   pnpm bench --targets ours,hive  fewer targets (default: ours, ours-dedup, hive, hive-dedup, direct;
  *                               ours-dedup is ours with SUBGRAPH_DEDUP=true, or --dedup-env NAME=value)
@@ -15,20 +15,24 @@
  *   pnpm bench --attach http://host:4000/graphql   a running graph: DATABASE_URL to seed it;
  *       INTERNAL_TOKEN_SECRET and IDENTITY_URL, INCIDENTS_URL, ... for Hive and the direct runs
  *   pnpm bench --scale N        also the data set of `pnpm seed --scale N` (stack/src/seed-scale)
+ *   pnpm bench --soak [S]       instead of the operation runs: S seconds (default 300) of a steady mix
+ *                               of them through ours after a warm-up, the gateway's RSS sampled; the
+ *                               result is merged into latest.{md,json} as its "Soak" section
+ *   pnpm bench --half-load S    seconds of ours' run at half its throughput (default: as --duration; 0: off)
  *
  * Module by module: bench/operations.ts (what is sent), seed.ts (the data), credentials.ts
  * (tokens, API key, pre-signed internal tokens), hive.ts (the reference gateway), measure.ts
  * (autocannon and what the graph spent), report.ts (files and ratios).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { benchCredentials, type BenchCredentials } from '../src/bench/credentials';
 import { hiveGatewayPackage, startHiveGateway } from '../src/bench/hive';
-import { measure, statementCounter, type Observed, type StatementCounter } from '../src/bench/measure';
+import { measure, soak, statementCounter, type Observed, type StatementCounter } from '../src/bench/measure';
 import { benchOperations, cleanAnswer, type BenchOperation } from '../src/bench/operations';
 import {
   machineInfo,
@@ -36,6 +40,7 @@ import {
   ratiosOf,
   TARGET_TITLES,
   writeReport,
+  type BenchReport,
   type OperationResult,
   type TargetName,
 } from '../src/bench/report';
@@ -55,8 +60,18 @@ import { seedAtScale } from '../src/seed-scale';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
+const DEFAULT_SOAK_SECONDS = 300;
+const args = process.argv.slice(2);
+// `--soak` takes an optional number of seconds, which parseArgs cannot say: a bare one gets the default.
+const soakAt = args.indexOf('--soak');
+if (soakAt >= 0 && !/^\d+(\.\d+)?$/.test(args[soakAt + 1] ?? ''))
+  args.splice(soakAt + 1, 0, String(DEFAULT_SOAK_SECONDS));
+
 const { values } = parseArgs({
+  args,
   options: {
+    soak: { type: 'string' },
+    'half-load': { type: 'string' },
     quick: { type: 'boolean', default: false },
     duration: { type: 'string' },
     warmup: { type: 'string' },
@@ -78,9 +93,14 @@ const { values } = parseArgs({
 });
 
 const quick = values.quick;
+const soakSeconds = values.soak === undefined ? 0 : Number(values.soak);
+// Quick: 1.25 s, so that with ours' half-load runs it still finishes in under two minutes.
+const durationSeconds = Number(values.duration ?? (quick ? 1.25 : 10));
 const settings = {
   quick,
-  durationSeconds: Number(values.duration ?? (quick ? 1.5 : 10)),
+  durationSeconds,
+  /** Ours once more at half its measured throughput, for the latency target (0: not). */
+  halfLoadSeconds: Number(values['half-load'] ?? durationSeconds),
   // Quick: the sequential counting requests (below) are the warm-up.
   warmupSeconds: Number(values.warmup ?? (quick ? 0 : 3)),
   /** Requests sent one at a time before each run, for the per-request counts. */
@@ -96,6 +116,11 @@ const settings = {
 };
 const wanted = new Set(values.targets.split(',').map((t) => t.trim()) as TargetName[]);
 if (values['ours-dedup']) wanted.add('ours-dedup');
+// A soak loads our gateway alone.
+if (soakSeconds > 0) for (const t of [...wanted]) if (t !== 'ours') wanted.delete(t);
+if (values.soak !== undefined && !(soakSeconds > 0)) throw new Error(`--soak ${values.soak}: seconds expected`);
+if (soakSeconds > 0 && values.attach)
+  throw new Error('--soak reads the gateway RSS from /proc: it needs the graph it starts, not --attach');
 
 const log = (line: string) => console.log(`[bench] ${line}`);
 const started = Date.now();
@@ -149,6 +174,17 @@ interface Target {
   headersFor(operation: BenchOperation): Record<string, string>;
   bodyFor(operation: BenchOperation): string;
   observed: Pick<Observed, 'gatewayPgid' | 'gatewayMetricsUrl'>;
+}
+
+/** The report in --out as the last run left it, if any. */
+function lastReport(): BenchReport | null {
+  const file = path.join(values.out, 'latest.json');
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
+  } catch {
+    return null;
+  }
 }
 
 const textBody = (op: BenchOperation): string => JSON.stringify({ query: op.query, variables: op.variables });
@@ -266,7 +302,7 @@ async function main(): Promise<void> {
     const operations = benchOperations({
       ...(await benchIds(databaseUrl)),
       persistedAlerts: { id: alertsOp.id, body: alertsOp.body },
-    }).filter((op) => (values.only ? values.only.split(',').includes(op.name) : !quick || !op.slow));
+    }).filter((op) => (values.only ? values.only.split(',').includes(op.name) : !(quick || soakSeconds) || !op.slow));
 
     // ---- the targets ----
     const targets: Target[] = [];
@@ -349,6 +385,55 @@ async function main(): Promise<void> {
       `targets: ${targets.map((t) => TARGET_TITLES[t.name]).join(', ')}; ready after ${Math.round((Date.now() - started) / 1000)} s`,
     );
 
+    if (soakSeconds > 0) {
+      const ours = targets.find((t) => t.name === 'ours');
+      if (!ours || !gatewayPgid) throw new Error('--soak: our gateway is not running');
+      const stats = await soak({
+        url: gatewayUrl,
+        requests: operations.map((op) => ({ name: op.name, headers: ours.headersFor(op), body: ours.bodyFor(op) })),
+        connections: Number(values.connections ?? 10),
+        // 30 s left the gateway's heap short of its plateau (275 MB, then 430 MB 25 s into the
+        // soak, flat from there); after 90 s it is on it (bench/results/history.md, both runs).
+        warmupSeconds: Number(values.warmup ?? 90),
+        soakSeconds,
+        sampleSeconds: 5,
+        gatewayPgid,
+        log,
+      });
+      // Into the last report, which keeps its operation runs: the soak is a section of its own.
+      const soakReport = {
+        date: new Date().toISOString(),
+        command: `pnpm bench ${process.argv.slice(2).join(' ')}`,
+        loadAverage: machineInfo().loadAverage,
+        gatewayWorkers: settings.gatewayWorkers,
+        stats,
+      };
+      const previous = lastReport();
+      const report: BenchReport = previous
+        ? { ...previous, soak: soakReport }
+        : {
+            date: soakReport.date,
+            command: soakReport.command,
+            machine: machineInfo(),
+            versions: {},
+            settings: { ...settings },
+            data,
+            results: [],
+            ratios: [],
+            notes: [],
+            soak: soakReport,
+          };
+      const files = writeReport(values.out, report, { soakOnly: true });
+      finished = true;
+      log(
+        `soak: RSS ${stats.warmupRssMb} MB after warm-up, ${stats.finalRssMb} MB at the end (× ${stats.ratio}), peak ${stats.peakRssMb} MB; ${stats.reqPerSec} req/s, ${stats.errors} errors`,
+      );
+      log(
+        `wrote the soak into ${path.relative(process.cwd(), files.latestMd)} and ${path.relative(process.cwd(), files.latestJson)}`,
+      );
+      return;
+    }
+
     // ---- the runs ----
     const results: OperationResult[] = [];
     for (const op of operations) {
@@ -372,7 +457,7 @@ async function main(): Promise<void> {
             durationSeconds: settings.durationSeconds,
             warmupSeconds: settings.warmupSeconds,
             uniquePerRequest: op.uniquePerRequest ?? false,
-            halfLoad: !quick && target.name === 'ours',
+            halfLoadSeconds: target.name === 'ours' ? settings.halfLoadSeconds : 0,
           },
           {
             ...target.observed,
@@ -445,6 +530,8 @@ async function main(): Promise<void> {
       results,
       ratios,
       notes,
+      // The last soak stays in the report (dated: it ran apart), until the next `--soak`.
+      ...(lastReport()?.soak ? { soak: lastReport()?.soak } : {}),
     };
     report.settings.totalSeconds = Math.round((Date.now() - started) / 1000);
     const files = writeReport(values.out, report);

@@ -1,9 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sumMetric, type RunStats } from '../src/bench/measure';
+import { sumMetric, type RunStats, type SoakStats } from '../src/bench/measure';
 import { benchOperations, cleanAnswer } from '../src/bench/operations';
-import { ratiosOf, writeReport, type BenchReport, type OperationResult } from '../src/bench/report';
+import {
+  ratiosOf,
+  soakVerdict,
+  writeReport,
+  type BenchReport,
+  type OperationResult,
+  type SoakReport,
+} from '../src/bench/report';
 
 /** The bench's pure parts: response checks, metric parsing, ratios, and the report files. */
 
@@ -113,6 +120,116 @@ it('computes the ratios and writes latest.md, latest.json and a history entry pe
     expect(JSON.parse(readFileSync(path.join(dir, 'latest.json'), 'utf8')).date).toBe('2026-12-02T00:00:00.000Z');
     const history = readFileSync(path.join(dir, 'history.md'), 'utf8');
     expect(history.match(/^## 2026-12-0\d/gm)).toEqual(['## 2026-12-01', '## 2026-12-02']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const soakStats = (warmupRssMb: number, finalRssMb: number): SoakStats => ({
+  warmupSeconds: 30,
+  soakSeconds: 300,
+  connections: 10,
+  operations: ['me', 'alert-queue'],
+  processes: 1,
+  requests: 30_000,
+  reqPerSec: 100,
+  p50: 50,
+  p99: 120,
+  errors: 0,
+  firstError: null,
+  warmupRssMb,
+  finalRssMb,
+  peakRssMb: Math.max(warmupRssMb, finalRssMb) + 5,
+  ratio: Math.round((finalRssMb / warmupRssMb) * 1000) / 1000,
+  samples: [
+    { seconds: 0, sumMb: warmupRssMb, maxMb: warmupRssMb },
+    { seconds: 300, sumMb: finalRssMb, maxMb: finalRssMb },
+  ],
+});
+
+const baseReport = (results: OperationResult[]): BenchReport => ({
+  date: '2026-12-01T00:00:00.000Z',
+  command: 'pnpm bench --quick',
+  machine: { cpuModel: 'cpu', cores: 2, memoryGb: 4, loadAverage: [1, 1, 1], os: 'Linux' },
+  versions: { node: 'v20' },
+  settings: { quick: true, connections: 10, durationSeconds: 1.5 },
+  data: { alerts: 1000 },
+  results,
+  ratios: ratiosOf(results),
+  notes: [],
+});
+
+it('judges p99 ÷ p50 at half load where it was measured, at full load only where not', () => {
+  const halfMeasured = { ...stats(100, 10, 50), halfLoad: { reqPerSec: 50, p50: 8, p99: 20 } };
+  const halfBad = { ...stats(100, 10, 20), halfLoad: { reqPerSec: 50, p50: 8, p99: 40 } };
+  const results: OperationResult[] = [
+    { operation: 'me', title: 'me', subgraph: null, targets: { ours: halfMeasured } },
+    { operation: 'case-view', title: 'case', subgraph: null, targets: { ours: halfBad } },
+  ];
+  const ratios = ratiosOf(results);
+  expect(ratios.map((r) => [r.p99OverP50, r.p99OverP50HalfLoad])).toEqual([
+    [5, 2.5],
+    [2, 5],
+  ]);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-report-'));
+  try {
+    writeReport(dir, baseReport(results));
+    const md = readFileSync(path.join(dir, 'latest.md'), 'utf8');
+    // Full load 5× but half load 2.5×: the target (set at half load) is met.
+    expect(md).toContain('- me: meets the targets measured here');
+    expect(md).toContain('- case-view: misses p99 ÷ p50 5 at half load (> 3)');
+    expect(md).toContain('| me | — | — | — | — | 5 | 2.5 |');
+    expect(readFileSync(path.join(dir, 'history.md'), 'utf8')).toContain(
+      '| me | 100 | — | — | — | — | — | — | 5 | 2.5 |',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('says whether the soak kept the gateway RSS within 10% of its value after warm-up', () => {
+  expect(soakVerdict(soakStats(200, 219)).meets).toBe(true);
+  expect(soakVerdict(soakStats(200, 220)).meets).toBe(true);
+  expect(soakVerdict(soakStats(200, 230))).toEqual({
+    meets: false,
+    line: 'gateway RSS after the 300 s soak 230 MB, +15% on 200 MB after warm-up: misses the target (within 10%) by 5 points',
+  });
+  expect(soakVerdict(soakStats(200, 190)).line).toContain('-5% on 200 MB after warm-up: meets the target');
+});
+
+it('adds a Soak section to the report and a soak entry to the history, and leaves the report alone without one', () => {
+  const results: OperationResult[] = [{ operation: 'me', title: 'me', subgraph: null, targets: { ours: stats(100) } }];
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-report-'));
+  try {
+    writeReport(dir, baseReport(results));
+    const plain = readFileSync(path.join(dir, 'latest.md'), 'utf8');
+    expect(plain).not.toContain('Soak');
+    expect(plain).not.toContain('soak');
+
+    const soak: SoakReport = {
+      date: '2026-12-01T01:00:00.000Z',
+      command: 'pnpm bench --soak 300',
+      loadAverage: [2, 2, 2],
+      gatewayWorkers: 1,
+      stats: soakStats(200, 210),
+    };
+    writeReport(dir, { ...baseReport(results), soak }, { soakOnly: true });
+    const md = readFileSync(path.join(dir, 'latest.md'), 'utf8');
+    // The operation runs stay; the soak comes in as a section of its own.
+    expect(md).toContain('| me | — | — | — | — | 2 | — |');
+    expect(md).toContain('## Soak');
+    expect(md).toContain('| 200 | 210 | 215 | 1.05 | meets (≤ 1.1) | 100 | 50 | 120 | 30000 | 0 |');
+    expect(md).toContain(
+      '- soak (2026-12-01T01:00:00.000Z): gateway RSS after the 300 s soak 210 MB, +5% on 200 MB after warm-up: meets the target (within 10%)',
+    );
+    expect(md).toContain('RSS over the soak (s: MB): 0: 200, 300: 210.');
+    expect(JSON.parse(readFileSync(path.join(dir, 'latest.json'), 'utf8')).soak.stats.ratio).toBe(1.05);
+    const history = readFileSync(path.join(dir, 'history.md'), 'utf8');
+    expect(history.match(/^## .*$/gm)).toEqual([
+      '## 2026-12-01T00:00:00.000Z (quick; 10 connections, 1.5 s each; 2 cores, load 1/1/1)',
+      '## 2026-12-01T01:00:00.000Z (soak; 10 connections, 300 s after 30 s warm-up; load 2/2/2)',
+    ]);
+    expect(history).toContain('`pnpm bench --soak 300`: gateway RSS after the 300 s soak 210 MB, +5% on 200 MB');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

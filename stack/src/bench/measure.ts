@@ -20,8 +20,8 @@ export interface RunRequest {
   warmupSeconds: number;
   /** `[<id>]` in the body made unique per request (writes that must not repeat). */
   uniquePerRequest: boolean;
-  /** After the run, as long again at half its throughput (issue 14's latency target is set there). */
-  halfLoad?: boolean;
+  /** After the run, this many seconds at half its throughput (issue 14's latency target is set there); 0: not. */
+  halfLoadSeconds?: number;
 }
 
 export interface RunStats {
@@ -345,10 +345,10 @@ export async function measure(
   const sorted = latencies.sort((a, b) => a - b);
   let halfLoad: RunStats['halfLoad'] = null;
   const rate = Math.round(requests / seconds / 2);
-  if (request.halfLoad && rate >= 1) {
+  if ((request.halfLoadSeconds ?? 0) > 0 && rate >= 1) {
     const halfLatencies: number[] = [];
     const halfStarted = performance.now();
-    const half = await cannon(request, request.durationSeconds, (ms) => halfLatencies.push(ms), rate);
+    const half = await cannon(request, request.halfLoadSeconds ?? 0, (ms) => halfLatencies.push(ms), rate);
     const halfSorted = halfLatencies.sort((a, b) => a - b);
     halfLoad = {
       reqPerSec: round(half.result.requests.total / ((performance.now() - halfStarted) / 1000), 0),
@@ -377,5 +377,144 @@ export async function measure(
     postgresCpuPercent: cpu(before.postgres, after.postgres, groups.postgres.length > 0),
     responseBytes: counted.responseBytes,
     halfLoad,
+  };
+}
+
+/** One request of the soak's mix: what one bench operation sends through our gateway. */
+export interface SoakRequest {
+  name: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface SoakRequestOptions {
+  url: string;
+  requests: readonly SoakRequest[];
+  connections: number;
+  warmupSeconds: number;
+  soakSeconds: number;
+  /** Seconds between RSS samples. */
+  sampleSeconds: number;
+  /** The gateway's process group (with GATEWAY_WORKERS: the primary and its workers). */
+  gatewayPgid: number;
+  log?: (line: string) => void;
+}
+
+/** RSS of the gateway's processes at one moment. */
+export interface RssSample {
+  /** Seconds since the soak (after warm-up) began. */
+  seconds: number;
+  /** Sum over the gateway's process group (primary and workers). */
+  sumMb: number;
+  /** The largest single process of the group. */
+  maxMb: number;
+}
+
+export interface SoakStats {
+  warmupSeconds: number;
+  soakSeconds: number;
+  connections: number;
+  /** The operations of the mix, each connection sending them in turn. */
+  operations: string[];
+  processes: number;
+  requests: number;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  firstError: string | null;
+  /** Gateway RSS (sum over its process group) after the warm-up, at the end, and the peak during the soak. */
+  warmupRssMb: number;
+  finalRssMb: number;
+  peakRssMb: number;
+  /** finalRssMb ÷ warmupRssMb. */
+  ratio: number;
+  samples: RssSample[];
+}
+
+function rssOf(pids: readonly number[]): { sumMb: number; maxMb: number } {
+  let sumMb = 0;
+  let maxMb = 0;
+  for (const pid of pids) {
+    const sample = procSample(pid);
+    if (!sample) continue;
+    sumMb += sample.rssMb;
+    maxMb = Math.max(maxMb, sample.rssMb);
+  }
+  return { sumMb: round(sumMb), maxMb: round(maxMb) };
+}
+
+/**
+ * Issue 14's memory target: a warm-up of the mixed load, the gateway's RSS, then the same steady
+ * mix for `soakSeconds` with RSS sampled every `sampleSeconds`. Each autocannon connection sends
+ * the operations in turn, so the mix stays the same throughout.
+ */
+export async function soak(options: SoakRequestOptions): Promise<SoakStats> {
+  let bad = 0;
+  let firstError: string | null = null;
+  const run = (seconds: number, onLatency: ((ms: number) => void) | null) =>
+    autocannon({
+      url: options.url,
+      connections: options.connections,
+      duration: seconds,
+      requests: options.requests.map((r) => ({
+        method: 'POST' as const,
+        headers: { 'content-type': 'application/json', ...r.headers },
+        body: r.body,
+      })),
+      verifyBody: (raw) => {
+        const body = raw === undefined ? '' : String(raw);
+        const ok = cleanAnswer(body);
+        if (!ok && onLatency) {
+          bad += 1;
+          firstError ??= body.slice(0, 300);
+        }
+        return ok;
+      },
+      setupClient: (client) => {
+        if (onLatency) client.on('response', (_status: number, _bytes: number, ms: number) => onLatency(ms));
+      },
+    });
+  if (options.warmupSeconds > 0) {
+    options.log?.(`soak: ${options.warmupSeconds} s warm-up`);
+    await run(options.warmupSeconds, null);
+  }
+  // Listed after the warm-up: a cluster's workers are all up by then.
+  const pids = pidsOf([options.gatewayPgid]);
+  const start = performance.now();
+  const samples: RssSample[] = [{ seconds: 0, ...rssOf(pids) }];
+  options.log?.(`soak: RSS after warm-up ${samples[0]?.sumMb} MB; ${options.soakSeconds} s of load`);
+  const sampler = setInterval(() => {
+    const sample = { seconds: round((performance.now() - start) / 1000, 0), ...rssOf(pids) };
+    samples.push(sample);
+    if (samples.length % 6 === 0) options.log?.(`soak: ${sample.seconds} s, RSS ${sample.sumMb} MB`);
+  }, options.sampleSeconds * 1000);
+  const latencies: number[] = [];
+  const result = await run(options.soakSeconds, (ms) => latencies.push(ms));
+  const seconds = (performance.now() - start) / 1000;
+  clearInterval(sampler);
+  // The final reading replaces a sampler tick of the same second.
+  if (samples.at(-1)?.seconds === round(seconds, 0)) samples.pop();
+  samples.push({ seconds: round(seconds, 0), ...rssOf(pids) });
+  const sorted = latencies.sort((a, b) => a - b);
+  const warmupRssMb = samples[0]?.sumMb ?? 0;
+  const finalRssMb = samples.at(-1)?.sumMb ?? 0;
+  return {
+    warmupSeconds: options.warmupSeconds,
+    soakSeconds: options.soakSeconds,
+    connections: options.connections,
+    operations: options.requests.map((r) => r.name),
+    processes: pids.length,
+    requests: result.requests.total,
+    reqPerSec: round(result.requests.total / seconds, 0),
+    p50: round(percentile(sorted, 50)),
+    p99: round(percentile(sorted, 99)),
+    errors: Math.max(bad, result.non2xx) + result.errors + result.timeouts,
+    firstError,
+    warmupRssMb,
+    finalRssMb,
+    peakRssMb: Math.max(...samples.map((s) => s.sumMb)),
+    ratio: warmupRssMb ? round(finalRssMb / warmupRssMb, 3) : 0,
+    samples,
   };
 }

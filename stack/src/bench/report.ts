@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import type { RunStats } from './measure';
+import type { RunStats, SoakStats } from './measure';
 
 /**
  * The bench report: `bench/results/latest.json` (everything), `latest.md` (the tables and
@@ -50,6 +50,54 @@ export interface BenchReport {
   results: OperationResult[];
   ratios: Ratios[];
   notes: string[];
+  /** The last `pnpm bench --soak` run (its own date and command: a soak runs apart from the operation runs). */
+  soak?: SoakReport;
+}
+
+/** Issue 14's memory target: gateway RSS after a soak within this fraction of its value after warm-up. */
+export const SOAK_RSS_TOLERANCE = 0.1;
+
+export interface SoakReport {
+  date: string;
+  command: string;
+  loadAverage: number[];
+  gatewayWorkers: number;
+  stats: SoakStats;
+}
+
+/** Whether a soak met the RSS target (final ≤ warm-up × 1.1), and by how much it missed. */
+export function soakVerdict(stats: SoakStats): { meets: boolean; line: string } {
+  const percent = Math.round((stats.ratio - 1) * 1000) / 10;
+  const meets = stats.warmupRssMb > 0 && stats.ratio <= 1 + SOAK_RSS_TOLERANCE;
+  const change = `${percent >= 0 ? '+' : ''}${percent}%`;
+  return {
+    meets,
+    line: meets
+      ? `gateway RSS after the ${stats.soakSeconds} s soak ${stats.finalRssMb} MB, ${change} on ${stats.warmupRssMb} MB after warm-up: meets the target (within ${SOAK_RSS_TOLERANCE * 100}%)`
+      : `gateway RSS after the ${stats.soakSeconds} s soak ${stats.finalRssMb} MB, ${change} on ${stats.warmupRssMb} MB after warm-up: misses the target (within ${SOAK_RSS_TOLERANCE * 100}%) by ${Math.round((percent - SOAK_RSS_TOLERANCE * 100) * 10) / 10} points`,
+  };
+}
+
+function soakLines(soak: SoakReport): string[] {
+  const s = soak.stats;
+  // The samples, about a dozen of them: enough to see a trend without the whole series (in latest.json).
+  const step = Math.max(1, Math.ceil(s.samples.length / 12));
+  const shown = s.samples.filter((_, i) => i % step === 0 || i === s.samples.length - 1);
+  return [
+    `${soak.date}, \`${soak.command}\`; load average at start ${soak.loadAverage.join(' / ')}.`,
+    '',
+    `Through ours only (as in the runs: in-flight deduplication off): ${s.connections} connections for ${s.soakSeconds} s after a ${s.warmupSeconds} s warm-up of the same load, each connection sending in turn ${s.operations.map((o) => `\`${o}\``).join(', ')}. ` +
+      `RSS is the sum over the gateway's process group (${s.processes} process${s.processes === 1 ? '' : 'es'}${soak.gatewayWorkers > 1 ? `: the cluster primary and ${soak.gatewayWorkers} workers` : ''}), read from /proc.`,
+    '',
+    '| warm-up RSS MB | final RSS MB | peak RSS MB | final ÷ warm-up | target | req/s | p50 ms | p99 ms | requests | errors |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| ${s.warmupRssMb} | ${s.finalRssMb} | ${s.peakRssMb} | ${s.ratio} | ${soakVerdict(s).meets ? 'meets' : 'misses'} (≤ ${1 + SOAK_RSS_TOLERANCE}) | ${s.reqPerSec} | ${s.p50} | ${s.p99} | ${s.requests} | ${s.errors} |`,
+    '',
+    `RSS over the soak (s: MB${soak.gatewayWorkers > 1 ? ', largest process in brackets' : ''}): ${shown
+      .map((x) => `${x.seconds}: ${x.sumMb}${soak.gatewayWorkers > 1 ? ` (${x.maxMb})` : ''}`)
+      .join(', ')}.`,
+    ...(s.firstError ? ['', `First error: \`${s.firstError.replaceAll('`', "'")}\``] : []),
+  ];
 }
 
 export function machineInfo(): BenchReport['machine'] {
@@ -135,8 +183,9 @@ function ratioTable(ratios: readonly Ratios[]): string[] {
 }
 
 /** Targets of issue 14, checked against the ratios of this run (no thresholds fail a run). */
-function targetLines(ratios: readonly Ratios[]): string[] {
+function targetLines(ratios: readonly Ratios[], soak: SoakReport | undefined): string[] {
   const lines: string[] = [];
+  if (soak) lines.push(`- soak (${soak.date}): ${soakVerdict(soak.stats).line}`);
   for (const r of ratios) {
     const misses: string[] = [];
     if (r.oursOverHive !== null && r.oursOverHive < 1.2) misses.push(`ours ÷ Hive ${r.oursOverHive} (< 1.2)`);
@@ -152,6 +201,16 @@ function targetLines(ratios: readonly Ratios[]): string[] {
   return lines;
 }
 
+function soakHistoryEntry(soak: SoakReport): string {
+  const s = soak.stats;
+  return [
+    `## ${soak.date} (soak; ${s.connections} connections, ${s.soakSeconds} s after ${s.warmupSeconds} s warm-up; load ${soak.loadAverage.join('/')})`,
+    '',
+    `\`${soak.command}\`: ${soakVerdict(s).line}; peak ${s.peakRssMb} MB; ${s.reqPerSec} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms, ${s.errors} errors.`,
+    '',
+  ].join('\n');
+}
+
 function historyEntry(report: BenchReport): string {
   const s = report.settings;
   return [
@@ -161,21 +220,26 @@ function historyEntry(report: BenchReport): string {
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(', ')}`,
     '',
-    '| operation | ours req/s | Hive req/s | Hive dedup req/s | direct req/s | ours ÷ Hive | ours ÷ Hive dedup | ours ÷ direct | p99 ÷ p50 |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| operation | ours req/s | Hive req/s | Hive dedup req/s | direct req/s | ours ÷ Hive | ours ÷ Hive dedup | ours ÷ direct | p99 ÷ p50 | p99 ÷ p50 half load |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...report.results.map((result, i) => {
       const r = report.ratios[i];
       const t = result.targets;
-      return `| ${result.operation} | ${show(t.ours?.reqPerSec)} | ${show(t.hive?.reqPerSec)} | ${show(t['hive-dedup']?.reqPerSec)} | ${show(t.direct?.reqPerSec)} | ${show(r?.oursOverHive)} | ${show(r?.oursOverHiveDedup)} | ${show(r?.oursOverDirect)} | ${show(r?.p99OverP50)} |`;
+      return `| ${result.operation} | ${show(t.ours?.reqPerSec)} | ${show(t.hive?.reqPerSec)} | ${show(t['hive-dedup']?.reqPerSec)} | ${show(t.direct?.reqPerSec)} | ${show(r?.oursOverHive)} | ${show(r?.oursOverHiveDedup)} | ${show(r?.oursOverDirect)} | ${show(r?.p99OverP50)} | ${show(r?.p99OverP50HalfLoad)} |`;
     }),
     ...(report.notes.length ? ['', ...report.notes.map((n) => `- ${n}`)] : []),
     '',
   ].join('\n');
 }
 
+/**
+ * Writes latest.{json,md} and appends to history.md: the operation runs' entry, or with
+ * `soakOnly` (a `pnpm bench --soak` run, merged into the last report) the soak's.
+ */
 export function writeReport(
   dir: string,
   report: BenchReport,
+  { soakOnly = false }: { soakOnly?: boolean } = {},
 ): { latestMd: string; latestJson: string; history: string } {
   mkdirSync(dir, { recursive: true });
   const latestJson = path.join(dir, 'latest.json');
@@ -209,8 +273,9 @@ export function writeReport(
     '',
     '## Against the targets of issue 14',
     '',
-    ...targetLines(report.ratios),
+    ...targetLines(report.ratios, report.soak),
     '',
+    ...(report.soak ? ['## Soak', '', ...soakLines(report.soak), ''] : []),
     '## Every run',
     '',
     ...resultTable(report.results),
@@ -227,6 +292,6 @@ export function writeReport(
       history,
       '# Bench history\n\nOne entry per `pnpm bench` run, newest last (stack/src/bench/report.ts).\n\n',
     );
-  appendFileSync(history, historyEntry(report));
+  appendFileSync(history, soakOnly && report.soak ? soakHistoryEntry(report.soak) : historyEntry(report));
   return { latestMd, latestJson, history };
 }
