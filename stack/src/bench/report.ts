@@ -275,6 +275,11 @@ export function writeReport(
     '',
     ...targetLines(report.ratios, report.soak),
     '',
+    // Where a target is missed, what was tried and what each attempt measured (issue 14).
+    'What was tried for these targets, and what each change measured: ' +
+      'the tuning log [../history/tuning-2026-12-01.md](../history/tuning-2026-12-01.md) and the hot-path ' +
+      'plans at scale 100 [../history/explain-scale-100-2026-12-01.md](../history/explain-scale-100-2026-12-01.md).',
+    '',
     ...(report.soak ? ['## Soak', '', ...soakLines(report.soak), ''] : []),
     '## Every run',
     '',
