@@ -3,12 +3,11 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { migrate } from '@socgraph/migrations';
 import { createSubgraphDataSource, subgraphUrlVariable, type DemoSeedOptions } from '@socgraph/shared';
 import type { RunningPostgres } from '@socgraph/testkit/embedded-postgres';
 import { REPO_ROOT } from './paths';
 import { portOffsetOf, SUBGRAPHS, type RegisteredSubgraph } from './registry';
-import { DEFAULT_DATA_DIR } from './stack';
+import { migrateRegistered, startLocalDatabase } from './local-database';
 
 /**
  * The whole graph with every service in its own Node process, as production runs it (one per
@@ -270,35 +269,16 @@ export async function startProcessGraph(options: ProcessGraphOptions): Promise<R
   };
 
   try {
-    let postgres: RunningPostgres | null = null;
-    let databaseUrl = options.databaseUrl;
-    if (!databaseUrl) {
-      const dataDir = path.join(options.dataDir ?? DEFAULT_DATA_DIR, 'postgres');
-      log(`Starting embedded PostgreSQL (data in ${dataDir})`);
-      const { startEmbeddedPostgres } = await import('@socgraph/testkit/embedded-postgres');
-      const pg = await startEmbeddedPostgres({
-        dataDir,
-        persistent: true,
-        ...(options.postgresFast ? { fast: true } : {}),
-        ...(options.postgresSettings ? { settings: options.postgresSettings } : {}),
-        ...(options.postgresPort !== undefined ? { port: options.postgresPort } : {}),
-      });
-      postgres = pg;
-      if (pg.dataDir !== dataDir)
-        log(`PostgreSQL data kept in ${pg.dataDir} (the postgres user cannot reach ${dataDir})`);
-      stoppers.push({ name: 'postgres', stop: () => pg.stop() });
-      databaseUrl = pg.url;
-    }
+    const database = await startLocalDatabase(options, log);
+    const postgres = database.postgres;
+    if (postgres) stoppers.push({ name: 'postgres', stop: () => postgres.stop() });
+    const databaseUrl = database.url;
     const fallbackUrl = databaseUrl;
     // `<NAME>_DATABASE_URL` moves one subgraph elsewhere; an inherited DATABASE_URL does not
     // override the database this launcher was given or started.
     const urlFor = (subgraph: string): string => env[`${subgraph.toUpperCase()}_DATABASE_URL`] || fallbackUrl;
 
-    await migrate({
-      urlFor,
-      schemas: registered.map((s) => ({ name: s.service.name, migrations: s.migrations })),
-      log: (line) => log(`migrations: ${line}`),
-    });
+    await migrateRegistered(registered, urlFor, log);
 
     // The demo seed runs here, on DataSources of its own, before any service reads the tables.
     const seedLines: string[] = [];

@@ -1,6 +1,4 @@
-import path from 'node:path';
 import { gatewayConfigFrom, startGateway, type RunningGateway, type StartGatewayOptions } from '@socgraph/gateway';
-import { migrate } from '@socgraph/migrations';
 import {
   databaseUrlFor,
   subgraphUrlVariable,
@@ -10,7 +8,7 @@ import {
   type SubgraphStartOptions,
 } from '@socgraph/shared';
 import type { RunningPostgres } from '@socgraph/testkit/embedded-postgres';
-import { REPO_ROOT } from './paths';
+import { migrateRegistered, startLocalDatabase } from './local-database';
 import { portOffsetOf, SUBGRAPHS, type RegisteredSubgraph } from './registry';
 
 /**
@@ -64,7 +62,7 @@ export interface RunningStack {
   stop: () => Promise<void>;
 }
 
-export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, '.data');
+export { DEFAULT_DATA_DIR } from './local-database';
 
 function portFor(subgraph: RegisteredSubgraph, options: StackOptions, gatewayPort: number): number {
   const given = options.subgraphPorts?.[subgraph.service.name];
@@ -97,33 +95,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   };
 
   try {
-    let postgres: RunningPostgres | null = null;
-    let databaseUrl = options.databaseUrl;
-    if (!databaseUrl) {
-      const dataDir = path.join(options.dataDir ?? DEFAULT_DATA_DIR, 'postgres');
-      log(`Starting embedded PostgreSQL (data in ${dataDir})`);
-      // Loaded only when needed: embedded-postgres is ESM, which jest workers (always given a URL) cannot load.
-      const { startEmbeddedPostgres } = await import('@socgraph/testkit/embedded-postgres');
-      const pg = await startEmbeddedPostgres({
-        dataDir,
-        persistent: true,
-        ...(options.postgresPort !== undefined ? { port: options.postgresPort } : {}),
-      });
-      postgres = pg;
-      // As root in a private checkout the postgres user cannot reach DATA_DIR: say where the data went.
-      if (pg.dataDir !== dataDir)
-        log(`PostgreSQL data kept in ${pg.dataDir} (the postgres user cannot reach ${dataDir})`);
-      stoppers.push({ name: 'postgres', stop: () => pg.stop() });
-      databaseUrl = pg.url;
-    }
+    const database = await startLocalDatabase(options, log);
+    const postgres = database.postgres;
+    if (postgres) stoppers.push({ name: 'postgres', stop: () => postgres.stop() });
+    const databaseUrl = database.url;
     const fallbackUrl = databaseUrl;
     const urlFor = (subgraph: string): string => databaseUrlFor(subgraph, env) ?? fallbackUrl;
 
-    await migrate({
-      urlFor,
-      schemas: registered.map((s) => ({ name: s.service.name, migrations: s.migrations })),
-      log: (line) => log(`migrations: ${line}`),
-    });
+    await migrateRegistered(registered, urlFor, log);
 
     const subgraphs = new Map<string, StartedSubgraph>();
     // Audit first: every other subgraph's outbox relay delivers to it (AUDIT_URL).
