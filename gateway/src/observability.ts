@@ -164,6 +164,7 @@ export function accessRecorder<TContext extends RecordedContext>(options: Access
       errorCodes,
       clientIp: context?.clientIp ?? null,
       userAgent: context?.userAgent ?? null,
+      clientRequestId: clientRequestIdOf(event.req),
     };
     metrics.requestDuration.observe(
       {
@@ -178,7 +179,7 @@ export function accessRecorder<TContext extends RecordedContext>(options: Access
       {
         requestId: entry.requestId,
         // The caller's own x-request-id, untrusted: for correlating with the client's logs only.
-        clientRequestId: clientRequestIdOf(event.req),
+        clientRequestId: entry.clientRequestId,
         principal: { kind: context?.principal.kind ?? 'unknown', ...principalFields(context?.principal) },
         operation: { name: entry.operationName, type: entry.operationType, persistedQueryId: entry.persistedQueryId },
         status: entry.httpStatus,

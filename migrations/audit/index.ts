@@ -6,6 +6,7 @@ import { AuditUserHistoryIndexes1764500000000 } from './1764500000000-AuditUserH
 import { AuditChainVerifications1764610000000 } from './1764610000000-AuditChainVerifications';
 import { AuditSealedGithubTokens1764620000000 } from './1764620000000-AuditSealedGithubTokens';
 import { AuditIdempotencyKeys1766000000000 } from './1766000000000-AuditIdempotencyKeys';
+import { AuditAccessClientRequestId1766200000000 } from './1766200000000-AuditAccessClientRequestId';
 
 /** audit's migrations, oldest first. */
 export const auditMigrations = [
@@ -17,4 +18,5 @@ export const auditMigrations = [
   AuditChainVerifications1764610000000,
   AuditSealedGithubTokens1764620000000,
   AuditIdempotencyKeys1766000000000,
+  AuditAccessClientRequestId1766200000000,
 ];

@@ -211,7 +211,7 @@ describe('delivery to the audit subgraph', () => {
           input ApiAccessInput {
             requestId: String! occurredAt: String! durationMs: Int! userId: ID username: String role: String
             apiKeyId: ID clientName: String operationName: String operationType: String persistedQueryId: String
-            httpStatus: Int! errorCodes: [String!]! clientIp: String userAgent: String
+            httpStatus: Int! errorCodes: [String!]! clientIp: String userAgent: String clientRequestId: String
           }
           input RateLimitViolationInput {
             requestId: String! occurredAt: String! bucket: String! userId: ID username: String role: String
@@ -244,6 +244,7 @@ describe('delivery to the audit subgraph', () => {
         ...{ requestId: 'r1', occurredAt: new Date().toISOString(), durationMs: 3, httpStatus: 200, errorCodes: [] },
         ...{ userId: '1', username: 'admin', role: 'admin', apiKeyId: null, clientName: null },
         ...{ operationName: 'Me', operationType: 'query', persistedQueryId: null, clientIp: null, userAgent: null },
+        clientRequestId: null,
       };
       const violation: RateLimitViolationEntry = {
         ...{ requestId: 'r2', occurredAt: new Date().toISOString(), bucket: 'user:1', userId: '1' },

@@ -101,4 +101,25 @@ describe('request ids', () => {
     }[];
     expect(entries).toEqual([{ request_id: requestId }]);
   });
+
+  it("keeps the client's own id beside the gateway's, so an auditor finds the rows a partner quotes", async () => {
+    const admin = await auth('admin');
+    const quoted = `partner-ticket-${Date.now()}`;
+    const sent = await graph.gql(`query QuotedMe { me { username } }`, {}, { ...admin, 'x-request-id': quoted });
+    const requestId = sent.headers.get('x-request-id');
+    expect(requestId).not.toBe(quoted);
+    await graph.flushAudit();
+    const found = await graph.gql<{
+      apiAccessLog: { totalCount: number; edges: { node: { requestId: string; clientRequestId: string | null } }[] };
+    }>(
+      `query ($id: String!) { apiAccessLog(filter: { clientRequestId: $id }) { totalCount edges { node { requestId clientRequestId } } } }`,
+      { id: quoted },
+      admin,
+    );
+    expect(found.body.errors).toBeUndefined();
+    expect(found.body.data?.apiAccessLog).toEqual({
+      totalCount: 1,
+      edges: [{ node: { requestId, clientRequestId: quoted } }],
+    });
+  });
 });

@@ -47,6 +47,8 @@ export interface ApiAccessEntry {
   errorCodes: string[];
   clientIp: string | null;
   userAgent: string | null;
+  /** The caller's own well-formed `x-request-id` (untrusted; the gateway's is `requestId`). */
+  clientRequestId: string | null;
 }
 
 export interface RateLimitViolationEntry {

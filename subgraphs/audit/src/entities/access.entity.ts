@@ -21,6 +21,7 @@ export interface ApiAccessRow {
   bytesReceived: number | null;
   ipAddress: string | null;
   userAgent: string | null;
+  clientRequestId: string | null;
 }
 
 export const ApiAccessEntity = new EntitySchema<ApiAccessRow>({
@@ -46,6 +47,7 @@ export const ApiAccessEntity = new EntitySchema<ApiAccessRow>({
     bytesReceived: { name: 'bytes_received', type: 'int', nullable: true },
     ipAddress: { name: 'ip_address', type: 'inet', nullable: true },
     userAgent: { name: 'user_agent', type: 'text', nullable: true },
+    clientRequestId: { name: 'client_request_id', type: 'varchar', length: 128, nullable: true },
   },
 });
 

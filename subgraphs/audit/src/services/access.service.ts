@@ -31,6 +31,7 @@ export interface ApiAccessInput {
   errorCodes: string[];
   clientIp?: string | null;
   userAgent?: string | null;
+  clientRequestId?: string | null;
   bytesIn?: number | null;
   bytesOut?: number | null;
 }
@@ -56,6 +57,7 @@ export interface ApiAccessFilter {
   username?: string | null;
   apiKeyId?: string | null;
   operationName?: string | null;
+  clientRequestId?: string | null;
   httpStatus?: number | null;
   from?: Date | null;
   to?: Date | null;
@@ -92,6 +94,7 @@ function validAccess(e: ApiAccessInput, i: number) {
     bytes_sent: nonNegativeInt(e.bytesOut, f('bytesOut')),
     ip_address: ip(e.clientIp, f('clientIp')),
     user_agent: optionalText(e.userAgent, f('userAgent'), AGENT),
+    client_request_id: optionalText(e.clientRequestId, f('clientRequestId'), { max: 128 }),
   };
 }
 
@@ -126,14 +129,15 @@ export class AccessService extends ScopedService<AuditScope> {
     const stored = (await this.dataSource.query(
       `WITH inserted AS (INSERT INTO audit.api_access_log (request_id, created_at, user_id, username, role, api_key_id, client_name,
          client_version, operation_name, operation_type, persisted_query_id, response_status, error_codes,
-         response_time_ms, bytes_received, bytes_sent, ip_address, user_agent)
+         response_time_ms, bytes_received, bytes_sent, ip_address, user_agent, client_request_id)
        SELECT request_id, created_at, user_id, username, role, api_key_id, client_name, client_version, operation_name,
          operation_type, persisted_query_id, response_status, error_codes, response_time_ms, bytes_received,
-         bytes_sent, ip_address, user_agent
+         bytes_sent, ip_address, user_agent, client_request_id
        FROM jsonb_to_recordset($1::jsonb) AS x(request_id text, created_at timestamptz, user_id text, username text,
          role text, api_key_id text, client_name text, client_version text, operation_name text,
          operation_type text, persisted_query_id text, response_status int, error_codes text[],
-         response_time_ms int, bytes_received int, bytes_sent int, ip_address inet, user_agent text)
+         response_time_ms int, bytes_received int, bytes_sent int, ip_address inet, user_agent text,
+         client_request_id text)
        ON CONFLICT (request_id) DO NOTHING
        RETURNING 1)
        SELECT count(*)::int AS stored FROM inserted`,
@@ -167,6 +171,7 @@ export class AccessService extends ScopedService<AuditScope> {
       .equals('username', filter?.username, 'filter.username', 150)
       .equals('api_key_id', filter?.apiKeyId, 'filter.apiKeyId', 64)
       .equals('operation_name', filter?.operationName, 'filter.operationName')
+      .equals('client_request_id', filter?.clientRequestId, 'filter.clientRequestId', 128)
       .equalsValue('response_status', filter?.httpStatus)
       .period('created_at', filter?.from, filter?.to)
       .build();
