@@ -343,3 +343,74 @@ it('costs the same statements at 5 and 50 endpoint agents with their reports and
     await fresh.stop();
   }
 });
+
+describe('status changes', () => {
+  const SET_VULN = `mutation ($id: ID!, $status: EndpointReportStatus!, $errorMessage: String) {
+    setVulnerabilityReportStatus(id: $id, status: $status, errorMessage: $errorMessage) { id status errorMessage } }`;
+  const SET_ARTIFACT = `mutation ($id: ID!, $status: EndpointArtifactStatus!) {
+    setEndpointArtifactStatus(id: $id, status: $status) { id status } }`;
+
+  it('moves a pending report on to generating and completed, then refuses to move a finished one', async () => {
+    const created = await ok<{ recordVulnerabilityReport: { id: string; status: string } }>(agents, RECORD_VULN, {
+      input: vulnInput('C1', 'ep-C1-1', { status: 'PENDING' }),
+    });
+    const id = created.recordVulnerabilityReport.id;
+    expect(created.recordVulnerabilityReport.status).toBe('PENDING');
+    const generating = await ok<{ setVulnerabilityReportStatus: unknown }>(
+      agents,
+      SET_VULN,
+      { id, status: 'GENERATING' },
+      SERVICE,
+    );
+    expect(generating.setVulnerabilityReportStatus).toEqual({ id, status: 'GENERATING', errorMessage: null });
+    const noReason = await agents.query(SET_VULN, { id, status: 'FAILED' }, SERVICE);
+    expect(errorCodes(noReason)).toEqual(['BAD_USER_INPUT']);
+    expect(errorFields(noReason)).toEqual(['errorMessage']);
+    const failed = await ok<{ setVulnerabilityReportStatus: unknown }>(
+      agents,
+      SET_VULN,
+      { id, status: 'FAILED', errorMessage: 'scanner timed out' },
+      SERVICE,
+    );
+    expect(failed.setVulnerabilityReportStatus).toEqual({ id, status: 'FAILED', errorMessage: 'scanner timed out' });
+    const again = await agents.query(SET_VULN, { id, status: 'COMPLETED' }, SERVICE);
+    expect(errorCodes(again)).toEqual(['CONFLICT']);
+    const [row] = await rows<{ status: string }>(
+      agents,
+      `SELECT status FROM agents.vulnerability_reports WHERE id = $1`,
+      [Number(id)],
+    );
+    expect(row?.status).toBe('failed');
+  });
+
+  it('two collectors racing to finish one artefact: one wins, the other is CONFLICT', async () => {
+    const created = await ok<{ recordEndpointArtifact: { id: string } }>(
+      agents,
+      RECORD_ARTIFACT,
+      {
+        input: {
+          agentId: 'ep-C2-1',
+          artifactName: 'Linux.Triage',
+          flowId: 'F.race',
+          file: file(),
+          status: 'COLLECTING',
+        },
+      },
+      SERVICE,
+    );
+    const id = created.recordEndpointArtifact.id;
+    const results = await Promise.all(
+      ['COMPLETED', 'FAILED'].map((status) => agents.query(SET_ARTIFACT, { id, status }, SERVICE)),
+    );
+    expect(results.map((r) => errorCodes(r).join() || 'ok').sort()).toEqual(['CONFLICT', 'ok']);
+  });
+
+  it('is FORBIDDEN for every role but admins and the service principal, NOT_FOUND for an unknown id', async () => {
+    const analystC1 = await agents.query(SET_VULN, { id: ids['vuln-C2'], status: 'GENERATING' }, ANALYST_C1);
+    expect(errorCodes(analystC1)).toEqual(['FORBIDDEN']);
+    const auditor = await agents.query(SET_ARTIFACT, { id: ids['artifact-C1'], status: 'FAILED' }, AUDITOR);
+    expect(errorCodes(auditor)).toEqual(['FORBIDDEN']);
+    const unknown = await agents.query(SET_VULN, { id: '999999', status: 'GENERATING' }, ADMIN);
+    expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
+  });
+});

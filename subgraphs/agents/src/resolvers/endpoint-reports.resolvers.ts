@@ -49,6 +49,15 @@ export const endpointReportResolvers: GraphQLResolverMap<Ctx> = {
       ctx.reports.recordVulnerabilityReport(args.input),
     recordScaReport: (_: unknown, args: { input: RecordScaReportInput }, ctx: Ctx) =>
       ctx.reports.recordScaReport(args.input),
+    setVulnerabilityReportStatus: (
+      _: unknown,
+      args: { id: string; status: string; errorMessage?: string | null },
+      ctx: Ctx,
+    ) => ctx.reports.setVulnerabilityReportStatus(args.id, args.status, args.errorMessage),
+    setScaReportStatus: (_: unknown, args: { id: string; status: string; errorMessage?: string | null }, ctx: Ctx) =>
+      ctx.reports.setScaReportStatus(args.id, args.status, args.errorMessage),
+    setEndpointArtifactStatus: (_: unknown, args: { id: string; status: string }, ctx: Ctx) =>
+      ctx.reports.setArtifactStatus(args.id, args.status),
     recordEndpointArtifact: (_: unknown, args: { input: RecordEndpointArtifactInput }, ctx: Ctx) =>
       ctx.reports.recordArtifact(args.input),
   },

@@ -25,7 +25,7 @@ import {
   type StoredFile,
   type VulnerabilityReportRow,
 } from '../entities';
-import { artifactVisibility, endpointVisibility } from './visibility';
+import { artifactVisibility, endpointVisibility, T } from './visibility';
 
 /**
  * Endpoint agents' vulnerability and SCA reports and collected artefacts (seed 004). Reads
@@ -132,6 +132,20 @@ function storedFile(file: StoredFileInput, field: string): StoredFile {
 }
 
 const REPORT_STATUSES = ['pending', 'generating', 'completed', 'failed'];
+
+/** Where a report or artefact may go next from each status; finished ones go nowhere. */
+const REPORT_FLOW = {
+  pending: ['generating', 'completed', 'failed'],
+  generating: ['completed', 'failed'],
+  completed: [],
+  failed: [],
+} as const satisfies Record<string, readonly string[]>;
+const ARTIFACT_FLOW = {
+  pending: ['collecting', 'completed', 'failed'],
+  collecting: ['completed', 'failed'],
+  completed: [],
+  failed: [],
+} as const satisfies Record<string, readonly string[]>;
 
 function reportStatus(input: ReportInputBase): { status: string; errorMessage: string | null } {
   const status = input.status ?? 'completed';
@@ -360,6 +374,66 @@ export class EndpointReportService extends ScopedService<AgentsContext> {
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict(`This ${resource} is already stored`);
       throw error;
+    }
+  }
+
+  // ----- status changes (the collectors move a report or artefact along) -----
+
+  /**
+   * Moves a visible report on: pending → generating → completed | failed (pending may finish at
+   * once). A finished report stays finished: moving it again is CONFLICT. A failed one needs its
+   * reason. The row is locked, so two collectors racing cannot both move it.
+   */
+  async setVulnerabilityReportStatus(id: string, status: string, errorMessage?: string | null) {
+    const report = await this.vulnerabilityReport(id);
+    if (!report) throw notFound('VulnerabilityReport', id);
+    await this.moveStatus(T.vulnerabilityReport, report.id, status, errorMessage, REPORT_FLOW, 'report');
+    this.scope.loaders.visibleVulnerabilityReportById.clear(report.id);
+    return (await this.vulnerabilityReport(id))!;
+  }
+
+  async setScaReportStatus(id: string, status: string, errorMessage?: string | null) {
+    const report = await this.scaReport(id);
+    if (!report) throw notFound('ScaReport', id);
+    await this.moveStatus(T.scaReport, report.id, status, errorMessage, REPORT_FLOW, 'report');
+    this.scope.loaders.visibleScaReportById.clear(report.id);
+    return (await this.scaReport(id))!;
+  }
+
+  /** An artefact: pending → collecting → completed | failed; finished ones stay (CONFLICT). */
+  async setArtifactStatus(id: string, status: string) {
+    const artifact = await this.artifact(id);
+    if (!artifact) throw notFound('EndpointArtifact', id);
+    await this.moveStatus(T.artifact, artifact.id, status, undefined, ARTIFACT_FLOW, 'artefact');
+    this.scope.loaders.visibleArtifactById.clear(artifact.id);
+    return (await this.artifact(id))!;
+  }
+
+  private async moveStatus(
+    table: string,
+    id: number,
+    status: string,
+    errorMessage: string | null | undefined,
+    flow: Readonly<Record<string, readonly string[]>>,
+    what: string,
+  ): Promise<void> {
+    if (!(status in flow)) throw badUserInput(`status is not a ${what} status`, 'status');
+    const reason = optionalText(errorMessage, 'errorMessage', { max: 10_000 });
+    if (status === 'failed' && what === 'report' && !reason)
+      throw badUserInput('A failed report needs errorMessage', 'errorMessage');
+    const [row] = (await this.dataSource.query(`SELECT status FROM ${table} WHERE id = $1 FOR UPDATE`, [id])) as {
+      status: string;
+    }[];
+    const from = row?.status ?? '';
+    if (!flow[from]?.includes(status)) throw conflict(`A ${from} ${what} cannot become ${status}`);
+    if (what === 'report') {
+      await this.dataSource.query(`UPDATE ${table} SET status = $2, error_message = $3 WHERE id = $1`, [
+        id,
+        status,
+        status === 'failed' ? reason : null,
+      ]);
+    } else {
+      await this.dataSource.query(`UPDATE ${table} SET status = $2 WHERE id = $1`, [id, status]);
     }
   }
 
