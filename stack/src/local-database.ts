@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { migrate } from '@socgraph/migrations';
+import type { DemoSeedOptions } from '@socgraph/shared';
 import type { RunningPostgres } from '@socgraph/testkit/embedded-postgres';
 import { REPO_ROOT } from './paths';
 import type { RegisteredSubgraph } from './registry';
@@ -8,12 +9,33 @@ import type { RegisteredSubgraph } from './registry';
 export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, '.data');
 
 export interface LocalDatabaseOptions {
-  /** Use this server; when absent, an embedded Postgres in `dataDir/postgres` is started. */
+  /** Postgres for every subgraph (`<NAME>_DATABASE_URL` in env still wins). None: embedded Postgres. */
   databaseUrl?: string;
+  /** Where embedded Postgres keeps its data between runs. Default `.data/` at the repo root. */
   dataDir?: string;
+  /** Embedded Postgres port; default a free one. */
   postgresPort?: number;
+  /** Embedded Postgres server settings (`-c name=value`), e.g. pg_stat_statements for the bench. */
   postgresSettings?: Readonly<Record<string, string>>;
+  /** Embedded Postgres without durability (throw-away data: bench, tests). */
   postgresFast?: boolean;
+}
+
+/** What both launchers (in-process `startStack`, one process per service `startProcessGraph`) take. */
+export interface LocalGraphOptions extends LocalDatabaseOptions {
+  /** Gateway port (default 4000); each subgraph gets PORT + its registry port offset. 0: all free ports. */
+  port?: number;
+  /** Per-subgraph port overrides, by name. */
+  subgraphPorts?: Partial<Record<string, number>>;
+  host?: string;
+  jwtSecret: string;
+  internalTokenSecret: string;
+  /** Seeds every subgraph's demo data (each skips itself when not empty). */
+  seedDemo?: DemoSeedOptions;
+  /** Settings for every service (LOG_LEVEL, INTROSPECTION, AUDIT_SIGNING_KEY, ...), over this process's environment. */
+  env?: NodeJS.ProcessEnv;
+  /** Defaults to every subgraph of the registry. */
+  subgraphs?: readonly RegisteredSubgraph[];
 }
 
 /**

@@ -3,11 +3,11 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { createSubgraphDataSource, subgraphUrlVariable, type DemoSeedOptions } from '@socgraph/shared';
+import { createSubgraphDataSource, subgraphUrlVariable } from '@socgraph/shared';
 import type { RunningPostgres } from '@socgraph/testkit/embedded-postgres';
 import { REPO_ROOT } from './paths';
-import { portOffsetOf, SUBGRAPHS, type RegisteredSubgraph } from './registry';
-import { migrateRegistered, startLocalDatabase } from './local-database';
+import { portOffsetOf, SUBGRAPHS } from './registry';
+import { migrateRegistered, startLocalDatabase, type LocalGraphOptions } from './local-database';
 
 /**
  * The whole graph with every service in its own Node process, as production runs it (one per
@@ -19,34 +19,11 @@ import { migrateRegistered, startLocalDatabase } from './local-database';
  * last: the others' outbox relays deliver to it), then Postgres. With `gatewayWorkers` > 1 the
  * gateway is a node:cluster of that many workers sharing its port (gateway-cluster.ts).
  */
-export interface ProcessGraphOptions {
-  /** Postgres for every subgraph (`<NAME>_DATABASE_URL` in env still wins). None: embedded Postgres. */
-  databaseUrl?: string;
-  /** Where embedded Postgres keeps its data between runs. Default `.data/` at the repo root. */
-  dataDir?: string;
-  /** Embedded Postgres port; default a free one. */
-  postgresPort?: number;
-  /** Embedded Postgres server settings (`-c name=value`), e.g. pg_stat_statements for the bench. */
-  postgresSettings?: Readonly<Record<string, string>>;
-  /** Embedded Postgres without durability (throw-away data: bench, tests). */
-  postgresFast?: boolean;
-  /** Gateway port (default 4000); each subgraph gets PORT + its registry port offset. 0: all free ports. */
-  port?: number;
-  /** Per-subgraph port overrides, by name. */
-  subgraphPorts?: Partial<Record<string, number>>;
-  host?: string;
-  jwtSecret: string;
-  internalTokenSecret: string;
-  /** Seeds every subgraph's demo data (each skips itself when not empty) before the services start. */
-  seedDemo?: DemoSeedOptions;
-  /** Settings for every service (LOG_LEVEL, AUDIT_SIGNING_KEY, ...), over this process's environment. */
-  env?: NodeJS.ProcessEnv;
+export interface ProcessGraphOptions extends LocalGraphOptions {
   /** Settings for one service only, by name (`gateway` or a subgraph's), over `env`. */
   serviceEnv?: Partial<Record<string, NodeJS.ProcessEnv>>;
   /** Gateway worker processes (node:cluster); 1 (default): the gateway's own main. */
   gatewayWorkers?: number;
-  /** Defaults to every subgraph of the registry. */
-  subgraphs?: readonly RegisteredSubgraph[];
   /**
    * Where the services' output goes: `prefix` (default) writes each line to this process's
    * stdout/stderr as `[name] line`; a folder: one `<name>.log` each; `ignore`: nowhere.

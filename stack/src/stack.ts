@@ -2,13 +2,12 @@ import { gatewayConfigFrom, startGateway, type RunningGateway, type StartGateway
 import {
   databaseUrlFor,
   subgraphUrlVariable,
-  type DemoSeedOptions,
   type Logger,
   type StartedSubgraph,
   type SubgraphStartOptions,
 } from '@socgraph/shared';
 import type { RunningPostgres } from '@socgraph/testkit/embedded-postgres';
-import { migrateRegistered, startLocalDatabase } from './local-database';
+import { migrateRegistered, startLocalDatabase, type LocalGraphOptions } from './local-database';
 import { portOffsetOf, SUBGRAPHS, type RegisteredSubgraph } from './registry';
 
 /**
@@ -16,26 +15,7 @@ import { portOffsetOf, SUBGRAPHS, type RegisteredSubgraph } from './registry';
  * subgraph and the gateway. Used by `pnpm start` and the test harness, so both run exactly
  * what production runs, only co-located.
  */
-export interface StackOptions {
-  /** Postgres for every subgraph (`<NAME>_DATABASE_URL` in env still wins). None: embedded Postgres. */
-  databaseUrl?: string;
-  /** Where embedded Postgres keeps its data between runs. Default `.data/` at the repo root. */
-  dataDir?: string;
-  /** Embedded Postgres port; default a free one. */
-  postgresPort?: number;
-  /** Gateway port (default 4000); each subgraph gets PORT + its registry port offset. 0: all ephemeral. */
-  port?: number;
-  /** Per-subgraph port overrides, by name. */
-  subgraphPorts?: Partial<Record<string, number>>;
-  host?: string;
-  jwtSecret: string;
-  internalTokenSecret: string;
-  /** Seeds every subgraph's demo data (each skips itself when not empty). */
-  seedDemo?: DemoSeedOptions;
-  /** Settings for the gateway and subgraphs (LOG_LEVEL, INTROSPECTION, PASSWORD_SCRYPT_COST, ...). */
-  env?: NodeJS.ProcessEnv;
-  /** Defaults to every subgraph of the registry. */
-  subgraphs?: readonly RegisteredSubgraph[];
+export interface StackOptions extends LocalGraphOptions {
   /** Defaults to the committed supergraph file. */
   supergraphSdl?: string;
   /** Further gateway options (an audit sink, extra subgraph URLs, a manifest, ...). */
