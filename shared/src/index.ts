@@ -1,6 +1,7 @@
 export * from './auth/principal';
 export * from './auth/tokens';
 export * from './config';
+export * from './db/condition-builder';
 export * from './db/data-source';
 export * from './errors';
 export * from './graphql/pagination';

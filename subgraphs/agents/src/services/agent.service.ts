@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ConditionBuilder,
   and,
   badUserInput,
   conflict,
-  escapeLike,
   isUniqueViolation,
   notFound,
   optionalText,
@@ -70,25 +70,12 @@ function jsonObject(value: JsonObject | null | undefined, field: string): JsonOb
 }
 
 export function agentFilterCondition(filter: AgentFilter | null | undefined, alias: string): SqlCondition {
-  const parts: string[] = [];
-  const params: Record<string, unknown> = {};
-  if (filter?.type) {
-    parts.push(`${alias}.type = :af_type`);
-    params.af_type = text(filter.type, 'filter.type', { max: 50 });
-  }
-  if (filter?.isActive !== null && filter?.isActive !== undefined) {
-    parts.push(`${alias}.is_active = :af_active`);
-    params.af_active = filter.isActive;
-  }
-  if (filter?.ownerId) {
-    parts.push(`${alias}.owner_id = :af_owner`);
-    params.af_owner = text(filter.ownerId, 'filter.ownerId', { max: 64 });
-  }
-  if (filter?.search) {
-    parts.push(`(${alias}.name ILIKE :af_search OR ${alias}.description ILIKE :af_search)`);
-    params.af_search = `%${escapeLike(text(filter.search, 'filter.search', { max: 200 }))}%`;
-  }
-  return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
+  return new ConditionBuilder(alias)
+    .equals('type', filter?.type, 'filter.type', 50)
+    .equalsValue('is_active', filter?.isActive)
+    .equals('owner_id', filter?.ownerId, 'filter.ownerId', 64)
+    .contains(['name', 'description'], filter?.search, 'filter.search', 200)
+    .build();
 }
 
 /** The fields whose changes the agent's change log records, as the API names them. */

@@ -1,8 +1,8 @@
 import {
+  ConditionBuilder,
   and,
   paginate,
   ScopedService,
-  text,
   type Connection,
   type ConnectionArgs,
   type SqlCondition,
@@ -18,21 +18,11 @@ export interface EndpointAgentFilter {
 }
 
 function filterCondition(filter: EndpointAgentFilter | null | undefined, alias: string): SqlCondition {
-  const parts: string[] = [];
-  const params: Record<string, unknown> = {};
-  if (filter?.customerCode) {
-    parts.push(`${alias}.customer_code = :ef_customer`);
-    params.ef_customer = text(filter.customerCode, 'filter.customerCode', { max: 50 });
-  }
-  if (filter?.quarantined !== null && filter?.quarantined !== undefined) {
-    parts.push(`${alias}.quarantined = :ef_quarantined`);
-    params.ef_quarantined = filter.quarantined;
-  }
-  if (filter?.status) {
-    parts.push(`${alias}.status = :ef_status`);
-    params.ef_status = filter.status;
-  }
-  return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
+  return new ConditionBuilder(alias)
+    .equals('customer_code', filter?.customerCode, 'filter.customerCode', 50)
+    .equalsValue('quarantined', filter?.quarantined)
+    .equals('status', filter?.status, 'filter.status', 50)
+    .build();
 }
 
 /** Endpoint agents (seed 004): every path is filtered by the shared customer scope. */

@@ -1,47 +1,10 @@
-import { badUserInput, optionalText, type SqlCondition } from '@socgraph/shared';
+import { ConditionBuilder as SharedConditionBuilder } from '@socgraph/shared';
 import { ip } from './input';
 
-/**
- * Builds `alias.column op :param` conditions for the list filters; every value is a bound
- * parameter and every string is length-checked first.
- */
-export class ConditionBuilder {
-  private readonly parts: string[] = [];
-  private readonly params: Record<string, unknown> = {};
-  private n = 0;
-
-  constructor(private readonly alias: string) {}
-
-  private add(sql: (param: string) => string, value: unknown): this {
-    const param = `f_${this.alias}_${this.n++}`;
-    this.parts.push(sql(param));
-    this.params[param] = value;
-    return this;
-  }
-
-  equals(column: string, value: string | null | undefined, field: string, max = 255): this {
-    const given = optionalText(value, field, { max });
-    return given === null ? this : this.add((p) => `${this.alias}.${column} = :${p}`, given);
-  }
-
-  equalsValue(column: string, value: number | boolean | null | undefined): this {
-    return value === null || value === undefined ? this : this.add((p) => `${this.alias}.${column} = :${p}`, value);
-  }
-
+/** The shared list-filter builder, plus audit's inet columns. */
+export class ConditionBuilder extends SharedConditionBuilder {
   ip(column: string, value: string | null | undefined, field: string): this {
     const given = ip(value, field);
     return given === null ? this : this.add((p) => `${this.alias}.${column} = :${p}::inet`, given);
-  }
-
-  period(column: string, from: Date | null | undefined, to: Date | null | undefined): this {
-    if (from && to && from.getTime() > to.getTime())
-      throw badUserInput('filter.from must not be after filter.to', 'filter.from');
-    if (from) this.add((p) => `${this.alias}.${column} >= :${p}`, from);
-    if (to) this.add((p) => `${this.alias}.${column} < :${p}`, to);
-    return this;
-  }
-
-  build(): SqlCondition {
-    return { sql: this.parts.length ? this.parts.join(' AND ') : 'TRUE', params: this.params };
   }
 }
