@@ -109,3 +109,28 @@ it("lets a user read its own agent executions and interactions, and admins every
   expect(analyst.body.errors).toBeUndefined();
   expect(analyst.body.data!.user?.agentExecutions.totalCount ?? 0).toBe(0);
 });
+
+it('moves a demo report along through the gateway with its codes: BAD_USER_INPUT, CONFLICT, FORBIDDEN', async () => {
+  const admin = await bearer('admin');
+  const reports = await stack.gql<{ vulnerabilityReports: { edges: { node: { id: string; status: string } }[] } }>(
+    `{ vulnerabilityReports(first: 1) { edges { node { id status } } } }`,
+    {},
+    admin,
+  );
+  const report = reports.body.data!.vulnerabilityReports.edges[0]!.node;
+  const SET = `mutation ($id: ID!, $status: EndpointReportStatus!, $errorMessage: String) {
+    setVulnerabilityReportStatus(id: $id, status: $status, errorMessage: $errorMessage) { id status } }`;
+  const codesOf = (r: { body: { errors?: { extensions?: Record<string, unknown> }[] } }) =>
+    (r.body.errors ?? []).map((e) => [e.extensions?.code, e.extensions?.field ?? null]);
+
+  const badEnum = await stack.gql(SET, { id: report.id, status: 'DONE' }, admin);
+  expect(codesOf(badEnum).map(([code]) => code)).toEqual(['BAD_USER_INPUT']);
+  const tooLong = await stack.gql(SET, { id: report.id, status: 'FAILED', errorMessage: 'x'.repeat(10_001) }, admin);
+  expect(codesOf(tooLong)).toEqual([['BAD_USER_INPUT', 'errorMessage']]);
+  // The demo's reports are finished: moving one again is CONFLICT.
+  expect(report.status).toBe('COMPLETED');
+  const finished = await stack.gql(SET, { id: report.id, status: 'GENERATING' }, admin);
+  expect(codesOf(finished)).toEqual([['CONFLICT', null]]);
+  const analyst = await stack.gql(SET, { id: report.id, status: 'GENERATING' }, await bearer('analyst'));
+  expect(codesOf(analyst).map(([code]) => code)).toEqual(['FORBIDDEN']);
+});
