@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -82,45 +82,54 @@ async function freePort(): Promise<number> {
 interface Spawned {
   child: ChildProcess;
   /** The last lines it printed, for the error when it dies before it is healthy. */
-  tail: string[];
+  tail(): string[];
   exited: Promise<void>;
 }
 
 type Output = NonNullable<ProcessGraphOptions['output']>;
 
-/** `node --import tsx <entry>`, with the launcher watch preloaded. */
-const tsxArgs = (entry: string): string[] => ['--import', 'tsx', '--import', PARENT_WATCH, entry];
+const TAIL_LINES = 30;
+
+/** `node --import tsx <entry>`, with the launcher watch preloaded (and `SERVICE_NODE_ARGS`, e.g. `--cpu-prof`). */
+const tsxArgs = (entry: string): string[] => [
+  ...(process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+  '--import',
+  'tsx',
+  '--import',
+  PARENT_WATCH,
+  entry,
+];
 
 function spawnService(name: string, args: readonly string[], env: NodeJS.ProcessEnv, output: Output): Spawned {
+  // A log directory gets the service's own file descriptor: its lines go to the file without
+  // passing through this process, which under load (the bench: a line per request) would spend
+  // a share of the cores the graph is measured on.
+  const logFile = typeof output === 'object' ? path.join(output.dir, `${name}.log`) : null;
+  const fd = logFile ? openSync(logFile, 'a') : null;
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: fd === null ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd],
     // Its own process group: signals from the terminal reach only the launcher, and stop()
     // reaches the service and everything it started (cluster workers) at once.
     detached: true,
   });
-  const tail: string[] = [];
-  let file: WriteStream | null = null;
-  if (typeof output === 'object') file = createWriteStream(path.join(output.dir, `${name}.log`), { flags: 'a' });
+  if (fd !== null) closeSync(fd);
+  const lines: string[] = [];
   for (const [stream, sink] of [
     [child.stdout, process.stdout],
     [child.stderr, process.stderr],
   ] as const) {
     if (!stream) continue;
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-      tail.push(line);
-      if (tail.length > 30) tail.shift();
-      if (file) file.write(`${line}\n`);
-      else if (output === 'prefix') sink.write(`[${name}] ${line}\n`);
+      lines.push(line);
+      if (lines.length > TAIL_LINES) lines.shift();
+      if (output === 'prefix') sink.write(`[${name}] ${line}\n`);
     });
   }
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      file?.end();
-      resolve();
-    });
-  });
+  const tail = (): string[] =>
+    logFile ? readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-TAIL_LINES) : [...lines];
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return { child, tail, exited };
 }
 
@@ -160,7 +169,7 @@ async function waitHealthy(
   while (Date.now() < until) {
     if (spawned.child.exitCode !== null || spawned.child.signalCode !== null) {
       throw new Error(
-        `${name} exited (${spawned.child.exitCode ?? spawned.child.signalCode}) before it was healthy; its last lines:\n  ${spawned.tail.join('\n  ')}`,
+        `${name} exited (${spawned.child.exitCode ?? spawned.child.signalCode}) before it was healthy; its last lines:\n  ${spawned.tail().join('\n  ')}`,
       );
     }
     try {
@@ -172,7 +181,7 @@ async function waitHealthy(
     await sleep(150);
   }
   throw new Error(
-    `${name} not healthy at ${url}${healthPath} after ${timeoutMs} ms; its last lines:\n  ${spawned.tail.join('\n  ')}`,
+    `${name} not healthy at ${url}${healthPath} after ${timeoutMs} ms; its last lines:\n  ${spawned.tail().join('\n  ')}`,
   );
 }
 

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createTestDatabase, postGraphQL, type TestDatabase } from '@socgraph/testkit';
-import { startProcessGraph, type RunningProcessGraph } from '../src/processes';
+import { freePort, startProcessGraph, startServiceProcess, type RunningProcessGraph } from '../src/processes';
 import { SUBGRAPH_NAMES } from '../src/registry';
 
 /**
@@ -106,5 +108,33 @@ it('stops every process, cluster workers included', async () => {
     expect(alive(service.pid)).toBe(false);
     // Nothing is left in its process group (the gateway's workers led by its primary).
     expect(() => process.kill(-service.pid, 0)).toThrow();
+  }
+});
+
+it('writes a service straight into its log file, and says its last lines when it dies before it is healthy', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'service-logs-'));
+  try {
+    const script =
+      'for (let i = 1; i <= 40; i++) console.log(`line ${i}`); console.error("giving up"); process.exit(3);';
+    const started = startServiceProcess({
+      name: 'dies-early',
+      args: ['-e', script],
+      port: await freePort(),
+      env: { PATH: process.env.PATH },
+      output: { dir },
+      healthTimeoutMs: 10_000,
+    });
+    const failure = await started.then(
+      () => null,
+      (error: unknown) => error as Error,
+    );
+    expect(failure?.message).toMatch(/dies-early exited \(3\) before it was healthy/);
+    // The tail comes from the file the process wrote itself (stdout and stderr, in order).
+    expect(failure?.message).toContain('line 40\n  giving up');
+    expect(failure?.message).not.toContain('line 10\n');
+    const file = readFileSync(path.join(dir, 'dies-early.log'), 'utf8');
+    expect(file.split('\n')).toHaveLength(42);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
