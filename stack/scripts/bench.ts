@@ -203,7 +203,7 @@ async function main(): Promise<void> {
     let gatewayUrl: string;
     let databaseUrl: string;
     let subgraphUrls: Record<string, string> = {};
-    let subgraphPgids: number[] = [];
+    let subgraphPgids: Record<string, number> = {};
     let postgresPid: number | null = null;
     let gatewayPgid: number | null = null;
     const serviceEnv = {
@@ -255,7 +255,7 @@ async function main(): Promise<void> {
       gatewayUrl = graph.gateway.graphqlUrl;
       databaseUrl = graph.databaseUrl;
       subgraphUrls = Object.fromEntries([...graph.subgraphs].map(([name, s]) => [name, s.graphqlUrl]));
-      subgraphPgids = [...graph.subgraphs.values()].map((s) => s.pid);
+      subgraphPgids = Object.fromEntries([...graph.subgraphs].map(([name, s]) => [name, s.pid]));
       gatewayPgid = graph.gateway.pid;
       if (graph.postgres) postgresPid = postmasterPid(graph.postgres.dataDir);
     }
@@ -484,7 +484,7 @@ async function main(): Promise<void> {
             `${op.name} through ${TARGET_TITLES[target.name]}: ${stats.errors} errors, first: ${stats.firstError ?? 'socket error or timeout'}`,
           );
         log(
-          `${op.name.padEnd(18)} ${target.name.padEnd(10)} ${String(stats.reqPerSec).padStart(6)} req/s  p50 ${stats.p50} p95 ${stats.p95} p99 ${stats.p99} ms  errors ${stats.errors}  ${stats.responseBytes ?? '—'} B  SQL/req ${stats.statementsPerRequest ?? '—'}  subgraph req/req ${stats.subgraphRequestsPerRequest ?? '—'}  gateway CPU ${stats.gatewayCpuPercent ?? '—'}%  RSS ${stats.gatewayPeakRssMb ?? '—'} MB`,
+          `${op.name.padEnd(18)} ${target.name.padEnd(10)} ${String(stats.reqPerSec).padStart(6)} req/s  p50 ${stats.p50} p95 ${stats.p95} p99 ${stats.p99} ms  errors ${stats.errors}  ${stats.responseBytes ?? '—'} B  SQL/req ${stats.statementsPerRequest ?? '—'}  subgraph req/req ${stats.subgraphRequestsPerRequest ?? '—'}  gateway CPU ${stats.gatewayCpuPercent ?? '—'}%  RSS ${stats.gatewayPeakRssMb ?? '—'} MB  subgraphs ${JSON.stringify(stats.subgraphCpuPercent)}  Postgres ${stats.postgresCpuPercent ?? '—'}%  bench ${stats.benchCpuPercent}%`,
         );
       }
     }

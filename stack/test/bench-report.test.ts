@@ -28,6 +28,8 @@ const stats = (reqPerSec: number, p50 = 10, p99 = 20): RunStats => ({
   gatewayCpuPercent: 50,
   gatewayPeakRssMb: 200,
   subgraphsCpuPercent: 40,
+  subgraphCpuPercent: { identity: 35, audit: 4, agents: 1 },
+  benchCpuPercent: 30,
   postgresCpuPercent: 10,
   responseBytes: 1000,
   halfLoad: null,
@@ -80,7 +82,12 @@ it('computes the ratios and writes latest.md, latest.json and a history entry pe
       operation: 'me',
       title: 'me',
       subgraph: 'identity',
-      targets: { ours: stats(120, 10, 40), hive: stats(100), 'hive-dedup': stats(300), direct: stats(200) },
+      targets: {
+        ours: stats(120, 10, 40),
+        hive: { ...stats(100), gatewayCpuPercent: 80 },
+        'hive-dedup': stats(300),
+        direct: stats(200),
+      },
     },
     { operation: 'alert-queue', title: 'alerts', subgraph: null, targets: { ours: stats(50), hive: stats(100) } },
   ];
@@ -91,6 +98,9 @@ it('computes the ratios and writes latest.md, latest.json and a history entry pe
     oursDedupOverHiveDedup: null,
     oursOverHiveDedup: 0.4,
     oursOverDirect: 0.6,
+    // Hive spent 8 ms of gateway CPU per request (80% of a core at 100 req/s), ours 4.17.
+    hiveGatewayCpuOverOurs: 1.92,
+    hiveDedupGatewayCpuOverOursDedup: null,
     p99OverP50: 4,
     p99OverP50HalfLoad: null,
   });
@@ -112,11 +122,15 @@ it('computes the ratios and writes latest.md, latest.json and a history entry pe
     writeReport(dir, report);
     writeReport(dir, { ...report, date: '2026-12-02T00:00:00.000Z' });
     const md = readFileSync(path.join(dir, 'latest.md'), 'utf8');
-    expect(md).toContain('| me | 1.2 | 0.4 | — | 0.6 | 4 | — |');
+    expect(md).toContain('| me | 1.2 | 0.4 | — | 0.6 | 1.92 | — | 4 | — |');
+    // CPU per request by tier: gateway, subgraphs, Postgres, the bench process, and their sum.
+    expect(md).toContain('| me | ours | 120 | 4.17 | 3.33 | 0.83 | 2.5 | 10.83 |');
     expect(md).toContain(
       '- me: misses ours ÷ direct 0.6 (< 0.8); p99 ÷ p50 4 (> 3, at full load; half load not measured)',
     );
     expect(md).toContain('- alert-queue: misses ours ÷ Hive 0.5 (< 1.2)');
+    // The subgraphs that spent ≥ 2% of a core, busiest first, and the bench process's own share.
+    expect(md).toContain('| 40 | identity 35, audit 4 | 10 | 30 |');
     expect(JSON.parse(readFileSync(path.join(dir, 'latest.json'), 'utf8')).date).toBe('2026-12-02T00:00:00.000Z');
     const history = readFileSync(path.join(dir, 'history.md'), 'utf8');
     expect(history.match(/^## 2026-12-0\d/gm)).toEqual(['## 2026-12-01', '## 2026-12-02']);
@@ -178,7 +192,7 @@ it('judges p99 ÷ p50 at half load where it was measured, at full load only wher
     // Full load 5× but half load 2.5×: the target (set at half load) is met.
     expect(md).toContain('- me: meets the targets measured here');
     expect(md).toContain('- case-view: misses p99 ÷ p50 5 at half load (> 3)');
-    expect(md).toContain('| me | — | — | — | — | 5 | 2.5 |');
+    expect(md).toContain('| me | — | — | — | — | — | — | 5 | 2.5 |');
     expect(readFileSync(path.join(dir, 'history.md'), 'utf8')).toContain(
       '| me | 100 | — | — | — | — | — | — | 5 | 2.5 |',
     );
@@ -216,7 +230,7 @@ it('adds a Soak section to the report and a soak entry to the history, and leave
     writeReport(dir, { ...baseReport(results), soak }, { soakOnly: true });
     const md = readFileSync(path.join(dir, 'latest.md'), 'utf8');
     // The operation runs stay; the soak comes in as a section of its own.
-    expect(md).toContain('| me | — | — | — | — | 2 | — |');
+    expect(md).toContain('| me | — | — | — | — | — | — | 2 | — |');
     expect(md).toContain('## Soak');
     expect(md).toContain('| 200 | 210 | 215 | 1.05 | meets (≤ 1.1) | 100 | 50 | 120 | 30000 | 0 |');
     expect(md).toContain(

@@ -44,6 +44,10 @@ export interface RunStats {
   gatewayPeakRssMb: number | null;
   /** CPU of every subgraph process and of Postgres, % of one core. */
   subgraphsCpuPercent: number | null;
+  /** The same by subgraph (which one a target makes work, and how much audit's access log costs). */
+  subgraphCpuPercent: Record<string, number>;
+  /** The bench process itself (load generator, log files): it shares the two cores with the graph. */
+  benchCpuPercent: number;
   postgresCpuPercent: number | null;
   /** Size of a clean answer (the same data through every target should be about the same size). */
   responseBytes: number | null;
@@ -141,7 +145,8 @@ async function scrape(url: string, name: string): Promise<number | null> {
 export interface Observed {
   /** Process groups: the gateway under test, every subgraph, Postgres. */
   gatewayPgid: number | null;
-  subgraphPgids: number[];
+  /** Subgraph name -> the process group of its service. */
+  subgraphPgids: Record<string, number>;
   /** The postmaster; its backends are its children. */
   postgresPid: number | null;
   /** The subgraphs' /metrics URLs (their GraphQL request counts). */
@@ -313,14 +318,17 @@ export async function measure(
 
   const groups = {
     gateway: pidsOf(observed.gatewayPgid ? [observed.gatewayPgid] : []),
-    subgraphs: pidsOf(observed.subgraphPgids),
+    subgraphs: pidsOf(Object.values(observed.subgraphPgids)),
+    bySubgraph: Object.entries(observed.subgraphPgids).map(([name, pgid]) => ({ name, pids: pidsOf([pgid]) })),
     // Postgres starts a backend per new connection: listed again at the end.
     postgres: observed.postgresPid ? groupPids(observed.postgresPid, 'children') : [],
   };
   const before = {
     gateway: sampleOf(groups.gateway),
     subgraphs: sampleOf(groups.subgraphs),
+    bySubgraph: groups.bySubgraph.map(({ pids }) => sampleOf(pids)),
     postgres: sampleOf(groups.postgres),
+    bench: process.cpuUsage(),
   };
   let peakRss = before.gateway.rssMb;
   const sampler = setInterval(() => {
@@ -334,6 +342,8 @@ export async function measure(
   const after = {
     gateway: sampleOf(groups.gateway),
     subgraphs: sampleOf(groups.subgraphs),
+    bySubgraph: groups.bySubgraph.map(({ pids }) => sampleOf(pids)),
+    bench: process.cpuUsage(before.bench),
     // Backends started during the run count from zero, so the union of both lists is right.
     postgres: sampleOf([
       ...new Set([...groups.postgres, ...(observed.postgresPid ? groupPids(observed.postgresPid, 'children') : [])]),
@@ -374,6 +384,10 @@ export async function measure(
     gatewayCpuPercent: cpu(before.gateway, after.gateway, groups.gateway.length > 0),
     gatewayPeakRssMb: groups.gateway.length ? round(peakRss, 0) : null,
     subgraphsCpuPercent: cpu(before.subgraphs, after.subgraphs, groups.subgraphs.length > 0),
+    subgraphCpuPercent: Object.fromEntries(
+      groups.bySubgraph.map(({ name }, i) => [name, cpu(before.bySubgraph[i]!, after.bySubgraph[i]!, true) ?? 0]),
+    ),
+    benchCpuPercent: round(((after.bench.user + after.bench.system) / 1e6 / seconds) * 100, 0),
     postgresCpuPercent: cpu(before.postgres, after.postgres, groups.postgres.length > 0),
     responseBytes: counted.responseBytes,
     halfLoad,

@@ -34,6 +34,13 @@ export interface Ratios {
   oursDedupOverHiveDedup: number | null;
   oursOverHiveDedup: number | null;
   oursOverDirect: number | null;
+  /**
+   * Gateway CPU time per request, Hive's ÷ ours (dedup off on both; and on both): above 1, ours
+   * does a request's gateway work on less CPU. Unlike req/s it does not depend on how the two
+   * cores are shared with the subgraphs and Postgres (the same for both gateways).
+   */
+  hiveGatewayCpuOverOurs: number | null;
+  hiveDedupGatewayCpuOverOursDedup: number | null;
   /** Of our gateway's run at full load. */
   p99OverP50: number | null;
   /** Of our gateway at half its measured throughput (full runs only). */
@@ -136,8 +143,17 @@ export function packageVersions(names: readonly string[], fromPackages: readonly
   return versions;
 }
 
-const ratio = (a: number | undefined, b: number | undefined): number | null =>
+const ratio = (a: number | null | undefined, b: number | null | undefined): number | null =>
   a && b ? Math.round((a / b) * 100) / 100 : null;
+
+/** Milliseconds of CPU per request a tier spent (its % of one core over the run ÷ req/s). */
+export const cpuMsPerRequest = (cpuPercent: number | null | undefined, reqPerSec: number): number | null =>
+  cpuPercent === null || cpuPercent === undefined || reqPerSec <= 0
+    ? null
+    : Math.round(((cpuPercent * 10) / reqPerSec) * 100) / 100;
+
+const gatewayMs = (stats: RunStats | undefined): number | null =>
+  stats ? cpuMsPerRequest(stats.gatewayCpuPercent, stats.reqPerSec) : null;
 
 export function ratiosOf(results: readonly OperationResult[]): Ratios[] {
   return results.map(({ operation, targets }) => ({
@@ -146,6 +162,8 @@ export function ratiosOf(results: readonly OperationResult[]): Ratios[] {
     oursDedupOverHiveDedup: ratio(targets['ours-dedup']?.reqPerSec, targets['hive-dedup']?.reqPerSec),
     oursOverHiveDedup: ratio(targets.ours?.reqPerSec, targets['hive-dedup']?.reqPerSec),
     oursOverDirect: ratio(targets.ours?.reqPerSec, targets.direct?.reqPerSec),
+    hiveGatewayCpuOverOurs: ratio(gatewayMs(targets.hive), gatewayMs(targets.ours)),
+    hiveDedupGatewayCpuOverOursDedup: ratio(gatewayMs(targets['hive-dedup']), gatewayMs(targets['ours-dedup'])),
     p99OverP50: ratio(targets.ours?.p99, targets.ours?.p50),
     p99OverP50HalfLoad: ratio(targets.ours?.halfLoad?.p99, targets.ours?.halfLoad?.p50),
   }));
@@ -154,15 +172,46 @@ export function ratiosOf(results: readonly OperationResult[]): Ratios[] {
 const show = (value: number | null | undefined): string =>
   value === null || value === undefined ? '—' : String(value);
 
+/** The subgraphs that spent at least 2% of a core, busiest first: `identity 55, audit 8`. */
+function busiest(bySubgraph: Record<string, number> | undefined): string {
+  const shown = Object.entries(bySubgraph ?? {})
+    .filter(([, percent]) => percent >= 2)
+    .sort((a, b) => b[1] - a[1]);
+  return shown.length ? shown.map(([name, percent]) => `${name} ${percent}`).join(', ') : '—';
+}
+
+/** Where each request's CPU went, by tier: what decides req/s when all of them share two cores. */
+function cpuTable(results: readonly OperationResult[]): string[] {
+  const lines = [
+    '| operation | target | req/s | gateway | subgraphs | Postgres | bench process | all |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const result of results) {
+    for (const [target, stats] of Object.entries(result.targets) as [TargetName, RunStats][]) {
+      const tiers = [
+        stats.gatewayCpuPercent,
+        stats.subgraphsCpuPercent,
+        stats.postgresCpuPercent,
+        stats.benchCpuPercent,
+      ];
+      const all = tiers.reduce<number>((sum, percent) => sum + (percent ?? 0), 0);
+      lines.push(
+        `| ${result.operation} | ${TARGET_TITLES[target]} | ${stats.reqPerSec} | ${tiers.map((percent) => show(cpuMsPerRequest(percent, stats.reqPerSec))).join(' | ')} | ${show(cpuMsPerRequest(all, stats.reqPerSec))} |`,
+      );
+    }
+  }
+  return lines;
+}
+
 function resultTable(results: readonly OperationResult[]): string[] {
   const lines = [
-    '| operation | target | req/s | p50 ms | p95 ms | p99 ms | errors | response bytes | SQL/req | subgraph req/req | plan fetches/req | gateway CPU % | gateway peak RSS MB | subgraphs CPU % | Postgres CPU % |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| operation | target | req/s | p50 ms | p95 ms | p99 ms | errors | response bytes | SQL/req | subgraph req/req | plan fetches/req | gateway CPU % | gateway peak RSS MB | subgraphs CPU % | busiest subgraphs CPU % | Postgres CPU % | bench process CPU % |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const result of results) {
     for (const [target, stats] of Object.entries(result.targets) as [TargetName, RunStats][]) {
       lines.push(
-        `| ${result.operation} | ${TARGET_TITLES[target]} | ${stats.reqPerSec} | ${stats.p50} | ${stats.p95} | ${stats.p99} | ${stats.errors} | ${show(stats.responseBytes)} | ${show(stats.statementsPerRequest)} | ${show(stats.subgraphRequestsPerRequest)} | ${show(stats.planFetchesPerRequest)} | ${show(stats.gatewayCpuPercent)} | ${show(stats.gatewayPeakRssMb)} | ${show(stats.subgraphsCpuPercent)} | ${show(stats.postgresCpuPercent)} |`,
+        `| ${result.operation} | ${TARGET_TITLES[target]} | ${stats.reqPerSec} | ${stats.p50} | ${stats.p95} | ${stats.p99} | ${stats.errors} | ${show(stats.responseBytes)} | ${show(stats.statementsPerRequest)} | ${show(stats.subgraphRequestsPerRequest)} | ${show(stats.planFetchesPerRequest)} | ${show(stats.gatewayCpuPercent)} | ${show(stats.gatewayPeakRssMb)} | ${show(stats.subgraphsCpuPercent)} | ${busiest(stats.subgraphCpuPercent)} | ${show(stats.postgresCpuPercent)} | ${show(stats.benchCpuPercent)} |`,
       );
     }
   }
@@ -171,12 +220,12 @@ function resultTable(results: readonly OperationResult[]): string[] {
 
 function ratioTable(ratios: readonly Ratios[]): string[] {
   const lines = [
-    '| operation | ours ÷ Hive (dedup off) | ours ÷ Hive (dedup on) | ours dedup ÷ Hive dedup | ours ÷ direct | p99 ÷ p50 (ours, full load) | p99 ÷ p50 (ours, half load) |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| operation | ours ÷ Hive (dedup off) | ours ÷ Hive (dedup on) | ours dedup ÷ Hive dedup | ours ÷ direct | gateway CPU per request, Hive ÷ ours (dedup off) | the same, dedup on | p99 ÷ p50 (ours, full load) | p99 ÷ p50 (ours, half load) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of ratios) {
     lines.push(
-      `| ${r.operation} | ${show(r.oursOverHive)} | ${show(r.oursOverHiveDedup)} | ${show(r.oursDedupOverHiveDedup)} | ${show(r.oursOverDirect)} | ${show(r.p99OverP50)} | ${show(r.p99OverP50HalfLoad)} |`,
+      `| ${r.operation} | ${show(r.oursOverHive)} | ${show(r.oursOverHiveDedup)} | ${show(r.oursDedupOverHiveDedup)} | ${show(r.oursOverDirect)} | ${show(r.hiveGatewayCpuOverOurs)} | ${show(r.hiveDedupGatewayCpuOverOursDedup)} | ${show(r.p99OverP50)} | ${show(r.p99OverP50HalfLoad)} |`,
     );
   }
   return lines;
@@ -189,6 +238,8 @@ function targetLines(ratios: readonly Ratios[], soak: SoakReport | undefined): s
   for (const r of ratios) {
     const misses: string[] = [];
     if (r.oursOverHive !== null && r.oursOverHive < 1.2) misses.push(`ours ÷ Hive ${r.oursOverHive} (< 1.2)`);
+    if (r.oursDedupOverHiveDedup !== null && r.oursDedupOverHiveDedup < 1.2)
+      misses.push(`ours dedup ÷ Hive dedup ${r.oursDedupOverHiveDedup} (< 1.2)`);
     if (r.oursOverDirect !== null && r.oursOverDirect < 0.8) misses.push(`ours ÷ direct ${r.oursOverDirect} (< 0.8)`);
     if (r.p99OverP50HalfLoad !== null && r.p99OverP50HalfLoad > 3)
       misses.push(`p99 ÷ p50 ${r.p99OverP50HalfLoad} at half load (> 3)`);
@@ -284,6 +335,14 @@ export function writeReport(
     '## Every run',
     '',
     ...resultTable(report.results),
+    '',
+    '## CPU per request',
+    '',
+    'Milliseconds of CPU per request by tier (its CPU over the run ÷ requests). The gateway, the subgraphs, ' +
+      'Postgres and the load generator share the two cores, so req/s follows the sum ("all"); the gateway ' +
+      'column is what a gateway itself costs, and the ratio table compares it (Hive ÷ ours).',
+    '',
+    ...cpuTable(report.results),
     '',
     '## Operations',
     '',
