@@ -19,15 +19,22 @@ export function createLogger(
   tap?: LogTap,
 ): Logger {
   const options = { name: service, level, base: { service } };
-  if (!tap) return destination ? pino(options, destination) : pino(options);
+  if (!tap) return pino(options, destination ?? stdoutDestination());
   const streams: pino.StreamEntry[] = [{ level: tap.level, stream: tap }];
   if (isLevel(level)) {
-    streams.push({ level, stream: destination ?? pino.destination(process.stdout.fd || 1) });
+    streams.push({ level, stream: destination ?? stdoutDestination() });
   }
   // The logger must let through whatever either destination wants.
   const lowest = isLevel(level) && rank(level) < rank(tap.level) ? level : tap.level;
   return pino({ ...options, level: lowest }, pino.multistream(streams));
 }
+
+/**
+ * Stdout written asynchronously: lines logged while a write is in flight go out together in the
+ * next one, instead of one synchronous write(2) per line (the gateway logs a line per request).
+ * Nothing is held back when idle, and pino flushes what is pending when the process exits.
+ */
+const stdoutDestination = (): DestinationStream => pino.destination({ dest: process.stdout.fd || 1, sync: false });
 
 const rank = (level: string): number => pino.levels.values[level] ?? Number.POSITIVE_INFINITY;
 
