@@ -19,6 +19,8 @@
  *                               of them through ours after a warm-up, the gateway's RSS sampled; the
  *                               result is merged into latest.{md,json} as its "Soak" section
  *   pnpm bench --half-load S    seconds of ours' run at half its throughput (default: as --duration; 0: off)
+ *   pnpm bench --rounds N       rounds per operation, targets interleaved, each target's best round kept
+ *                               (default 2; --quick 1)
  *
  * Module by module: bench/operations.ts (what is sent), seed.ts (the data), credentials.ts
  * (tokens, API key, pre-signed internal tokens), hive.ts (the reference gateway), measure.ts
@@ -32,7 +34,15 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { benchCredentials, type BenchCredentials } from '../src/bench/credentials';
 import { hiveGatewayPackage, startHiveGateway } from '../src/bench/hive';
-import { measure, soak, statementCounter, type Observed, type StatementCounter } from '../src/bench/measure';
+import {
+  bestRound,
+  measure,
+  soak,
+  statementCounter,
+  type Observed,
+  type RunStats,
+  type StatementCounter,
+} from '../src/bench/measure';
 import { benchOperations, cleanAnswer, type BenchOperation } from '../src/bench/operations';
 import {
   machineInfo,
@@ -88,6 +98,7 @@ const { values } = parseArgs({
     'log-level': { type: 'string', default: 'info' },
     attach: { type: 'string' },
     scale: { type: 'string' },
+    rounds: { type: 'string' },
     out: { type: 'string', default: path.join(REPO_ROOT, 'bench', 'results') },
   },
 });
@@ -113,7 +124,14 @@ const settings = {
   logLevel: values['log-level'],
   dedupEnv: values['dedup-env'],
   scale: values.scale ? Number(values.scale) : 0,
+  /**
+   * Rounds per operation, the targets interleaved in each (ours, Hive, ..., ours, Hive, ...); a
+   * target's figures are its best round. Two gateways measured minutes apart on a shared machine
+   * see different neighbours: interleaving and best-of let a passing neighbour cost neither.
+   */
+  rounds: Number(values.rounds ?? (quick ? 1 : 2)),
 };
+if (!Number.isInteger(settings.rounds) || settings.rounds < 1) throw new Error(`--rounds ${values.rounds}: 1 or more`);
 const wanted = new Set(values.targets.split(',').map((t) => t.trim()) as TargetName[]);
 if (values['ours-dedup']) wanted.add('ours-dedup');
 // A soak loads our gateway alone.
@@ -444,38 +462,54 @@ async function main(): Promise<void> {
         targets: {},
       };
       results.push(result);
-      for (const target of targets) {
-        const url = target.urlFor(op);
-        if (!url || (op.oursOnly && target.name !== 'ours')) continue;
-        const body = target.bodyFor(op);
-        const stats = await measure(
-          {
-            url,
-            headers: target.headersFor(op),
-            body,
-            connections: settings.connections,
-            durationSeconds: settings.durationSeconds,
-            warmupSeconds: settings.warmupSeconds,
-            uniquePerRequest: op.uniquePerRequest ?? false,
-            halfLoadSeconds: target.name === 'ours' ? settings.halfLoadSeconds : 0,
-          },
-          {
-            ...target.observed,
-            subgraphPgids,
-            postgresPid,
-            subgraphMetricsUrls: Object.values(subgraphUrls).map((u) => u.replace(/\/graphql$/, '/metrics')),
-            statements,
-          },
-          settings.countRequests,
-        );
-        if ('refused' in stats) {
-          // A target that cannot answer is reported, not loaded.
-          notes.push(
-            `${op.name} through ${TARGET_TITLES[target.name]} did not answer cleanly: ${stats.refused.slice(0, 200)}`,
+      const rounds = new Map<TargetName, RunStats[]>();
+      const refused = new Set<TargetName>();
+      for (let round = 1; round <= settings.rounds; round++) {
+        const last = round === settings.rounds;
+        for (const target of targets) {
+          const url = target.urlFor(op);
+          if (!url || (op.oursOnly && target.name !== 'ours') || refused.has(target.name)) continue;
+          const body = target.bodyFor(op);
+          const stats = await measure(
+            {
+              url,
+              headers: target.headersFor(op),
+              body,
+              connections: settings.connections,
+              durationSeconds: settings.durationSeconds,
+              // The first round warms each target up and counts its per-request work; later rounds only load it.
+              warmupSeconds: round === 1 ? settings.warmupSeconds : 0,
+              uniquePerRequest: op.uniquePerRequest ?? false,
+              halfLoadSeconds: target.name === 'ours' && last ? settings.halfLoadSeconds : 0,
+            },
+            {
+              ...target.observed,
+              subgraphPgids,
+              postgresPid,
+              subgraphMetricsUrls: Object.values(subgraphUrls).map((u) => u.replace(/\/graphql$/, '/metrics')),
+              statements,
+            },
+            round === 1 ? settings.countRequests : 1,
           );
-          log(`${op.name} / ${target.name}: not measured (${stats.refused.slice(0, 120)})`);
-          continue;
+          if ('refused' in stats) {
+            // A target that cannot answer is reported, not loaded.
+            refused.add(target.name);
+            notes.push(
+              `${op.name} through ${TARGET_TITLES[target.name]} did not answer cleanly: ${stats.refused.slice(0, 200)}`,
+            );
+            log(`${op.name} / ${target.name}: not measured (${stats.refused.slice(0, 120)})`);
+            continue;
+          }
+          rounds.set(target.name, [...(rounds.get(target.name) ?? []), stats]);
+          log(
+            `${op.name.padEnd(18)} ${target.name.padEnd(10)}${settings.rounds > 1 ? ` round ${round}` : ''} ${String(stats.reqPerSec).padStart(6)} req/s  p50 ${stats.p50} p95 ${stats.p95} p99 ${stats.p99} ms  errors ${stats.errors}  ${stats.responseBytes ?? '—'} B  SQL/req ${stats.statementsPerRequest ?? '—'}  subgraph req/req ${stats.subgraphRequestsPerRequest ?? '—'}  gateway CPU ${stats.gatewayCpuPercent ?? '—'}%  RSS ${stats.gatewayPeakRssMb ?? '—'} MB  subgraphs ${JSON.stringify(stats.subgraphCpuPercent)}  Postgres ${stats.postgresCpuPercent ?? '—'}%  bench ${stats.benchCpuPercent}%`,
+          );
         }
+      }
+      for (const target of targets) {
+        const runs = rounds.get(target.name);
+        if (!runs?.length) continue;
+        const stats = bestRound(runs);
         result.targets[target.name] = stats;
         if (op.detections)
           notes.push(`${op.name}: ${Math.round(stats.reqPerSec * op.detections)} detections/s through ours`);
@@ -483,9 +517,6 @@ async function main(): Promise<void> {
           notes.push(
             `${op.name} through ${TARGET_TITLES[target.name]}: ${stats.errors} errors, first: ${stats.firstError ?? 'socket error or timeout'}`,
           );
-        log(
-          `${op.name.padEnd(18)} ${target.name.padEnd(10)} ${String(stats.reqPerSec).padStart(6)} req/s  p50 ${stats.p50} p95 ${stats.p95} p99 ${stats.p99} ms  errors ${stats.errors}  ${stats.responseBytes ?? '—'} B  SQL/req ${stats.statementsPerRequest ?? '—'}  subgraph req/req ${stats.subgraphRequestsPerRequest ?? '—'}  gateway CPU ${stats.gatewayCpuPercent ?? '—'}%  RSS ${stats.gatewayPeakRssMb ?? '—'} MB  subgraphs ${JSON.stringify(stats.subgraphCpuPercent)}  Postgres ${stats.postgresCpuPercent ?? '—'}%  bench ${stats.benchCpuPercent}%`,
-        );
       }
     }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sumMetric, type RunStats, type SoakStats } from '../src/bench/measure';
+import { bestRound, sumMetric, type RunStats, type SoakStats } from '../src/bench/measure';
 import { benchOperations, cleanAnswer } from '../src/bench/operations';
 import {
   ratiosOf,
@@ -171,6 +171,32 @@ const baseReport = (results: OperationResult[]): BenchReport => ({
   results,
   ratios: ratiosOf(results),
   notes: [],
+});
+
+it("keeps a target's best round, with the first round's counts, every round's errors and req/s", () => {
+  const first = { ...stats(100), statementsPerRequest: 4, errors: 1, firstError: 'boom' };
+  const second = { ...stats(130, 8, 16), statementsPerRequest: 9, halfLoad: { reqPerSec: 65, p50: 5, p99: 9 } };
+  const best = bestRound([first, second, stats(120)]);
+  expect(best).toMatchObject({
+    reqPerSec: 130,
+    p50: 8,
+    p99: 16,
+    statementsPerRequest: 4,
+    errors: 1,
+    firstError: 'boom',
+  });
+  expect(best.halfLoad).toEqual({ reqPerSec: 65, p50: 5, p99: 9 });
+  expect(best.roundsReqPerSec).toEqual([100, 130, 120]);
+  expect(bestRound([first]).roundsReqPerSec).toBeUndefined();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-report-'));
+  try {
+    writeReport(dir, baseReport([{ operation: 'me', title: 'me', subgraph: null, targets: { ours: best } }]));
+    expect(readFileSync(path.join(dir, 'latest.md'), 'utf8')).toContain(
+      '| me | ours | 130 (rounds: 100, 130, 120) | 8 |',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 it('judges p99 ÷ p50 at half load where it was measured, at full load only where not', () => {

@@ -53,6 +53,30 @@ export interface RunStats {
   responseBytes: number | null;
   /** Latency at half the measured throughput (autocannon's overallRate), when asked for. */
   halfLoad: { reqPerSec: number; p50: number; p99: number } | null;
+  /** With `--rounds`: req/s of every round, in order (the figures above are the best round's). */
+  roundsReqPerSec?: number[];
+}
+
+/**
+ * One target's rounds as one result: the round with the most req/s (its latency and CPU, which
+ * belong to that throughput), the per-request counts of the first round (counted over the most
+ * requests), the half-load run wherever it was made, and every round's req/s.
+ */
+export function bestRound(runs: readonly RunStats[]): RunStats {
+  const [first, ...rest] = runs;
+  if (!first) throw new Error('bestRound: no runs');
+  const best = rest.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a), first);
+  return {
+    ...best,
+    statementsPerRequest: first.statementsPerRequest,
+    subgraphRequestsPerRequest: first.subgraphRequestsPerRequest,
+    planFetchesPerRequest: first.planFetchesPerRequest,
+    responseBytes: first.responseBytes,
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    firstError: runs.find((run) => run.firstError)?.firstError ?? null,
+    halfLoad: runs.find((run) => run.halfLoad)?.halfLoad ?? null,
+    ...(runs.length > 1 ? { roundsReqPerSec: runs.map((run) => run.reqPerSec) } : {}),
+  };
 }
 
 const TICKS_PER_SECOND = 100;

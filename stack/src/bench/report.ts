@@ -211,7 +211,7 @@ function resultTable(results: readonly OperationResult[]): string[] {
   for (const result of results) {
     for (const [target, stats] of Object.entries(result.targets) as [TargetName, RunStats][]) {
       lines.push(
-        `| ${result.operation} | ${TARGET_TITLES[target]} | ${stats.reqPerSec} | ${stats.p50} | ${stats.p95} | ${stats.p99} | ${stats.errors} | ${show(stats.responseBytes)} | ${show(stats.statementsPerRequest)} | ${show(stats.subgraphRequestsPerRequest)} | ${show(stats.planFetchesPerRequest)} | ${show(stats.gatewayCpuPercent)} | ${show(stats.gatewayPeakRssMb)} | ${show(stats.subgraphsCpuPercent)} | ${busiest(stats.subgraphCpuPercent)} | ${show(stats.postgresCpuPercent)} | ${show(stats.benchCpuPercent)} |`,
+        `| ${result.operation} | ${TARGET_TITLES[target]} | ${stats.reqPerSec}${stats.roundsReqPerSec ? ` (rounds: ${stats.roundsReqPerSec.join(', ')})` : ''} | ${stats.p50} | ${stats.p95} | ${stats.p99} | ${stats.errors} | ${show(stats.responseBytes)} | ${show(stats.statementsPerRequest)} | ${show(stats.subgraphRequestsPerRequest)} | ${show(stats.planFetchesPerRequest)} | ${show(stats.gatewayCpuPercent)} | ${show(stats.gatewayPeakRssMb)} | ${show(stats.subgraphsCpuPercent)} | ${busiest(stats.subgraphCpuPercent)} | ${show(stats.postgresCpuPercent)} | ${show(stats.benchCpuPercent)} |`,
       );
     }
   }
