@@ -187,8 +187,7 @@ export function isStatementTimeout(error: unknown): boolean {
  * The caller's principal names a user that no longer exists (deleted while the gateway still
  * held its principal, PRINCIPAL_CACHE_SECONDS): the session is over, so a client signs in again.
  */
-export const principalGone = (): GraphQLError =>
-  unauthenticated('The signed-in user no longer exists; sign in again');
+export const principalGone = (): GraphQLError => unauthenticated('The signed-in user no longer exists; sign in again');
 
 /**
  * A foreign-key violation (SQLSTATE 23503) as Postgres reports it. `missing`: a written row

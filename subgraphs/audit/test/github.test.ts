@@ -96,6 +96,16 @@ describe('GitHub audit', () => {
       },
       ADMIN,
     );
+    // A report that does not exist: the foreign key refuses it, coded and naming the field.
+    const unknownReport = await audit.query(
+      `mutation ($input: GithubAuditBaselineInput!) { addGithubAuditBaseline(input: $input) { id } }`,
+      { input: { configId, name: 'v0', expectedChecks: [], baselineReportId: '999999' } },
+      ADMIN,
+    );
+    expect(unknownReport.body.errors?.[0]?.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.baselineReportId',
+    });
     await ok(
       audit,
       `mutation ($input: GithubAuditCheckExclusionInput!) { addGithubAuditCheckExclusion(input: $input) { approvedBy } }`,

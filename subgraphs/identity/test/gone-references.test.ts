@@ -70,6 +70,33 @@ describe('the acting user no longer exists', () => {
     expectNoInternals(result);
     expect(await count(`SELECT 1 FROM identity.api_keys WHERE client_name = 'orphan'`)).toBe(0);
   });
+
+  it('a mandate or a checkout for oneself (checked under the user lock) answers UNAUTHENTICATED too', async () => {
+    const mandate = await identity.query(
+      `mutation { createMandate(input: { maxAmountCents: 100 }) { id } }`,
+      {},
+      gone.principal,
+    );
+    expect(errorCodes(mandate)).toEqual(['UNAUTHENTICATED']);
+    const checkout = await identity.query(
+      `mutation { createCheckoutSession(input: { amountCents: 500, currency: "USD", credits: 500 }, idempotencyKey: "k1") { id } }`,
+      {},
+      gone.principal,
+    );
+    expect(errorCodes(checkout)).toEqual(['UNAUTHENTICATED']);
+    expect(await count(`SELECT 1 FROM identity.mandates WHERE user_id = $1`, [gone.id])).toBe(0);
+    expect(await count(`SELECT 1 FROM identity.checkout_sessions WHERE user_id = $1`, [gone.id])).toBe(0);
+  });
+
+  it("another user's missing row stays NOT_FOUND for an admin", async () => {
+    const admin = await createUser(identity, { role: 'admin' });
+    const result = await identity.query(
+      `mutation ($u: ID!) { createMandate(input: { userId: $u, maxAmountCents: 100 }) { id } }`,
+      { u: gone.id },
+      admin.principal,
+    );
+    expect(errorCodes(result)).toEqual(['NOT_FOUND']);
+  });
 });
 
 describe('a row the input names is deleted meanwhile', () => {
