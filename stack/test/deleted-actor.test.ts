@@ -1,4 +1,4 @@
-import { postGraphQL } from '@socgraph/testkit';
+import { deletedMeanwhile, postGraphQL } from '@socgraph/testkit';
 import { startTestStack, type TestStack } from '../src/testing';
 import { errorCodes } from './support';
 
@@ -93,29 +93,15 @@ describe('the signed-in user is deleted while its principal is cached', () => {
 it('a user deleted while an admin changes its access: BAD_USER_INPUT naming userId, nothing written', async () => {
   const id = await graph.seedUser({ username: 'transient', password: PASSWORD, role: 'analyst' });
   // The deletion commits only once the mutation's write waits on it: its checks saw the user.
-  const runner = identity().createQueryRunner();
-  await runner.connect();
-  try {
-    await runner.startTransaction();
-    await runner.query(`DELETE FROM identity.users WHERE id = $1`, [id]);
-    const pending = graph.gql(
+  const result = await deletedMeanwhile(identity(), `DELETE FROM identity.users WHERE id = $1`, [id], () =>
+    graph.gql(
       `mutation ($u: ID!) { setUserCustomerAccess(userId: $u, customerCodes: ["ACME"]) { id } }`,
       { u: id },
       adminAuth,
-    );
-    const deadline = Date.now() + 10_000;
-    while ((await count(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'`)) === 0) {
-      if (Date.now() > deadline) throw new Error('the mutation never waited for the deletion');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    await runner.commitTransaction();
-    const result = await pending;
-    expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
-    expect(result.body.errors?.[0]?.extensions?.field).toBe('userId');
-    expect(JSON.stringify(result.body)).not.toMatch(/foreign key|violates|_fkey|identity\./i);
-    expect(await count(`SELECT 1 FROM identity.user_customer_access WHERE user_id = $1`, [id])).toBe(0);
-  } finally {
-    if (runner.isTransactionActive) await runner.rollbackTransaction();
-    await runner.release();
-  }
+    ),
+  );
+  expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
+  expect(result.body.errors?.[0]?.extensions?.field).toBe('userId');
+  expect(JSON.stringify(result.body)).not.toMatch(/foreign key|violates|_fkey|identity\./i);
+  expect(await count(`SELECT 1 FROM identity.user_customer_access WHERE user_id = $1`, [id])).toBe(0);
 });

@@ -1,4 +1,4 @@
-import type { TestSubgraph } from '@socgraph/testkit';
+import { deletedMeanwhile, type TestSubgraph } from '@socgraph/testkit';
 import { createCustomers, createUser, errorCodes, startIdentity, type CreatedUser } from './support';
 
 /**
@@ -105,33 +105,6 @@ describe('a row the input names is deleted meanwhile', () => {
     admin = await createUser(identity, { role: 'admin' });
   });
 
-  /**
-   * Deletes `sql`'s row in a transaction that commits only once the mutation waits on its lock:
-   * the mutation's own checks saw the row, its write's foreign-key check finds it gone.
-   */
-  async function deletedWhileWriting<T>(sql: string, params: unknown[], mutation: () => Promise<T>): Promise<T> {
-    const runner = identity.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
-      await runner.query(sql, params);
-      const pending = mutation();
-      for (let waited = 0; ; waited += 20) {
-        const waiting = await count(
-          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        );
-        if (waiting > 0) break;
-        if (waited > 5_000) throw new Error('the mutation never waited for the delete');
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      await runner.commitTransaction();
-      return await pending;
-    } finally {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      await runner.release();
-    }
-  }
-
   const setCustomerAccess = (userId: string, customerCodes: string[]) =>
     identity.query(
       `mutation ($u: ID!, $c: [String!]!) { setUserCustomerAccess(userId: $u, customerCodes: $c) { id } }`,
@@ -141,8 +114,11 @@ describe('a row the input names is deleted meanwhile', () => {
 
   it('the user being changed: BAD_USER_INPUT naming userId, nothing written', async () => {
     const target = await createUser(identity, { role: 'analyst' });
-    const result = await deletedWhileWriting(`DELETE FROM identity.users WHERE id = $1`, [target.id], () =>
-      setCustomerAccess(target.id, ['ACME']),
+    const result = await deletedMeanwhile(
+      identity.dataSource,
+      `DELETE FROM identity.users WHERE id = $1`,
+      [target.id],
+      () => setCustomerAccess(target.id, ['ACME']),
     );
     expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
     expect(result.body.errors?.[0]?.extensions?.field).toBe('userId');
@@ -154,8 +130,11 @@ describe('a row the input names is deleted meanwhile', () => {
   it('a customer granted: BAD_USER_INPUT naming customerCodes, the old access kept', async () => {
     await createCustomers(identity, ['DOOMED']);
     const target = await createUser(identity, { role: 'analyst', customerCodes: ['ACME'] });
-    const result = await deletedWhileWriting(`DELETE FROM identity.customers WHERE customer_code = 'DOOMED'`, [], () =>
-      setCustomerAccess(target.id, ['ACME', 'DOOMED']),
+    const result = await deletedMeanwhile(
+      identity.dataSource,
+      `DELETE FROM identity.customers WHERE customer_code = 'DOOMED'`,
+      [],
+      () => setCustomerAccess(target.id, ['ACME', 'DOOMED']),
     );
     expect(errorCodes(result)).toEqual(['BAD_USER_INPUT']);
     expect(result.body.errors?.[0]?.extensions?.field).toBe('customerCodes');
