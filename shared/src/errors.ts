@@ -183,6 +183,100 @@ export function isStatementTimeout(error: unknown): boolean {
   return false;
 }
 
+/**
+ * The caller's principal names a user that no longer exists (deleted while the gateway still
+ * held its principal, PRINCIPAL_CACHE_SECONDS): the session is over, so a client signs in again.
+ */
+export const principalGone = (): GraphQLError => unauthenticated('The signed-in user no longer exists; sign in again');
+
+/**
+ * A foreign-key violation (SQLSTATE 23503) as Postgres reports it. `missing`: a written row
+ * names a row that does not exist (or was deleted meanwhile); `referenced`: a deleted or
+ * changed row is still named by others. Internals: for the log, never for a message.
+ */
+export interface ForeignKeyViolation {
+  kind: 'missing' | 'referenced';
+  /** Schema of the table the statement wrote (no foreign key crosses schemas). */
+  schema: string | null;
+  /** The key's columns, and their values when Postgres says them. */
+  columns: string[];
+  values: string[] | null;
+  /** The other table of the key (the referenced one for `missing`, the referencing one else). */
+  otherTable: string | null;
+  constraint: string | null;
+}
+
+// ri_triggers.c: `Key (a, b)=(1, 2) is not present in table "t".`, or without the key when the
+// role may not read it.
+const FOREIGN_KEY_DETAIL = /^Key (?:\((.+)\)=\((.*)\) )?is (not present in|still referenced from) table "(.+)"\.$/s;
+
+export function foreignKeyViolationOf(error: unknown): ForeignKeyViolation | null {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    const candidate = current as Record<string, unknown>;
+    if (candidate.code === '23503') {
+      const detail = typeof candidate.detail === 'string' ? FOREIGN_KEY_DETAIL.exec(candidate.detail) : null;
+      const columns = detail?.[1]?.split(', ') ?? [];
+      // Values are split like the columns: only trusted for a one-column key.
+      const values = detail?.[2] !== undefined && columns.length === 1 ? [detail[2]] : null;
+      return {
+        kind: detail?.[3] === 'still referenced from' ? 'referenced' : 'missing',
+        schema: typeof candidate.schema === 'string' ? candidate.schema : null,
+        columns,
+        values,
+        otherTable: detail?.[4] ?? null,
+        constraint: typeof candidate.constraint === 'string' ? candidate.constraint : null,
+      };
+    }
+    current = candidate.driverError ?? candidate.cause;
+  }
+  return null;
+}
+
+/** Where principals' users live (Principal.userId is its id). */
+const PRINCIPAL_USERS = { schema: 'identity', table: 'users' } as const;
+
+/**
+ * The mutation argument a key column is about: `customer_code` is `customerCode` or
+ * `customerCodes`, at the top level or in `input` (api.md's one-input-object convention).
+ */
+export function argumentForColumn(args: Record<string, unknown> | undefined, column: string): string | undefined {
+  if (!args) return undefined;
+  const name = column.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  const input = args.input && typeof args.input === 'object' ? (args.input as Record<string, unknown>) : {};
+  for (const candidate of [name, `${name}s`]) {
+    if (candidate in args) return candidate;
+    if (candidate in input) return `input.${candidate}`;
+  }
+  return undefined;
+}
+
+/**
+ * The coded error for a foreign-key violation, or null for any other error. The write rolled
+ * back before this is asked. A missing row that is the caller's own user is UNAUTHENTICATED
+ * (`principalGone`); any other missing row is input naming something that does not exist:
+ * BAD_USER_INPUT with the argument when one matches; a row still in use is CONFLICT.
+ */
+export function foreignKeyError(
+  error: unknown,
+  caller: { actorUserId: string | null; args?: Record<string, unknown> },
+): GraphQLError | null {
+  const violation = foreignKeyViolationOf(error);
+  if (!violation) return null;
+  if (violation.kind === 'referenced') {
+    return conflict('The row is still in use by others; remove those references first');
+  }
+  if (
+    caller.actorUserId !== null &&
+    violation.schema === PRINCIPAL_USERS.schema &&
+    violation.otherTable === PRINCIPAL_USERS.table &&
+    violation.values?.[0] === caller.actorUserId
+  ) {
+    return principalGone();
+  }
+  const field = violation.columns.length === 1 ? argumentForColumn(caller.args, violation.columns[0]!) : undefined;
+  return badUserInput(`${field ?? 'The input'} names a row that does not exist (or was just deleted)`, field);
+}
+
 /** The request's deadline passed before work could start (nobody waits for its answer). */
 export class DeadlineExceededError extends Error {
   constructor() {

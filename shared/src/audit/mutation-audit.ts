@@ -4,7 +4,7 @@ import DataLoader from 'dataloader';
 import { getNamedType, isObjectType, type GraphQLFieldResolver, type GraphQLResolveInfo } from 'graphql';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { Principal } from '../auth/principal';
-import { isCodedError } from '../errors';
+import { foreignKeyError, isCodedError } from '../errors';
 import type { GraphQLResolverMap } from '../graphql/resolvers';
 import type { Logger } from '../logger';
 import { requestTransaction } from '../db/request-transaction';
@@ -217,6 +217,8 @@ export interface ChangeFacts {
   returnedType: string | null;
   /** The resource when no captured row names one (a failure, or nothing changed). */
   declared: (result: unknown) => Resource;
+  /** The mutation's arguments: a foreign-key violation's error names the one it is about. */
+  args?: Record<string, unknown>;
 }
 
 function auditEntry(
@@ -314,7 +316,17 @@ export async function runAudited<T>(
     );
     options.onOutboxWrite?.();
     return result;
-  } catch (error) {
+  } catch (thrown) {
+    // The change rolled back: a foreign-key violation is a coded error (the caller's user gone,
+    // or input naming a row that is not there), on the record and to the caller alike.
+    const coded = foreignKeyError(thrown, { actorUserId: facts.principal.userId, args: facts.args });
+    if (coded) {
+      options.logger?.warn(
+        { err: thrown, action: facts.action, code: coded.extensions.code },
+        'foreign-key violation answered with a coded error',
+      );
+    }
+    const error = coded ?? thrown;
     // The change rolled back; the attempt is still on the record (and a failed login's auth event with it).
     const entry = auditEntry(facts, state, occurredAt, { status: 'failure', error }, resources);
     try {
@@ -364,6 +376,7 @@ function audited<TContext extends SubgraphContext>(
           operationName: info.operation.name?.value.replace(/__[a-z0-9_]+__\d+$/, '') ?? null,
           returnedType: getNamedType(info.returnType).name,
           declared: (result) => declaredResource(info, args, result),
+          args,
         },
         async () => (await resolve(parent, args, context, info)) as unknown,
       );

@@ -56,12 +56,6 @@ export function isUniqueViolation(error: unknown): boolean {
   return e?.code === '23505' || e?.driverError?.code === '23505';
 }
 
-/** Postgres foreign_key_violation. */
-export function isForeignKeyViolation(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } } | null;
-  return e?.code === '23503' || e?.driverError?.code === '23503';
-}
-
 /** Escapes LIKE/ILIKE wildcards so a search string matches literally. */
 export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -12,6 +12,7 @@ import { deadlineFromHeader, Headers, verifyInternalToken } from '../auth/tokens
 import {
   DeadlineExceededError,
   ErrorCode,
+  foreignKeyError,
   isCodedError,
   isDatabaseUnavailable,
   isStatementTimeout,
@@ -161,6 +162,17 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(
           ...(formatted.locations ? { locations: formatted.locations } : {}),
           extensions: { ...unavailable.extensions, ...(requestId ? { requestId } : {}) },
         };
+      }
+      // Audited mutations code their foreign-key violations already (runAudited, knowing the
+      // caller); one raised elsewhere (an internal field) is still the input's fault, not ours.
+      const foreignKey = foreignKeyError(original, { actorUserId: null });
+      if (foreignKey) {
+        return maskError({
+          message: foreignKey.message,
+          ...(formatted.path ? { path: formatted.path } : {}),
+          ...(formatted.locations ? { locations: formatted.locations } : {}),
+          extensions: foreignKey.extensions,
+        });
       }
       if (!isCodedError(original) && formatted.extensions?.code === 'INTERNAL_SERVER_ERROR') {
         logger.error({ err: original, requestId }, 'unexpected resolver error');

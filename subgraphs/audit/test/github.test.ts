@@ -1,4 +1,4 @@
-import type { TestSubgraph } from '@socgraph/testkit';
+import { deletedMeanwhile, type TestSubgraph } from '@socgraph/testkit';
 import { GITHUB_TOKEN_CONTEXT } from '../src/services/stored-secrets';
 import { ADMIN, ANALYST, AUDITOR, ok, SERVICE, startAudit, testSecretBox } from './support';
 
@@ -96,6 +96,16 @@ describe('GitHub audit', () => {
       },
       ADMIN,
     );
+    // A report that does not exist: the foreign key refuses it, coded and naming the field.
+    const unknownReport = await audit.query(
+      `mutation ($input: GithubAuditBaselineInput!) { addGithubAuditBaseline(input: $input) { id } }`,
+      { input: { configId, name: 'v0', expectedChecks: [], baselineReportId: '999999' } },
+      ADMIN,
+    );
+    expect(unknownReport.body.errors?.[0]?.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.baselineReportId',
+    });
     await ok(
       audit,
       `mutation ($input: GithubAuditCheckExclusionInput!) { addGithubAuditCheckExclusion(input: $input) { approvedBy } }`,
@@ -121,5 +131,41 @@ describe('GitHub audit', () => {
       githubAuditBaselines: [{ name: 'v1' }],
       githubAuditCheckExclusions: [{ approvedBy: 'admin' }],
     });
+  });
+
+  it('a report for a config deleted meanwhile is BAD_USER_INPUT, also on an internal field, and not stored', async () => {
+    const created = await ok<{ createGithubAuditConfig: { id: string } }>(
+      audit,
+      CREATE,
+      { input: { customerCode: 'ACME', organization: 'short-lived', token: 'ghp_x' } },
+      ADMIN,
+    );
+    const configId = created.createGithubAuditConfig.id;
+    const result = await deletedMeanwhile(
+      audit.dataSource,
+      `DELETE FROM audit.github_audit_config WHERE id = $1`,
+      [configId],
+      () =>
+        audit.query(
+          `mutation ($input: GithubAuditReportInput!) { _recordGithubAuditReport(input: $input) { id } }`,
+          {
+            input: {
+              configId,
+              status: 'COMPLETED',
+              totalChecks: 1,
+              passedChecks: 1,
+              failedChecks: 0,
+              criticalFindings: 0,
+            },
+          },
+          SERVICE,
+        ),
+    );
+    expect(result.body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT' });
+    expect(result.body.errors?.[0]?.message).toBe('The input names a row that does not exist (or was just deleted)');
+    const [row] = (await audit.dataSource.query(
+      `SELECT count(*)::int AS n FROM audit.github_audit_report WHERE organization = 'short-lived'`,
+    )) as { n: number }[];
+    expect(row?.n).toBe(0);
   });
 });

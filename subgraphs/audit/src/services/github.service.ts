@@ -1,7 +1,6 @@
 import {
   badUserInput,
   conflict,
-  isForeignKeyViolation,
   isUniqueViolation,
   optionalText,
   orNotFound,
@@ -195,21 +194,17 @@ export class GithubAuditService extends ScopedService<AuditScope> {
     requireAdmin(this.principal);
     const config = await this.requireConfig(input.configId);
     const repo = this.dataSource.getRepository(GithubAuditBaselineEntity);
-    try {
-      const saved = await repo.save({
-        configId: config.id,
-        customerCode: config.customerCode,
-        name: text(input.name, 'input.name', LONG),
-        description: optionalText(input.description, 'input.description', { max: 5000 }),
-        expectedChecks: json(input.expectedChecks, 'input.expectedChecks') ?? [],
-        baselineReportId: intId(input.baselineReportId, 'input.baselineReportId'),
-        isActive: true,
-      });
-      return repo.findOneByOrFail({ id: saved.id });
-    } catch (error) {
-      if (isForeignKeyViolation(error)) throw badUserInput('No such report', 'input.baselineReportId');
-      throw error;
-    }
+    // An unknown baselineReportId is the foreign key's to refuse (BAD_USER_INPUT naming it, runAudited).
+    const saved = await repo.save({
+      configId: config.id,
+      customerCode: config.customerCode,
+      name: text(input.name, 'input.name', LONG),
+      description: optionalText(input.description, 'input.description', { max: 5000 }),
+      expectedChecks: json(input.expectedChecks, 'input.expectedChecks') ?? [],
+      baselineReportId: intId(input.baselineReportId, 'input.baselineReportId'),
+      isActive: true,
+    });
+    return repo.findOneByOrFail({ id: saved.id });
   }
 
   private async requireConfig(id: string): Promise<GithubAuditConfigRow> {

@@ -187,7 +187,7 @@ export class CreditService extends ScopedService<RequestScope> {
     if (userId === null) throw notFound('User', input.userId);
     const amount = positiveCents(input.amountCents, 'input.amountCents');
     const reason = text(input.reason, 'input.reason', { max: 255 });
-    await lockUserOrFail(this.dataSource, userId);
+    await lockUserOrFail(this.dataSource, userId, this.principal.userId);
     return appendEntry(
       this.dataSource,
       { userId, type: 'grant', amountCents: amount, status: 'completed', description: reason },

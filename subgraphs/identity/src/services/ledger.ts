@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { badUserInput, notFound } from '@socgraph/shared';
+import { badUserInput, notFound, principalGone } from '@socgraph/shared';
 import type { DataSource } from 'typeorm';
 import type { TransactionAuditRow, TransactionStatus, TransactionType } from '../entities';
 
@@ -39,9 +39,14 @@ export async function lockUser(ds: DataSource, userId: number): Promise<{ balanc
   return row ? { balance: row.credit_balance_cents } : null;
 }
 
-export async function lockUserOrFail(ds: DataSource, userId: number): Promise<{ balance: number }> {
+/** NOT_FOUND for a missing user, UNAUTHENTICATED when it is the caller (`actorUserId`) that is gone. */
+export async function lockUserOrFail(
+  ds: DataSource,
+  userId: number,
+  actorUserId: string | null = null,
+): Promise<{ balance: number }> {
   const locked = await lockUser(ds, userId);
-  if (!locked) throw notFound('User', userId);
+  if (!locked) throw actorUserId === String(userId) ? principalGone() : notFound('User', userId);
   return locked;
 }
 

@@ -108,7 +108,7 @@ export class MandateService extends ScopedService<RequestScope> {
     if (userId === null) throw notFound('User', input.userId ?? this.principal.userId ?? '');
     const rules = this.rules(input, null);
     // Mandates of a user change under the user's lock, like the reserves that read them.
-    await lockUserOrFail(this.dataSource, userId);
+    await lockUserOrFail(this.dataSource, userId, this.principal.userId);
     const repo = this.dataSource.getRepository(MandateEntity);
     const saved = await repo.save({
       userId,

@@ -66,7 +66,7 @@ export class PaymentService extends ScopedService<RequestScope> {
     const key = text(idempotencyKey, 'idempotencyKey', { max: 128 });
 
     // One session per key: parallel calls with one key queue on the user's row.
-    await lockUserOrFail(this.dataSource, userId);
+    await lockUserOrFail(this.dataSource, userId, this.principal.userId);
     const repo = this.dataSource.getRepository(CheckoutSessionEntity);
     const existing = await repo.findOneBy({ userId, idempotencyKey: key });
     if (existing) {
