@@ -74,7 +74,10 @@ describe('ConditionBuilder', () => {
     const earlier = new Date('2026-01-01T00:00:00Z');
     expect(() => new ConditionBuilder('i').period('created', later, earlier)).toThrow(bad('filter.from'));
     expect(() =>
-      new ConditionBuilder('i').period('created', later, earlier, { from: 'filter.createdAfter', to: 'filter.createdBefore' }),
+      new ConditionBuilder('i').period('created', later, earlier, {
+        from: 'filter.createdAfter',
+        to: 'filter.createdBefore',
+      }),
     ).toThrow(bad('filter.createdAfter'));
   });
 });

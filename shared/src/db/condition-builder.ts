@@ -51,7 +51,8 @@ export class ConditionBuilder {
 
   /** `wanted` true: the column is NULL; false: it is not; absent: no condition. */
   isNull(column: string, wanted: boolean | null | undefined): this {
-    if (wanted !== null && wanted !== undefined) this.parts.push(`${this.alias}.${column} IS ${wanted ? '' : 'NOT '}NULL`);
+    if (wanted !== null && wanted !== undefined)
+      this.parts.push(`${this.alias}.${column} IS ${wanted ? '' : 'NOT '}NULL`);
     return this;
   }
 

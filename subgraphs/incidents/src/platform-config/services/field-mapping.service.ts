@@ -70,7 +70,9 @@ export class FieldMappingService extends ScopedService<IncidentsContext> {
       )
       .join(' UNION ALL ');
 
-    const filtered = new ConditionBuilder('fm').equalsIgnoringCase('source', filter?.source, 'filter.source', 50).build();
+    const filtered = new ConditionBuilder('fm')
+      .equalsIgnoringCase('source', filter?.source, 'filter.source', 50)
+      .build();
     const conditions = filtered.sql === 'TRUE' ? [] : [filtered.sql];
     const params: Record<string, unknown> = { ...filtered.params };
     const countWhere = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
