@@ -2,6 +2,18 @@ import { badUserInput } from '../errors';
 import { escapeLike, optionalText } from '../graphql/validate';
 import type { SqlCondition } from '../policy/sql';
 
+/** A link table for `linkedToAny`: (rowColumn -> the filtered row, targetColumn -> the wanted id). */
+export interface FilterLink {
+  /** Qualified table, e.g. `incidents.incident_management_alert_to_tag`. */
+  table: string;
+  rowColumn: string;
+  targetColumn: string;
+  /** The filtered row's id column (default `id`). */
+  rowIdColumn?: string;
+  /** SQL type of the target ids, for the parameter cast (default `int`). */
+  targetType?: 'int' | 'bigint' | 'text' | 'uuid';
+}
+
 /**
  * Builds `alias.column op :param` conditions for list filters; every value is a bound
  * parameter and every string is length-checked first. An absent (or empty) value adds nothing.
@@ -37,9 +49,59 @@ export class ConditionBuilder {
     return this.add(any, `%${escapeLike(given)}%`);
   }
 
-  period(column: string, from: Date | null | undefined, to: Date | null | undefined): this {
+  /** `wanted` true: the column is NULL; false: it is not; absent: no condition. */
+  isNull(column: string, wanted: boolean | null | undefined): this {
+    if (wanted !== null && wanted !== undefined)
+      this.parts.push(`${this.alias}.${column} IS ${wanted ? '' : 'NOT '}NULL`);
+    return this;
+  }
+
+  /** Case-insensitive equality (`lower(column) = lower(value)`), for names stored in any case. */
+  equalsIgnoringCase(column: string, value: string | null | undefined, field: string, max = 255): this {
+    const given = optionalText(value, field, { max });
+    return given === null ? this : this.add((p) => `lower(${this.alias}.${column}) = lower(:${p})`, given);
+  }
+
+  /** The column holds one of `values` (already checked, e.g. GraphQL enum values); an empty list adds nothing. */
+  anyOf(column: string, values: readonly (string | number)[] | null | undefined): this {
+    return values?.length ? this.add((p) => `${this.alias}.${column} = ANY(:${p})`, [...values]) : this;
+  }
+
+  /**
+   * The row has a link to any of `ids` in a link table (an EXISTS, never a join, so no duplicate
+   * rows): e.g. alerts carrying any of the given tags. `ids` are already parsed.
+   */
+  linkedToAny(link: FilterLink, ids: readonly (string | number)[] | null | undefined): this {
+    if (!ids?.length) return this;
+    const rowId = `${this.alias}.${link.rowIdColumn ?? 'id'}`;
+    return this.add(
+      (p) =>
+        `EXISTS (SELECT 1 FROM ${link.table} l_${p} WHERE l_${p}.${link.rowColumn} = ${rowId} ` +
+        `AND l_${p}.${link.targetColumn} = ANY(CAST(:${p} AS ${link.targetType ?? 'int'}[])))`,
+      [...ids],
+    );
+  }
+
+  /**
+   * Full-text match of a tsvector column in websearch syntax ("quoted phrases", -exclusions,
+   * or), with the `simple` configuration (no stemming: names and codes match as written).
+   */
+  matchesText(column: string, value: string | null | undefined, field: string, max = 200): this {
+    const given = optionalText(value, field, { max });
+    return given === null
+      ? this
+      : this.add((p) => `${this.alias}.${column} @@ websearch_to_tsquery('simple', :${p})`, given);
+  }
+
+  /** `from` inclusive, `to` exclusive; `fields` name the two bounds in the error of an inverted range. */
+  period(
+    column: string,
+    from: Date | null | undefined,
+    to: Date | null | undefined,
+    fields: { from: string; to: string } = { from: 'filter.from', to: 'filter.to' },
+  ): this {
     if (from && to && from.getTime() > to.getTime())
-      throw badUserInput('filter.from must not be after filter.to', 'filter.from');
+      throw badUserInput(`${fields.from} must not be after ${fields.to}`, fields.from);
     if (from) this.add((p) => `${this.alias}.${column} >= :${p}`, from);
     if (to) this.add((p) => `${this.alias}.${column} < :${p}`, to);
     return this;

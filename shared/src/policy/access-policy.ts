@@ -97,7 +97,34 @@ export function canSeeUserProfile(
   );
 }
 
+/** What a customer user sees instead of a SOC staff member's name (a comment's author, a verdict's giver). */
+export const STAFF_NAME_LABEL = 'SOC analyst';
+
+/**
+ * A person's name stored on a row (a comment's author, who gave a verdict) as the caller may
+ * see it. Whoever may see the user's profile sees the name (staff roles, services, the person
+ * itself). Anyone else, i.e. a customer user, also sees the names of customer users, who wrote
+ * on rows of customers it shares and so belong to its organisation, and a neutral label for SOC
+ * staff. `role` is the person's role when it acted; null (unknown) counts as staff.
+ */
+export function visibleActorName(p: Principal, actor: { username: string; role: string | null }): string {
+  if (p.kind === 'anonymous') return STAFF_NAME_LABEL;
+  if (canSeeUserProfile(p, { username: actor.username }) || actor.role === Roles.CUSTOMER_USER) return actor.username;
+  return STAFF_NAME_LABEL;
+}
+
 // ----- guards: raise the shared errors, used by services before they act -----
+
+/**
+ * A list filter naming a user (alerts assigned to X) tells whoever runs it whether X exists and
+ * what X works on: only a caller who may see X's profile may name X. Anyone else (a customer
+ * user) may name only itself; another name is FORBIDDEN, alike whether that user exists or not.
+ */
+export function requireUserFilter(p: Principal, username: string | null | undefined, field: string): void {
+  const given = username?.trim();
+  if (!given || canSeeUserProfile(p, { username: given })) return;
+  throw forbidden(`${field} may only name yourself`, { field });
+}
 
 export function requireAuthenticated(p: Principal): void {
   if (p.kind === 'anonymous') throw unauthenticated();

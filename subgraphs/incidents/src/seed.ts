@@ -93,7 +93,7 @@ export async function seedIncidentsDemo(dataSource: DataSource, _options: DemoSe
         await tx.query(`INSERT INTO ${T.alertIoc} (alert_id, ioc_id) VALUES ($1, $2)`, [alert.id, ioc!.id]);
       }
       await tx.query(
-        `INSERT INTO incidents.incident_management_comment (alert_id, comment, user_name) VALUES ($1, $2, 'admin')`,
+        `INSERT INTO incidents.incident_management_comment (alert_id, comment, user_name, author_role) VALUES ($1, $2, 'admin', 'admin')`,
         [alert.id, 'Triage started; see the linked IoCs.'],
       );
     }

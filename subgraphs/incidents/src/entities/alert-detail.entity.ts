@@ -70,6 +70,8 @@ export interface CommentRow {
   parentId: number;
   comment: string;
   userName: string;
+  /** The author's role when writing; null on comments older than the column (read as staff). */
+  authorRole: string | null;
   createdAt: Date;
 }
 
@@ -82,6 +84,7 @@ function commentEntity(name: string, tableName: string, parentColumn: string): E
       parentId: { name: parentColumn, type: 'int' },
       comment: { type: 'text' },
       userName: { name: 'user_name', type: 'varchar', length: 64 },
+      authorRole: { name: 'author_role', type: 'varchar', length: 32, nullable: true },
       createdAt: { name: 'created_at', type: 'timestamptz', precision: 3, default: () => 'now()' },
     },
   });

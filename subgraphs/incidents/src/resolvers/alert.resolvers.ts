@@ -1,4 +1,4 @@
-import type { ConnectionArgs, GraphQLResolverMap } from '@socgraph/shared';
+import { visibleActorName, type ConnectionArgs, type GraphQLResolverMap } from '@socgraph/shared';
 import type { IncidentsContext } from '../context';
 import type { AlertRow, AssetRow, CommentRow, AlertStatusValue, SeverityValue } from '../entities';
 import type { AlertFilter } from '../services/alert-filter';
@@ -44,6 +44,9 @@ export const alertResolvers: GraphQLResolverMap<Ctx> = {
     // The username is the reference's key: the gateway shows it without asking identity, so hide it here.
     assignedTo: (alert: AlertRow, _: unknown, ctx: Ctx) => visibleUsername(ctx.principal, alert.assignedTo),
     assignee: (alert: AlertRow, _: unknown, ctx: Ctx) => userRef(visibleUsername(ctx.principal, alert.assignedTo)),
+    // Only workers give verdicts: a customer user sees the staff label.
+    verdictBy: (alert: AlertRow, _: unknown, ctx: Ctx) =>
+      alert.verdictBy === null ? null : visibleActorName(ctx.principal, { username: alert.verdictBy, role: null }),
     tags: (alert: AlertRow, _: unknown, ctx: Ctx) => ctx.loaders.tagsByAlertId.load(alert.id),
     iocs: (alert: AlertRow, _: unknown, ctx: Ctx) => ctx.loaders.iocsByAlertId.load(alert.id),
     assets: (alert: AlertRow, _: unknown, ctx: Ctx) => ctx.loaders.assetsByAlertId.load(alert.id),
@@ -56,12 +59,22 @@ export const alertResolvers: GraphQLResolverMap<Ctx> = {
       asset.alertContextId === null ? null : ctx.loaders.alertContextById.load(asset.alertContextId),
   },
   Comment: {
-    author: (comment: CommentRow) => userRef(comment.userName),
+    userName: (comment: CommentRow, _: unknown, ctx: Ctx) =>
+      visibleActorName(ctx.principal, { username: comment.userName, role: comment.authorRole }),
+    // The reference's key is the username, shown without asking identity: only for visible profiles.
+    author: (comment: CommentRow, _: unknown, ctx: Ctx) => userRef(visibleUsername(ctx.principal, comment.userName)),
   },
   User: {
     __resolveReference: (ref: { username: string }) => ({ username: ref.username }),
+    // What a user works on is shown only to callers who may see that user (a customer user: itself).
     assignedAlerts: (user: { username: string }, args: ListArgs, ctx: Ctx) =>
-      ctx.loaders.alertsByAssignee.load({ parent: user.username, args: pageArgs(args), filter: args.filter ?? null }),
+      visibleUsername(ctx.principal, user.username) === null
+        ? null
+        : ctx.loaders.alertsByAssignee.load({
+            parent: user.username,
+            args: pageArgs(args),
+            filter: args.filter ?? null,
+          }),
   },
   Customer: {
     __resolveReference: (ref: { code: string }) => ({ code: ref.code }),

@@ -110,7 +110,10 @@ export class AlertService extends ScopedService<IncidentsContext> {
     // `form`; bench/history/explain-scale-100-2026-12-01.md).
     const countForm = customerScope(this.principal).kind === 'all' ? 'set' : 'probe';
     const builder = (form: 'set' | 'probe') => {
-      const condition = and(alertVisibility(this.principal, 'a', form), alertFilterCondition(filter, 'a'));
+      const condition = and(
+        alertVisibility(this.principal, 'a', form),
+        alertFilterCondition(this.principal, filter, 'a'),
+      );
       return this.dataSource.getRepository(AlertEntity).createQueryBuilder('a').where(condition.sql, condition.params);
     };
     return paginate(
@@ -223,9 +226,12 @@ export class AlertService extends ScopedService<IncidentsContext> {
     requireCommenter(this.principal);
     const alert = await this.requireVisible(alertId);
     const body = text(comment, 'comment', { max: COMMENT_MAX });
-    const saved = await this.dataSource
-      .getRepository(AlertCommentEntity)
-      .save({ parentId: alert.id, comment: body, userName: this.principal.username ?? 'unknown' });
+    const saved = await this.dataSource.getRepository(AlertCommentEntity).save({
+      parentId: alert.id,
+      comment: body,
+      userName: this.principal.username ?? 'unknown',
+      authorRole: this.principal.role,
+    });
     return this.dataSource.getRepository(AlertCommentEntity).findOneByOrFail({ id: saved.id });
   }
 

@@ -2,8 +2,8 @@ import {
   and,
   badUserInput,
   canSeeCustomer,
+  ConditionBuilder,
   conflict,
-  escapeLike,
   forbidden,
   intIds,
   isUniqueViolation,
@@ -11,11 +11,13 @@ import {
   optionalText,
   orNotFound,
   paginate,
+  requireUserFilter,
   ScopedService,
   text,
   updateById,
   type Connection,
   type ConnectionArgs,
+  type Principal,
   type SqlCondition,
 } from '@socgraph/shared';
 import type { IncidentsContext } from '../context';
@@ -69,43 +71,25 @@ export function caseOrder() {
   ] as const;
 }
 
-export function caseFilterCondition(filter: CaseFilter | null | undefined, alias: string): SqlCondition {
-  const parts: string[] = [];
-  const params: Record<string, unknown> = {};
-  if (filter?.status?.length) {
-    parts.push(`${alias}.case_status = ANY(:cf_status)`);
-    params.cf_status = filter.status;
-  }
-  if (filter?.customerCode) {
-    parts.push(`${alias}.customer_code = :cf_customer`);
-    params.cf_customer = filter.customerCode;
-  }
-  if (filter?.assignedTo) {
-    parts.push(`lower(${alias}.assigned_to) = lower(:cf_assigned)`);
-    params.cf_assigned = filter.assignedTo;
-  }
-  if (filter?.escalated !== null && filter?.escalated !== undefined) {
-    parts.push(`${alias}.escalated = :cf_escalated`);
-    params.cf_escalated = filter.escalated;
-  }
-  if (filter?.search) {
-    parts.push(`(${alias}.case_name ILIKE :cf_search OR ${alias}.case_description ILIKE :cf_search)`);
-    params.cf_search = `%${escapeLike(text(filter.search, 'filter.search', { max: 200 }))}%`;
-  }
-  if (filter?.createdAfter) {
-    parts.push(`${alias}.case_creation_time >= :cf_after`);
-    params.cf_after = filter.createdAfter;
-  }
-  if (filter?.createdBefore) {
-    parts.push(`${alias}.case_creation_time < :cf_before`);
-    params.cf_before = filter.createdBefore;
-  }
-  return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
+/** As alertFilterCondition: one condition for every list of cases, assignee filter guarded. */
+export function caseFilterCondition(p: Principal, filter: CaseFilter | null | undefined, alias: string): SqlCondition {
+  requireUserFilter(p, filter?.assignedTo, 'filter.assignedTo');
+  return new ConditionBuilder(alias)
+    .anyOf('case_status', filter?.status)
+    .equals('customer_code', filter?.customerCode, 'filter.customerCode', 50)
+    .equalsIgnoringCase('assigned_to', filter?.assignedTo, 'filter.assignedTo', 64)
+    .equalsValue('escalated', filter?.escalated)
+    .contains(['case_name', 'case_description'], filter?.search, 'filter.search', 200)
+    .period('case_creation_time', filter?.createdAfter, filter?.createdBefore, {
+      from: 'filter.createdAfter',
+      to: 'filter.createdBefore',
+    })
+    .build();
 }
 
 export class CaseService extends ScopedService<IncidentsContext> {
   async list(args: ConnectionArgs, filter?: CaseFilter | null): Promise<Connection<CaseRow>> {
-    const condition = and(caseVisibility(this.principal, 'c'), caseFilterCondition(filter, 'c'));
+    const condition = and(caseVisibility(this.principal, 'c'), caseFilterCondition(this.principal, filter, 'c'));
     const query = this.dataSource
       .getRepository(CaseEntity)
       .createQueryBuilder('c')
@@ -206,6 +190,7 @@ export class CaseService extends ScopedService<IncidentsContext> {
       parentId: found.id,
       comment: text(comment, 'comment', { max: 10_000 }),
       userName: this.principal.username ?? 'unknown',
+      authorRole: this.principal.role,
     });
     return this.dataSource.getRepository(CaseCommentEntity).findOneByOrFail({ id: saved.id });
   }

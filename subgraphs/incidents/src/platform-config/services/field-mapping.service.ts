@@ -2,7 +2,7 @@ import {
   badUserInput,
   decodeCursor,
   encodeCursor,
-  escapeLike,
+  ConditionBuilder,
   orNotFound,
   pageSize,
   parseIntId,
@@ -70,12 +70,11 @@ export class FieldMappingService extends ScopedService<IncidentsContext> {
       )
       .join(' UNION ALL ');
 
-    const conditions: string[] = [];
-    const params: Record<string, unknown> = {};
-    if (filter?.source) {
-      conditions.push('fm.source ILIKE :fm_source');
-      params.fm_source = escapeLike(text(filter.source, 'filter.source', { max: 50 }));
-    }
+    const filtered = new ConditionBuilder('fm')
+      .equalsIgnoringCase('source', filter?.source, 'filter.source', 50)
+      .build();
+    const conditions = filtered.sql === 'TRUE' ? [] : [filtered.sql];
+    const params: Record<string, unknown> = { ...filtered.params };
     const countWhere = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
     if (args.after) {
       const [kind, source, fieldName] = decodeCursor(args.after, 3).map(String);

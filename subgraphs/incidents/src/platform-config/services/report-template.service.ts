@@ -1,6 +1,6 @@
 import {
   badUserInput,
-  escapeLike,
+  ConditionBuilder,
   loadByIntId,
   optionalText,
   paginate,
@@ -39,11 +39,13 @@ const ORDER = [
 export class ReportTemplateService extends ScopedService<IncidentsContext> {
   async list(args: ConnectionArgs, filter?: ReportTemplateFilter | null): Promise<Connection<ReportTemplateRow>> {
     requireConfigReader(this.principal);
-    const query = this.dataSource.getRepository(ReportTemplateEntity).createQueryBuilder('rt');
-    if (filter?.search) {
-      const search = text(filter.search, 'filter.search', { max: 200 });
-      query.andWhere('rt.report_template_name ILIKE :rt_search', { rt_search: `%${escapeLike(search)}%` });
-    }
+    const condition = new ConditionBuilder('rt')
+      .contains(['report_template_name'], filter?.search, 'filter.search', 200)
+      .build();
+    const query = this.dataSource
+      .getRepository(ReportTemplateEntity)
+      .createQueryBuilder('rt')
+      .where(condition.sql, condition.params);
     return paginate(query, args, qualified('rt', ORDER));
   }
 

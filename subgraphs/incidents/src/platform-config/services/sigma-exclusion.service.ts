@@ -1,8 +1,9 @@
 import {
+  and,
   badUserInput,
   canSeeCustomer,
   customerCondition,
-  escapeLike,
+  ConditionBuilder,
   loadByIntId,
   optionalText,
   paginate,
@@ -88,20 +89,20 @@ function fieldMatches(
 export class SigmaExclusionService extends ScopedService<IncidentsContext> {
   async list(args: ConnectionArgs, filter?: SigmaExclusionFilter | null): Promise<Connection<SigmaExclusionRow>> {
     requireConfigReader(this.principal);
-    const visible = exclusionVisibility(this.principal, 'se');
+    const condition = and(
+      exclusionVisibility(this.principal, 'se'),
+      new ConditionBuilder('se')
+        .equals('customer_code', filter?.customerCode, 'filter.customerCode', 50)
+        // global: the exclusion has no customer.
+        .isNull('customer_code', filter?.global)
+        .equalsValue('enabled', filter?.enabled)
+        .contains(['name'], filter?.search, 'filter.search', 200)
+        .build(),
+    );
     const query = this.dataSource
       .getRepository(SigmaExclusionEntity)
       .createQueryBuilder('se')
-      .where(visible.sql, visible.params);
-    if (filter?.customerCode) query.andWhere('se.customer_code = :se_customer', { se_customer: filter.customerCode });
-    if (filter?.global === true) query.andWhere('se.customer_code IS NULL');
-    if (filter?.global === false) query.andWhere('se.customer_code IS NOT NULL');
-    if (filter?.enabled !== null && filter?.enabled !== undefined)
-      query.andWhere('se.enabled = :se_enabled', { se_enabled: filter.enabled });
-    if (filter?.search) {
-      const search = text(filter.search, 'filter.search', { max: 200 });
-      query.andWhere('se.name ILIKE :se_search', { se_search: `%${escapeLike(search)}%` });
-    }
+      .where(condition.sql, condition.params);
     return paginate(query, args, qualified('se', ORDER));
   }
 

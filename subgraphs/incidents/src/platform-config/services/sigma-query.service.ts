@@ -1,5 +1,5 @@
 import {
-  escapeLike,
+  ConditionBuilder,
   loadByIntId,
   paginate,
   ScopedService,
@@ -44,13 +44,14 @@ const ORDER = [
 export class SigmaQueryService extends ScopedService<IncidentsContext> {
   async list(args: ConnectionArgs, filter?: SigmaQueryFilter | null): Promise<Connection<SigmaQueryRow>> {
     requireConfigReader(this.principal);
-    const query = this.dataSource.getRepository(SigmaQueryEntity).createQueryBuilder('sq');
-    if (filter?.active !== null && filter?.active !== undefined)
-      query.andWhere('sq.active = :sq_active', { sq_active: filter.active });
-    if (filter?.search) {
-      const search = text(filter.search, 'filter.search', { max: 200 });
-      query.andWhere('sq.rule_name ILIKE :sq_search', { sq_search: `%${escapeLike(search)}%` });
-    }
+    const condition = new ConditionBuilder('sq')
+      .equalsValue('active', filter?.active)
+      .contains(['rule_name'], filter?.search, 'filter.search', 200)
+      .build();
+    const query = this.dataSource
+      .getRepository(SigmaQueryEntity)
+      .createQueryBuilder('sq')
+      .where(condition.sql, condition.params);
     return paginate(query, args, qualified('sq', ORDER));
   }
 
