@@ -131,45 +131,44 @@ const summary = (data: Scoped) => ({
 });
 
 describe('a filter only narrows what the caller may see', () => {
-  it('an analyst filtering for a tag, camera or customer it may not see gets nothing of it', async () => {
-    const response = await graph.as<Scoped>(analyst, SCOPED, {
+  it.each([
+    [
+      'an analyst (T1) filtering for a tag, camera or customer it may not see',
+      () => analyst,
+      'back_yard',
+      {
+        byHiddenTag: 0,
+        byTag: [
+          ['front_door', ['front_door']],
+          ['warehouse', ['warehouse']],
+        ],
+        byCustomer: 1,
+        seen: ['front_door', 'warehouse'],
+      },
+    ],
+    [
+      'a customer user (C1) filtering for another customer or its camera',
+      () => customerUser,
+      'warehouse',
+      {
+        byHiddenTag: 1,
+        byTag: [['front_door', ['front_door']]],
+        byCustomer: 0,
+        seen: ['back_yard', 'front_door'],
+      },
+    ],
+  ] as const)('%s gets nothing of it', async (_, token, hidden, expected) => {
+    const response = await graph.as<Scoped>(token(), SCOPED, {
       rule: ruleId,
       t1: [tags.T1],
       t2: [tags.T2],
       other: 'C2',
-      hidden: 'back_yard',
+      hidden,
     });
     expect(response.body.errors).toBeUndefined();
-    const seen = ['front_door', 'warehouse'];
+    const { seen, ...counts } = expected;
     expect(summary(response.body.data!)).toEqual({
-      byHiddenTag: 0,
-      byTag: [
-        ['front_door', ['front_door']],
-        ['warehouse', ['warehouse']],
-      ],
-      byCustomer: 1,
-      onlineOrUnknown: seen,
-      hidden: [0, 0, 0],
-      searched: seen,
-      people: seen,
-      byRule: seen,
-    });
-  });
-
-  it('a customer user filtering for another customer or its camera gets nothing of it', async () => {
-    const response = await graph.as<Scoped>(customerUser, SCOPED, {
-      rule: ruleId,
-      t1: [tags.T1],
-      t2: [tags.T2],
-      other: 'C2',
-      hidden: 'warehouse',
-    });
-    expect(response.body.errors).toBeUndefined();
-    const seen = ['back_yard', 'front_door'];
-    expect(summary(response.body.data!)).toEqual({
-      byHiddenTag: 1,
-      byTag: [['front_door', ['front_door']]],
-      byCustomer: 0,
+      ...counts,
       onlineOrUnknown: seen,
       hidden: [0, 0, 0],
       searched: seen,
