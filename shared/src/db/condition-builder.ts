@@ -2,17 +2,16 @@ import { badUserInput } from '../errors';
 import { escapeLike, optionalText, type TextRule } from '../graphql/validate';
 import type { SqlCondition } from '../policy/sql';
 
-/** A link table joining the filtered row to values (tags, ...), for `linkedTo`. */
+/** A link table for `linkedToAny`: (rowColumn -> the filtered row, targetColumn -> the wanted id). */
 export interface FilterLink {
+  /** Qualified table, e.g. `incidents.incident_management_alert_to_tag`. */
   table: string;
-  /** Link column holding the filtered row's id. */
   rowColumn: string;
-  /** Link column holding the value filtered on. */
-  valueColumn: string;
-  /** SQL type of the value column, for the parameter cast. */
-  valueType: 'int' | 'bigint' | 'text' | 'uuid';
-  /** The filtered row's id column; `id` unless told. */
+  targetColumn: string;
+  /** The filtered row's id column (default `id`). */
   rowIdColumn?: string;
+  /** SQL type of the target ids, for the parameter cast (default `int`). */
+  targetType?: 'int' | 'bigint' | 'text' | 'uuid';
 }
 
 /**
@@ -33,7 +32,7 @@ export class ConditionBuilder {
     return this;
   }
 
-  /** `rule` is a maximum length, or a full text rule (pattern included). */
+  /** `rule` is a maximum length, or a whole text rule (a pattern too, e.g. for codes and ids). */
   equals(column: string, value: string | null | undefined, field: string, rule: number | TextRule = 255): this {
     const given = optionalText(value, field, typeof rule === 'number' ? { max: rule } : rule);
     return given === null ? this : this.add((p) => `${this.alias}.${column} = :${p}`, given);
@@ -41,30 +40,6 @@ export class ConditionBuilder {
 
   equalsValue(column: string, value: number | boolean | null | undefined): this {
     return value === null || value === undefined ? this : this.add((p) => `${this.alias}.${column} = :${p}`, value);
-  }
-
-  /**
-   * The column is one of `values` (already checked: enum values, normalised words). `column`
-   * may carry a cast, e.g. `status::text` for an enum column compared with text values.
-   */
-  anyOf(column: string, values: readonly (string | number)[] | null | undefined): this {
-    return values?.length ? this.add((p) => `${this.alias}.${column} = ANY(:${p})`, [...values]) : this;
-  }
-
-  atLeast(column: string, value: number | null | undefined): this {
-    return value === null || value === undefined ? this : this.add((p) => `${this.alias}.${column} >= :${p}`, value);
-  }
-
-  /** The row has a link to any of `values` (already checked); EXISTS, so no duplicate rows. */
-  linkedTo(link: FilterLink, values: readonly (string | number)[] | null | undefined): this {
-    if (!values?.length) return this;
-    const row = `${this.alias}.${link.rowIdColumn ?? 'id'}`;
-    return this.add(
-      (p) =>
-        `EXISTS (SELECT 1 FROM ${link.table} fl WHERE fl.${link.rowColumn} = ${row} ` +
-        `AND fl.${link.valueColumn} = ANY(CAST(:${p} AS ${link.valueType}[])))`,
-      [...values],
-    );
   }
 
   /** Any of `columns` contains the text, case-insensitively (ILIKE, wildcards escaped). */
@@ -75,19 +50,53 @@ export class ConditionBuilder {
     return this.add(any, `%${escapeLike(given)}%`);
   }
 
-  /** Full-text search in websearch syntax ("phrases", -exclusions, or) over a tsvector column. */
-  matches(column: string, value: string | null | undefined, field: string, max = 200): this {
+  /** The column holds one of `values` (already checked, e.g. GraphQL enum values); an empty list adds nothing. */
+  anyOf(column: string, values: readonly (string | number)[] | null | undefined): this {
+    return values?.length ? this.add((p) => `${this.alias}.${column} = ANY(:${p})`, [...values]) : this;
+  }
+
+  /** The column is at least `value` (already range-checked). */
+  atLeast(column: string, value: number | null | undefined): this {
+    return value === null || value === undefined ? this : this.add((p) => `${this.alias}.${column} >= :${p}`, value);
+  }
+
+  /**
+   * The row has a link to any of `ids` in a link table (an EXISTS, never a join, so no duplicate
+   * rows): e.g. alerts carrying any of the given tags. `ids` are already parsed.
+   */
+  linkedToAny(link: FilterLink, ids: readonly (string | number)[] | null | undefined): this {
+    if (!ids?.length) return this;
+    const rowId = `${this.alias}.${link.rowIdColumn ?? 'id'}`;
+    return this.add(
+      (p) =>
+        `EXISTS (SELECT 1 FROM ${link.table} l_${p} WHERE l_${p}.${link.rowColumn} = ${rowId} ` +
+        `AND l_${p}.${link.targetColumn} = ANY(CAST(:${p} AS ${link.targetType ?? 'int'}[])))`,
+      [...ids],
+    );
+  }
+
+  /**
+   * Full-text match of a tsvector column in websearch syntax ("quoted phrases", -exclusions,
+   * or), with the `simple` configuration (no stemming: names and codes match as written).
+   */
+  matchesText(column: string, value: string | null | undefined, field: string, max = 200): this {
     const given = optionalText(value, field, { max });
     return given === null
       ? this
       : this.add((p) => `${this.alias}.${column} @@ websearch_to_tsquery('simple', :${p})`, given);
   }
 
-  period(column: string, from: Date | null | undefined, to: Date | null | undefined): this {
-    validTime(from, 'filter.from');
-    validTime(to, 'filter.to');
+  /** `from` inclusive, `to` exclusive; `fields` name the two bounds in the error of an inverted range. */
+  period(
+    column: string,
+    from: Date | null | undefined,
+    to: Date | null | undefined,
+    fields: { from: string; to: string } = { from: 'filter.from', to: 'filter.to' },
+  ): this {
+    validTime(from, fields.from);
+    validTime(to, fields.to);
     if (from && to && from.getTime() > to.getTime())
-      throw badUserInput('filter.from must not be after filter.to', 'filter.from');
+      throw badUserInput(`${fields.from} must not be after ${fields.to}`, fields.from);
     if (from) this.add((p) => `${this.alias}.${column} >= :${p}`, from);
     if (to) this.add((p) => `${this.alias}.${column} < :${p}`, to);
     return this;

@@ -299,12 +299,12 @@ export class CameraService extends ScopedService<SurveillanceContext> {
 }
 
 /** Cameras carrying a tag, as the filter's EXISTS on the link table. */
-const CAMERA_TAGS: FilterLink = { table: T.cameraTag, rowColumn: 'camera_id', valueColumn: 'tag_id', valueType: 'int' };
+const CAMERA_TAGS: FilterLink = { table: T.cameraTag, rowColumn: 'camera_id', targetColumn: 'tag_id' };
 
 function filterCondition(filter: CameraFilter | null | undefined): SqlCondition {
   return new ConditionBuilder('c')
     .anyOf('status', filter?.status)
     .equals('customer_code', filter?.customerCode, 'filter.customerCode', CODE_RULE)
-    .linkedTo(CAMERA_TAGS, filter?.tagIds ? intIds(filter.tagIds, 'filter.tagIds') : null)
+    .linkedToAny(CAMERA_TAGS, filter?.tagIds ? intIds(filter.tagIds, 'filter.tagIds') : null)
     .build();
 }

@@ -92,7 +92,7 @@ export function eventFilterCondition(filter: EventFilter | null | undefined, ali
     .anyOf('risk_level', filter?.riskLevel)
     .period('started_at', filter?.from, filter?.to)
     .equalsValue('reviewed', filter?.reviewed)
-    .matches('search_vector', filter?.search, 'filter.search', MAX_SEARCH)
+    .matchesText('search_vector', filter?.search, 'filter.search', MAX_SEARCH)
     .build();
 }
 

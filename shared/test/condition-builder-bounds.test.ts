@@ -3,14 +3,15 @@ import { ConditionBuilder, type FilterLink } from '../src';
 import { createTestDatabase, type TestDatabase } from '@socgraph/testkit';
 
 /**
- * The list-filter builder's conditions run in Postgres against a scratch table: each helper
- * narrows to the rows it names, an absent or empty value adds nothing, and bad values are
- * BAD_USER_INPUT naming the field before any SQL is built.
+ * The list-filter builder as surveillance uses it, run in Postgres over a scratch table: text
+ * rules with patterns, lower bounds, enum columns compared as text, tag links, full text and
+ * periods; an absent or blank value adds nothing, and a bad one is BAD_USER_INPUT naming the
+ * field before any SQL is built.
  */
 let db: TestDatabase;
 let client: Client;
 beforeAll(async () => {
-  db = await createTestDatabase('conditions');
+  db = await createTestDatabase('condition_bounds');
   client = new Client({ connectionString: db.url });
   await client.connect();
   await client.query(`
@@ -41,7 +42,7 @@ async function ids(builder: ConditionBuilder): Promise<number[]> {
   return result.rows.map((r) => r.id);
 }
 
-const TAGS: FilterLink = { table: 'row_tags', rowColumn: 'row_id', valueColumn: 'tag_id', valueType: 'int' };
+const TAGS: FilterLink = { table: 'row_tags', rowColumn: 'row_id', targetColumn: 'tag_id' };
 const CODE = { max: 10, pattern: /^[a-z0-9-]+$/, patternHint: 'may hold a-z, 0-9 and - only' };
 
 const badInput = (field: string) =>
@@ -54,8 +55,8 @@ describe('ConditionBuilder', () => {
       .anyOf('level::text', [])
       .anyOf('level::text', null)
       .atLeast('score', undefined)
-      .linkedTo(TAGS, [])
-      .matches('doc', ' ', 'filter.search')
+      .linkedToAny(TAGS, [])
+      .matchesText('doc', ' ', 'filter.search')
       .period('at', null, undefined);
     expect(b.build()).toEqual({ sql: 'TRUE', params: {} });
     expect(await ids(b)).toEqual([1, 2, 3]);
@@ -67,14 +68,14 @@ describe('ConditionBuilder', () => {
     expect(await ids(r().anyOf('level::text', ['high']))).toEqual([2, 3]);
     expect(await ids(r().anyOf('id', [1, 3]))).toEqual([1, 3]);
     expect(await ids(r().atLeast('score', 0.5))).toEqual([2, 3]);
-    expect(await ids(r().linkedTo(TAGS, [10]))).toEqual([1, 3]);
-    expect(await ids(r().linkedTo(TAGS, [10, 20]))).toEqual([1, 2, 3]);
-    expect(await ids(r().matches('doc', 'red -car', 'filter.search'))).toEqual([3]);
-    expect(await ids(r().matches('doc', '"the door"', 'filter.search'))).toEqual([2]);
+    expect(await ids(r().linkedToAny(TAGS, [10]))).toEqual([1, 3]);
+    expect(await ids(r().linkedToAny(TAGS, [10, 20]))).toEqual([1, 2, 3]);
+    expect(await ids(r().matchesText('doc', 'red -car', 'filter.search'))).toEqual([3]);
+    expect(await ids(r().matchesText('doc', '"the door"', 'filter.search'))).toEqual([2]);
     const june2 = new Date('2026-06-02T00:00:00Z');
     expect(await ids(r().period('at', june2, new Date('2026-06-03T00:00:00Z')))).toEqual([2]);
     expect(await ids(r().period('at', june2, june2))).toEqual([]);
-    expect(await ids(r().anyOf('level::text', ['high']).linkedTo(TAGS, [10]).atLeast('score', 0.1))).toEqual([3]);
+    expect(await ids(r().anyOf('level::text', ['high']).linkedToAny(TAGS, [10]).atLeast('score', 0.1))).toEqual([3]);
   });
 
   it('keeps parameter names apart from another builder on another alias', () => {
@@ -88,9 +89,11 @@ describe('ConditionBuilder', () => {
     expect(() => r().equals('code', 'B 2', 'filter.code', CODE)).toThrow(badInput('filter.code'));
     expect(() => r().equals('code', 'x'.repeat(11), 'filter.code', CODE)).toThrow(badInput('filter.code'));
     expect(() => r().equals('code', 'x'.repeat(11), 'filter.code', 10)).toThrow(badInput('filter.code'));
-    expect(() => r().matches('doc', 'x'.repeat(201), 'filter.search')).toThrow(badInput('filter.search'));
+    expect(() => r().matchesText('doc', 'x'.repeat(201), 'filter.search')).toThrow(badInput('filter.search'));
     expect(() => r().period('at', new Date('2026-06-02'), new Date('2026-06-01'))).toThrow(badInput('filter.from'));
     expect(() => r().period('at', new Date('nope'), null)).toThrow(badInput('filter.from'));
     expect(() => r().period('at', null, new Date('nope'))).toThrow(badInput('filter.to'));
+    const named = { from: 'filter.createdAfter', to: 'filter.createdBefore' };
+    expect(() => r().period('at', null, new Date('nope'), named)).toThrow(badInput('filter.createdBefore'));
   });
 });
