@@ -1,5 +1,5 @@
 import { badUserInput } from '../errors';
-import { escapeLike, optionalText } from '../graphql/validate';
+import { escapeLike, optionalText, type TextRule } from '../graphql/validate';
 import type { SqlCondition } from '../policy/sql';
 
 /** A link table for `linkedToAny`: (rowColumn -> the filtered row, targetColumn -> the wanted id). */
@@ -32,8 +32,9 @@ export class ConditionBuilder {
     return this;
   }
 
-  equals(column: string, value: string | null | undefined, field: string, max = 255): this {
-    const given = optionalText(value, field, { max });
+  /** `rule` is a maximum length, or a whole text rule (a pattern too, e.g. for codes and ids). */
+  equals(column: string, value: string | null | undefined, field: string, rule: number | TextRule = 255): this {
+    const given = optionalText(value, field, typeof rule === 'number' ? { max: rule } : rule);
     return given === null ? this : this.add((p) => `${this.alias}.${column} = :${p}`, given);
   }
 
@@ -65,6 +66,11 @@ export class ConditionBuilder {
   /** The column holds one of `values` (already checked, e.g. GraphQL enum values); an empty list adds nothing. */
   anyOf(column: string, values: readonly (string | number)[] | null | undefined): this {
     return values?.length ? this.add((p) => `${this.alias}.${column} = ANY(:${p})`, [...values]) : this;
+  }
+
+  /** The column is at least `value` (already range-checked). */
+  atLeast(column: string, value: number | null | undefined): this {
+    return value === null || value === undefined ? this : this.add((p) => `${this.alias}.${column} >= :${p}`, value);
   }
 
   /**
@@ -100,6 +106,8 @@ export class ConditionBuilder {
     to: Date | null | undefined,
     fields: { from: string; to: string } = { from: 'filter.from', to: 'filter.to' },
   ): this {
+    validTime(from, fields.from);
+    validTime(to, fields.to);
     if (from && to && from.getTime() > to.getTime())
       throw badUserInput(`${fields.from} must not be after ${fields.to}`, fields.from);
     if (from) this.add((p) => `${this.alias}.${column} >= :${p}`, from);
@@ -110,4 +118,9 @@ export class ConditionBuilder {
   build(): SqlCondition {
     return { sql: this.parts.length ? this.parts.join(' AND ') : 'TRUE', params: this.params };
   }
+}
+
+function validTime(value: Date | null | undefined, field: string): void {
+  if (value !== null && value !== undefined && (!(value instanceof Date) || Number.isNaN(value.getTime())))
+    throw badUserInput(`${field} is not a valid time`, field);
 }

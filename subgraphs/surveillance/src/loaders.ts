@@ -26,7 +26,14 @@ import {
 } from './entities';
 import { eventOrder } from './services/event.service';
 import { camel } from './services/rows';
-import { T, cameraVisibility, eventVisibility, underVisibleCamera } from './services/visibility';
+import {
+  T,
+  cameraVisibility,
+  canReadRules,
+  eventVisibility,
+  readableRules,
+  underVisibleCamera,
+} from './services/visibility';
 
 type Row = Record<string, unknown>;
 
@@ -164,13 +171,20 @@ export function createSurveillanceLoaders(dataSource: DataSource, principal: Pri
           .getMany(),
       (a: SurveillanceAlertRow) => a.id,
     ),
+    // An alert's rule, as the rule list shows it to the caller (null for roles that read no rules).
     ruleById: rowLoader(
-      (ids: readonly string[]) =>
-        dataSource
-          .getRepository(AlertRuleEntity)
-          .createQueryBuilder('r')
-          .where('r.id = ANY(CAST(:ids AS uuid[]))', { ids: [...ids] })
-          .getMany(),
+      async (ids: readonly string[]) =>
+        canReadRules(principal)
+          ? readableRules(
+              dataSource,
+              principal,
+              await dataSource
+                .getRepository(AlertRuleEntity)
+                .createQueryBuilder('r')
+                .where('r.id = ANY(CAST(:ids AS uuid[]))', { ids: [...ids] })
+                .getMany(),
+            )
+          : [],
       (r: AlertRuleRow) => r.id,
     ),
     // Feedback and audits hang off events that were already checked visible.

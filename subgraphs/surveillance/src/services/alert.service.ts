@@ -1,12 +1,13 @@
 import {
   and,
   badUserInput,
+  ConditionBuilder,
   conflict,
+  optionalText,
   orNotFound,
   paginate,
   runNamed,
   ScopedService,
-  text,
   type Connection,
   type ConnectionArgs,
   type SqlCondition,
@@ -48,27 +49,15 @@ const TRANSITIONS: Record<'acknowledged' | 'dismissed' | 'delivered', AlertStatu
 };
 
 function filterCondition(filter: SurveillanceAlertFilter | null | undefined): SqlCondition {
-  const parts: string[] = [];
-  const params: Record<string, unknown> = {};
-  if (!filter) return { sql: 'TRUE', params };
-  if (filter.status?.length) {
-    parts.push('a.status::text = ANY(:af_status)');
-    params.af_status = filter.status;
-  }
-  if (filter.severity?.length) {
-    parts.push('a.severity::text = ANY(:af_severity)');
-    params.af_severity = filter.severity;
-  }
-  if (filter.cameraId) {
-    parts.push('a.camera_id = :af_camera');
-    params.af_camera = text(filter.cameraId, 'filter.cameraId', ID_RULE);
-  }
-  if (filter.ruleId) {
-    if (!isUuid(filter.ruleId)) throw badUserInput('filter.ruleId is not a rule id', 'filter.ruleId');
-    parts.push('a.rule_id = :af_rule');
-    params.af_rule = filter.ruleId;
-  }
-  return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
+  const ruleId = optionalText(filter?.ruleId, 'filter.ruleId', { max: 36 });
+  if (ruleId !== null && !isUuid(ruleId)) throw badUserInput('filter.ruleId is not a rule id', 'filter.ruleId');
+  // The columns are enums; the values arrive as text.
+  return new ConditionBuilder('a')
+    .anyOf('status::text', filter?.status)
+    .anyOf('severity::text', filter?.severity)
+    .equals('camera_id', filter?.cameraId, 'filter.cameraId', ID_RULE)
+    .equals('rule_id', ruleId, 'filter.ruleId', 36)
+    .build();
 }
 
 export class AlertService extends ScopedService<SurveillanceContext> {

@@ -2,6 +2,7 @@ import {
   and,
   badUserInput,
   canSeeCustomer,
+  ConditionBuilder,
   conflict,
   forbidden,
   intIds,
@@ -15,6 +16,7 @@ import {
   text,
   type Connection,
   type ConnectionArgs,
+  type FilterLink,
   type SqlCondition,
 } from '@socgraph/shared';
 import type { SurveillanceContext } from '../context';
@@ -296,22 +298,13 @@ export class CameraService extends ScopedService<SurveillanceContext> {
   }
 }
 
+/** Cameras carrying a tag, as the filter's EXISTS on the link table. */
+const CAMERA_TAGS: FilterLink = { table: T.cameraTag, rowColumn: 'camera_id', targetColumn: 'tag_id' };
+
 function filterCondition(filter: CameraFilter | null | undefined): SqlCondition {
-  const parts: string[] = [];
-  const params: Record<string, unknown> = {};
-  if (filter?.status?.length) {
-    parts.push('c.status = ANY(:f_status)');
-    params.f_status = filter.status;
-  }
-  if (filter?.customerCode) {
-    parts.push('c.customer_code = :f_customer');
-    params.f_customer = text(filter.customerCode, 'filter.customerCode', CODE_RULE);
-  }
-  if (filter?.tagIds?.length) {
-    parts.push(
-      `EXISTS (SELECT 1 FROM ${T.cameraTag} ft WHERE ft.camera_id = c.id AND ft.tag_id = ANY(CAST(:f_tags AS int[])))`,
-    );
-    params.f_tags = intIds(filter.tagIds, 'filter.tagIds');
-  }
-  return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
+  return new ConditionBuilder('c')
+    .anyOf('status', filter?.status)
+    .equals('customer_code', filter?.customerCode, 'filter.customerCode', CODE_RULE)
+    .linkedToAny(CAMERA_TAGS, filter?.tagIds ? intIds(filter.tagIds, 'filter.tagIds') : null)
+    .build();
 }

@@ -1,7 +1,7 @@
 import {
   and,
-  badUserInput,
   conflict,
+  ConditionBuilder,
   isUniqueViolation,
   loadByIntId,
   optionalText,
@@ -9,7 +9,6 @@ import {
   paginate,
   runNamed,
   ScopedService,
-  text,
   type Connection,
   type ConnectionArgs,
   type SqlCondition,
@@ -88,65 +87,22 @@ const detectionOrder = [
 ];
 
 export function eventFilterCondition(filter: EventFilter | null | undefined, alias: string): SqlCondition {
-  const parts: string[] = [];
-  const params: Record<string, unknown> = {};
-  if (!filter) return { sql: 'TRUE', params };
-  if (filter.cameraId) {
-    parts.push(`${alias}.camera_id = :ef_camera`);
-    params.ef_camera = text(filter.cameraId, 'filter.cameraId', ID_RULE);
-  }
-  if (filter.riskLevel?.length) {
-    parts.push(`${alias}.risk_level = ANY(:ef_levels)`);
-    params.ef_levels = filter.riskLevel;
-  }
-  if (filter.from) {
-    parts.push(`${alias}.started_at >= :ef_from`);
-    params.ef_from = validDate(filter.from, 'filter.from');
-  }
-  if (filter.to) {
-    parts.push(`${alias}.started_at < :ef_to`);
-    params.ef_to = validDate(filter.to, 'filter.to');
-  }
-  if (filter.reviewed !== null && filter.reviewed !== undefined) {
-    parts.push(`${alias}.reviewed = :ef_reviewed`);
-    params.ef_reviewed = filter.reviewed;
-  }
-  if (filter.search) {
-    if (filter.search.length > MAX_SEARCH)
-      throw badUserInput(`search must be at most ${MAX_SEARCH} characters`, 'filter.search');
-    parts.push(`${alias}.search_vector @@ websearch_to_tsquery('simple', :ef_search)`);
-    params.ef_search = filter.search;
-  }
-  return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
+  return new ConditionBuilder(alias)
+    .equals('camera_id', filter?.cameraId, 'filter.cameraId', ID_RULE)
+    .anyOf('risk_level', filter?.riskLevel)
+    .period('started_at', filter?.from, filter?.to)
+    .equalsValue('reviewed', filter?.reviewed)
+    .matchesText('search_vector', filter?.search, 'filter.search', MAX_SEARCH)
+    .build();
 }
 
 function detectionFilterCondition(filter: DetectionFilter | null | undefined): SqlCondition {
-  const parts: string[] = [];
-  const params: Record<string, unknown> = {};
-  if (!filter) return { sql: 'TRUE', params };
-  if (filter.cameraId) {
-    parts.push('d.camera_id = :df_camera');
-    params.df_camera = text(filter.cameraId, 'filter.cameraId', ID_RULE);
-  }
-  const classes = words(filter.objectTypes, 'filter.objectTypes');
-  if (classes?.length) {
-    parts.push('d.object_type = ANY(:df_classes)');
-    params.df_classes = classes;
-  }
-  const min = optionalNumberIn(filter.minConfidence, 'filter.minConfidence', 0, 1);
-  if (min !== null) {
-    parts.push('d.confidence >= :df_min');
-    params.df_min = min;
-  }
-  if (filter.from) {
-    parts.push('d.detected_at >= :df_from');
-    params.df_from = validDate(filter.from, 'filter.from');
-  }
-  if (filter.to) {
-    parts.push('d.detected_at < :df_to');
-    params.df_to = validDate(filter.to, 'filter.to');
-  }
-  return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params };
+  return new ConditionBuilder('d')
+    .equals('camera_id', filter?.cameraId, 'filter.cameraId', ID_RULE)
+    .anyOf('object_type', words(filter?.objectTypes, 'filter.objectTypes'))
+    .atLeast('confidence', optionalNumberIn(filter?.minConfidence, 'filter.minConfidence', 0, 1))
+    .period('detected_at', filter?.from, filter?.to)
+    .build();
 }
 
 export class EventService extends ScopedService<SurveillanceContext> {

@@ -1,7 +1,6 @@
 import {
   badUserInput,
   forbidden,
-  isUnrestricted,
   optionalText,
   orNotFound,
   Roles,
@@ -13,7 +12,7 @@ import type { SurveillanceContext } from '../context';
 import { AlertRuleEntity, type AlertRuleRow, type SeverityValue } from '../entities';
 import { ID_RULE, intIn, optionalIntIn, optionalNumberIn, words } from './inputs';
 import { parseSchedule, scheduleJson } from './schedule';
-import { T, canReadRules, requireWriter, cameraVisibility } from './visibility';
+import { T, canReadRules, readableRules, requireWriter, visibleCameraIds } from './visibility';
 import { isUuid } from './alert.service';
 
 export interface AlertRuleInput {
@@ -57,29 +56,11 @@ export function renderTemplate(template: string, values: TemplateValues): string
 }
 
 export class RuleService extends ScopedService<SurveillanceContext> {
-  /** Every rule; non-admins see only the camera and zone ids of cameras they can see. */
+  /** Every rule, as the caller may read it (visibility.ts readableRules). */
   async list(): Promise<AlertRuleRow[] | null> {
     if (!canReadRules(this.principal)) return [];
     const rules = await this.dataSource.getRepository(AlertRuleEntity).find({ order: { createdAt: 'ASC', id: 'ASC' } });
-    if (isUnrestricted(this.principal)) return rules;
-    const zoneIds = [...new Set(rules.flatMap((r) => r.zoneIds ?? []))];
-    const zones = zoneIds.length
-      ? await runNamed<{ id: string; camera_id: string }>(
-          this.dataSource,
-          `SELECT id, camera_id FROM ${T.zone} WHERE id = ANY(:ids)`,
-          { ids: zoneIds },
-        )
-      : [];
-    const visible = await this.visibleCameraIds([
-      ...rules.flatMap((r) => r.cameraIds ?? []),
-      ...zones.map((z) => z.camera_id),
-    ]);
-    const visibleZones = new Set(zones.filter((z) => visible.has(z.camera_id)).map((z) => z.id));
-    return rules.map((r) => ({
-      ...r,
-      cameraIds: r.cameraIds ? r.cameraIds.filter((id) => visible.has(id)) : null,
-      zoneIds: r.zoneIds ? r.zoneIds.filter((id) => visibleZones.has(id)) : null,
-    }));
+    return readableRules(this.dataSource, this.principal, rules);
   }
 
   async create(input: AlertRuleInput): Promise<AlertRuleRow> {
@@ -145,14 +126,7 @@ export class RuleService extends ScopedService<SurveillanceContext> {
     return this.dataSource.getRepository(AlertRuleEntity).findOneByOrFail({ id });
   }
 
-  private async visibleCameraIds(ids: readonly string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const visible = cameraVisibility(this.principal, 'c');
-    const rows = await runNamed<{ id: string }>(
-      this.dataSource,
-      `SELECT c.id FROM ${T.camera} c WHERE c.id = ANY(:ids) AND ${visible.sql}`,
-      { ...visible.params, ids: [...new Set(ids)] },
-    );
-    return new Set(rows.map((r) => r.id));
+  private visibleCameraIds(ids: readonly string[]): Promise<Set<string>> {
+    return visibleCameraIds(this.dataSource, this.principal, ids);
   }
 }

@@ -1,12 +1,16 @@
 import {
   and,
   customerCondition,
+  isUnrestricted,
   Roles,
   requireRole,
+  runNamed,
   tagCondition,
   type Principal,
   type SqlCondition,
 } from '@socgraph/shared';
+import type { DataSource } from 'typeorm';
+import type { AlertRuleRow } from '../entities';
 
 /**
  * The shared access policy applied to surveillance. Cameras follow the incident-alert rule
@@ -80,4 +84,46 @@ export function requireWriter(p: Principal): void {
 /** Rules are configuration: admins, analysts and automation read them. */
 export function canReadRules(p: Principal): boolean {
   return p.role === Roles.ADMIN || p.role === Roles.ANALYST || p.role === Roles.SCHEDULER;
+}
+
+/** Which of `ids` name cameras the caller can see (one statement). */
+export async function visibleCameraIds(ds: DataSource, p: Principal, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const visible = cameraVisibility(p, 'c');
+  const rows = await runNamed<{ id: string }>(
+    ds,
+    `SELECT c.id FROM ${T.camera} c WHERE c.id = ANY(:ids) AND ${visible.sql}`,
+    { ...visible.params, ids: [...new Set(ids)] },
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
+ * Rules as the caller may read them, listed or under an alert: none for roles that do not read
+ * rules; for restricted callers only the camera and zone ids of cameras they can see (at most
+ * two statements for any number of rules).
+ */
+export async function readableRules(ds: DataSource, p: Principal, rules: AlertRuleRow[]): Promise<AlertRuleRow[]> {
+  if (!canReadRules(p)) return [];
+  if (isUnrestricted(p)) return rules;
+  const zoneIds = [...new Set(rules.flatMap((r) => r.zoneIds ?? []))];
+  const zones = zoneIds.length
+    ? await runNamed<{ id: string; camera_id: string }>(
+        ds,
+        `SELECT id, camera_id FROM ${T.zone} WHERE id = ANY(:ids)`,
+        {
+          ids: zoneIds,
+        },
+      )
+    : [];
+  const visible = await visibleCameraIds(ds, p, [
+    ...rules.flatMap((r) => r.cameraIds ?? []),
+    ...zones.map((z) => z.camera_id),
+  ]);
+  const visibleZones = new Set(zones.filter((z) => visible.has(z.camera_id)).map((z) => z.id));
+  return rules.map((r) => ({
+    ...r,
+    cameraIds: r.cameraIds ? r.cameraIds.filter((id) => visible.has(id)) : null,
+    zoneIds: r.zoneIds ? r.zoneIds.filter((id) => visibleZones.has(id)) : null,
+  }));
 }
