@@ -123,3 +123,14 @@ describe('request ids', () => {
     });
   });
 });
+
+describe('caching', () => {
+  it("answers every operation with cache-control: no-store (each answer is its caller's own)", async () => {
+    const admin = await auth('admin');
+    const result = await graph.gql(ME, {}, admin);
+    expect(result.status).toBe(200);
+    expect(result.headers.get('cache-control')).toBe('no-store');
+    const nested = await graph.gql(`query Nested { me { username customers { code } } }`, {}, admin);
+    expect(nested.headers.get('cache-control')).toBe('no-store');
+  });
+});

@@ -1,8 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '../graphql/resolvers';
@@ -181,6 +184,10 @@ export async function startSubgraphServer<TContext extends SubgraphContext>(
     },
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
+      // No field has a cache hint, and the default cache-control plugin hooks every field
+      // resolution (a policy object per field: ~5% of a list's CPU). Without a header from the
+      // subgraph the gateway still takes the answer as uncacheable and sends `no-store`.
+      ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
       // Names of anonymous callers' operations (login) do not take label slots.
       graphqlMetricsPlugin<TContext>(metrics, (context) => context.principal.kind !== 'anonymous'),
