@@ -29,9 +29,14 @@ export async function updateById(
   return rows.length > 0;
 }
 
+/** Per entity: the columns whose database name differs from the property name. */
+const renamedColumns = new WeakMap<object, { renames: [string, string][]; renamed: Set<string> }>();
+
 /**
  * Raw rows (database column names, as `SELECT alias.*` returns them) as entity objects
  * (property names); columns the entity does not know, e.g. a joined parent key, are kept.
+ * Each row is built fresh rather than copied and pruned: `delete` would put every row object
+ * in V8's slow dictionary mode, and lists read these rows field by field.
  */
 export function rowsAsEntities<T extends ObjectLiteral>(
   dataSource: DataSource,
@@ -39,13 +44,20 @@ export function rowsAsEntities<T extends ObjectLiteral>(
   entity: EntitySchema<ObjectLiteral>,
   raws: readonly Record<string, unknown>[],
 ): T[] {
-  const columns = dataSource.getMetadata(entity).columns;
+  const metadata = dataSource.getMetadata(entity);
+  let names = renamedColumns.get(metadata);
+  if (!names) {
+    const renames = metadata.columns
+      .filter((column) => column.databaseName !== column.propertyName)
+      .map((column): [string, string] => [column.databaseName, column.propertyName]);
+    names = { renames, renamed: new Set(renames.map(([databaseName]) => databaseName)) };
+    renamedColumns.set(metadata, names);
+  }
+  const { renames, renamed } = names;
   return raws.map((raw) => {
-    const row: Record<string, unknown> = { ...raw };
-    for (const column of columns) {
-      if (column.databaseName !== column.propertyName) delete row[column.databaseName];
-      row[column.propertyName] = raw[column.databaseName];
-    }
+    const row: Record<string, unknown> = {};
+    for (const key of Object.keys(raw)) if (!renamed.has(key)) row[key] = raw[key];
+    for (const [databaseName, propertyName] of renames) row[propertyName] = raw[databaseName];
     return row as T;
   });
 }
