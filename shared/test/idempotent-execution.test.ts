@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
 import { buildSchema, graphql } from 'graphql';
@@ -10,14 +11,18 @@ import {
   createSubgraphDataSource,
   idempotencyKeyProblem,
   idempotencyKeysMigrationSql,
+  idempotencySubjectOf,
+  idempotentAnswerContext,
   idempotentExecution,
   isDatabaseUnavailable,
   operationFingerprint,
   purgeExpiredIdempotencyKeys,
   requestScope,
   requestTransaction,
+  secretBoxFromConfig,
   IDEMPOTENT_REPLAY_HEADER,
   type GraphQLResolverMap,
+  type SecretsConfig,
   type SubgraphContext,
 } from '../src';
 import { createTestDatabase, testPrincipal, type TestDatabase } from '@socgraph/testkit';
@@ -91,6 +96,17 @@ const runOf =
 // Built once the DataSource exists (beforeAll).
 let rootValue: Record<string, unknown>;
 let execute: ReturnType<typeof idempotentExecution<SubgraphContext>>;
+const K1 = randomBytes(32).toString('base64');
+const K2 = randomBytes(32).toString('base64');
+const boxK1 = secretBoxFromConfig({ SECRETS_ENCRYPTION_KEY: K1, SECRETS_KEY_ID: 'k1', SECRETS_PREVIOUS_KEYS: '' });
+/** The same subgraph with other secrets settings (a replica after a key rotation). */
+const executeWith = (settings: SecretsConfig) =>
+  idempotentExecution<SubgraphContext>({
+    subgraph: SCHEMA,
+    dataSource,
+    retentionHours: 24,
+    box: secretBoxFromConfig(settings),
+  });
 function build(): void {
   const wrapped = auditMutations(resolvers, { subgraph: SCHEMA, dataSource }) as { Mutation: Record<string, unknown> };
   rootValue = Object.fromEntries(
@@ -100,12 +116,12 @@ function build(): void {
         (resolve as (p: unknown, a: unknown, c: SubgraphContext, i: unknown) => unknown)(undefined, args, ctx, info),
     ]),
   );
-  execute = idempotentExecution<SubgraphContext>({ subgraph: SCHEMA, dataSource, retentionHours: 24 });
+  execute = idempotentExecution<SubgraphContext>({ subgraph: SCHEMA, dataSource, retentionHours: 24, box: boxK1 });
 }
 const requestWith = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
 
-async function send(body: { query: string; variables?: Record<string, unknown> }, key?: string) {
-  const response = await execute(runOf(body), {
+async function send(body: { query: string; variables?: Record<string, unknown> }, key?: string, via = execute) {
+  const response = await via(runOf(body), {
     req: requestWith(key ? { 'idempotency-key': key } : {}),
     body,
     context,
@@ -176,6 +192,132 @@ describe('idempotentExecution', () => {
     expect(
       ((await dataSource.query(`SELECT key FROM ${SCHEMA}.idempotency_keys`)) as { key: string }[]).map((r) => r.key),
     ).toEqual(['k-5']);
+  });
+});
+
+describe('stored answers', () => {
+  // Personal data in the answer (a name, an address): it must not sit in the table in clear.
+  const PERSONAL = 'Jane Doe <jane.doe@example.com>';
+  const body = { query: `mutation ($t: String!) { addNote(text: $t) { id text } }`, variables: { t: PERSONAL } };
+  const storedRows = async () =>
+    (await dataSource.query(
+      `SELECT t::text AS whole, response_body, response_status FROM ${SCHEMA}.idempotency_keys t`,
+    )) as { whole: string; response_body: string; response_status: number }[];
+  const errorOf = (parsed: { errors?: unknown[] }) => parsed.errors?.[0] as { extensions?: Record<string, unknown> };
+
+  it('are sealed: the row holds no personal data in clear, and the replay is the identical answer', async () => {
+    runs = 0;
+    const first = await send(body, 's-1');
+    expect(first.parsed.errors).toBeUndefined();
+    const [row] = await storedRows();
+    expect(row?.response_body).toMatch(/^v1:k1:[\w-]+:[\w-]+:[\w-]+$/);
+    // Each holds a character base64url lacks, so the ciphertext cannot contain it by chance.
+    for (const part of ['Jane Doe', 'jane.doe@', 'example.com', '"addNote"']) expect(row?.whole).not.toContain(part);
+    const again = await send(body, 's-1');
+    expect(runs).toBe(1);
+    expect(again.parsed).toEqual(first.parsed);
+    expect(again.response.headers.get(IDEMPOTENT_REPLAY_HEADER)).toBe('true');
+  });
+
+  it('replay after a key rotation, with the previous key in SECRETS_PREVIOUS_KEYS', async () => {
+    runs = 0;
+    const first = await send(body, 's-2');
+    const rotated = executeWith({
+      SECRETS_ENCRYPTION_KEY: K2,
+      SECRETS_KEY_ID: 'k2',
+      SECRETS_PREVIOUS_KEYS: `k1:${K1}`,
+    });
+    const again = await send(body, 's-2', rotated);
+    expect(runs).toBe(1);
+    expect(again.parsed).toEqual(first.parsed);
+    // New answers are sealed with the new key.
+    await send({ ...body, variables: { t: 'after rotation' } }, 's-2b', rotated);
+    expect((await storedRows()).map((r) => r.response_body.slice(0, 6)).sort()).toEqual(['v1:k1:', 'v1:k2:']);
+  });
+
+  it('sealed with a key not configured here: SERVICE_UNAVAILABLE, retry safe, and nothing runs again', async () => {
+    runs = 0;
+    await send(body, 's-3');
+    const withoutK1 = executeWith({ SECRETS_ENCRYPTION_KEY: K2, SECRETS_KEY_ID: 'k2', SECRETS_PREVIOUS_KEYS: '' });
+    const again = await send(body, 's-3', withoutK1);
+    expect(again.parsed.data).toBeNull();
+    expect(errorOf(again.parsed).extensions).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      reason: 'sealing-key',
+      retrySafe: true,
+      outcome: 'APPLIED',
+    });
+    expect(runs).toBe(1);
+    expect(await count('notes')).toBe(1);
+    // Once the key is configured again, the same key replays.
+    expect((await send(body, 's-3')).parsed.data).toMatchObject({ addNote: { text: PERSONAL } });
+    expect(runs).toBe(1);
+  });
+
+  it.each([
+    [
+      'its ciphertext altered',
+      `overlay(response_body placing (CASE WHEN substr(response_body, 60, 1) = 'A' THEN 'B' ELSE 'A' END) from 60 for 1)`,
+    ],
+    ['its status altered', null],
+    ['garbage in clear', `'not an answer'`],
+    ["another key's answer copied over it", 'other'],
+  ])('a stored answer with %s is CONFLICT, and the mutation does not run again', async (_case, change) => {
+    runs = 0;
+    await send(body, 's-4');
+    await send({ ...body, variables: { t: 'another note' } }, 's-4-other');
+    if (change === null) {
+      await dataSource.query(`UPDATE ${SCHEMA}.idempotency_keys SET response_status = 500 WHERE key = 's-4'`);
+    } else if (change === 'other') {
+      await dataSource.query(
+        `UPDATE ${SCHEMA}.idempotency_keys SET response_body = (SELECT response_body FROM ${SCHEMA}.idempotency_keys WHERE key = 's-4-other') WHERE key = 's-4'`,
+      );
+    } else {
+      await dataSource.query(`UPDATE ${SCHEMA}.idempotency_keys SET response_body = ${change} WHERE key = 's-4'`);
+    }
+    const again = await send(body, 's-4');
+    expect(again.parsed.data).toBeNull();
+    expect(errorOf(again.parsed).extensions).toMatchObject({
+      code: 'CONFLICT',
+      field: 'Idempotency-Key',
+      reason: 'ANSWER_UNREADABLE',
+    });
+    expect(runs).toBe(2);
+    expect(await count('notes')).toBe(2);
+    expect(await count('audit_outbox')).toBe(2);
+  });
+
+  it('stored in clear before answers were sealed (a rollout): still replayed', async () => {
+    runs = 0;
+    const first = await send(body, 's-5');
+    await dataSource.query(`UPDATE ${SCHEMA}.idempotency_keys SET response_body = $1 WHERE key = 's-5'`, [
+      JSON.stringify(first.parsed),
+    ]);
+    const again = await send(body, 's-5');
+    expect(runs).toBe(1);
+    expect(again.parsed).toEqual(first.parsed);
+  });
+
+  it('hold only what the replay needs: data and errors', async () => {
+    const query = `mutation { addNote(text: "extras") { id } }`;
+    const withExtensions = async (): Promise<HTTPGraphQLResponse> => {
+      const headers = new HeaderMap();
+      headers.set('content-type', 'application/json');
+      const text = JSON.stringify({ data: { addNote: { id: 1 } }, extensions: { trace: PERSONAL } });
+      return { status: 200, headers, body: { kind: 'complete', string: text } };
+    };
+    await execute(withExtensions, { req: requestWith({ 'idempotency-key': 's-6' }), body: { query }, context });
+    const [row] = await storedRows();
+    const opened = boxK1.open(
+      row!.response_body,
+      idempotentAnswerContext(SCHEMA, {
+        subject: idempotencySubjectOf(context.principal)!,
+        key: 's-6',
+        requestHash: operationFingerprint(query, null, undefined),
+        status: 200,
+      }),
+    );
+    expect(JSON.parse(opened)).toEqual({ data: { addNote: { id: 1 } } });
   });
 });
 

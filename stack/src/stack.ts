@@ -36,8 +36,8 @@ export interface RunningStack {
   seedLines: string[];
   /** Stops one subgraph, keeping its port for `startSubgraph` (outage tests). */
   stopSubgraph(name: string): Promise<void>;
-  /** Starts a stopped subgraph again, on the port and settings it had. */
-  startSubgraph(name: string): Promise<StartedSubgraph>;
+  /** Starts a stopped subgraph again, on the port and settings it had (`env` over them, kept for later restarts: a key rotation). */
+  startSubgraph(name: string, env?: NodeJS.ProcessEnv): Promise<StartedSubgraph>;
   /** Stops the gateway, then the subgraphs (reverse start order), then embedded Postgres. */
   stop: () => Promise<void>;
 }
@@ -163,11 +163,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         subgraphs.delete(name);
         await running.stop();
       },
-      async startSubgraph(name) {
+      async startSubgraph(name, env) {
         const service = services.find((s) => s.name === name);
-        const given = startOptions.get(name);
-        if (!service || !given) throw new Error(`Subgraph ${name} is not part of this stack`);
+        const before = startOptions.get(name);
+        if (!service || !before) throw new Error(`Subgraph ${name} is not part of this stack`);
         if (subgraphs.has(name)) throw new Error(`Subgraph ${name} is already running`);
+        const given = env ? { ...before, env: { ...before.env, ...env } } : before;
+        startOptions.set(name, given);
         const started = await service.start(given);
         subgraphs.set(name, started);
         return started;

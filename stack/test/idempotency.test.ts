@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { startTestStack, type GraphQLResponse, type TestStack } from '../src/testing';
 
 /**
@@ -12,6 +12,8 @@ const ADD_COMMENT = `mutation AddComment($alertId: ID!, $comment: String!) {
   addAlertComment(alertId: $alertId, comment: $comment) { id comment userName }
 }`;
 
+// Named, so that a test can rotate to another key with this one as the previous.
+const K1 = randomBytes(32).toString('base64');
 let stack: TestStack;
 let admin: string;
 let alertId: string;
@@ -60,7 +62,14 @@ async function keyRows(schema: string, key: string): Promise<{ subject: string; 
 
 beforeAll(async () => {
   // A purge every second, so the expiry test sees the job run.
-  stack = await startTestStack({ env: { IDEMPOTENCY_PURGE_INTERVAL_SECONDS: '1', AUDIT_RELAY_INTERVAL_MS: '50' } });
+  stack = await startTestStack({
+    env: {
+      IDEMPOTENCY_PURGE_INTERVAL_SECONDS: '1',
+      AUDIT_RELAY_INTERVAL_MS: '50',
+      SECRETS_KEY_ID: 'k1',
+      SECRETS_ENCRYPTION_KEY: K1,
+    },
+  });
   await stack.seedAdmin(PASSWORD);
   await stack.seedUser({ username: 'second_admin', password: PASSWORD, role: 'admin' });
   admin = await stack.login('admin', PASSWORD);
@@ -236,5 +245,77 @@ describe('Idempotency-Key on mutations', () => {
     );
     expect(codes(apiKey)).toEqual(['BAD_USER_INPUT']);
     expect(apiKey.body.errors?.[0]?.message).toMatch(/shown only once/);
+  });
+});
+
+describe('stored answers at rest', () => {
+  // Personal data in a comment; each part holds a character base64url lacks, so a ciphertext cannot contain it.
+  const personal = (key: string) => `Call Jane Doe on +44 20 7946 0958 or jane.doe@example.com (${key})`;
+  const storedRow = async (key: string) => {
+    const [row] = (await stack
+      .dataSource('incidents')
+      .query(`SELECT t::text AS whole, response_body FROM incidents.idempotency_keys t WHERE key = $1`, [key])) as {
+      whole: string;
+      response_body: string;
+    }[];
+    if (!row) throw new Error(`no stored answer for ${key}`);
+    return row;
+  };
+
+  it('are sealed: no personal data in the table in clear, and the replay is the identical answer', async () => {
+    const key = randomUUID();
+    const first = await keyed<CommentAnswer>(admin, key, ADD_COMMENT, { alertId, comment: personal(key) });
+    expect(first.body.errors).toBeUndefined();
+    const row = await storedRow(key);
+    expect(row.response_body).toMatch(/^v1:k1:[\w-]+:[\w-]+:[\w-]+$/);
+    for (const part of ['Jane Doe', '+44 20', 'jane.doe@example.com', '"userName":"admin"', '"addAlertComment"']) {
+      expect(row.whole).not.toContain(part);
+    }
+    const again = await keyed<CommentAnswer>(admin, key, ADD_COMMENT, { alertId, comment: personal(key) });
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replay')).toBe('true');
+    expect(await commentRows(personal(key))).toHaveLength(1);
+  });
+
+  it('a tampered stored answer is CONFLICT, and the mutation is not run again', async () => {
+    const key = randomUUID();
+    const text = personal(key);
+    const first = await keyed<CommentAnswer>(admin, key, ADD_COMMENT, { alertId, comment: text });
+    expect(first.body.errors).toBeUndefined();
+    // One character of the ciphertext changed (the last part of v1:<keyId>:<iv>:<tag>:<ciphertext>).
+    const sealed = (await storedRow(key)).response_body;
+    const at = sealed.lastIndexOf(':') + 2;
+    const altered = `${sealed.slice(0, at)}${sealed[at] === 'A' ? 'B' : 'A'}${sealed.slice(at + 1)}`;
+    await stack
+      .dataSource('incidents')
+      .query(`UPDATE incidents.idempotency_keys SET response_body = $1 WHERE key = $2`, [altered, key]);
+    const again = await keyed<CommentAnswer>(admin, key, ADD_COMMENT, { alertId, comment: text });
+    expect(codes(again)).toEqual(['CONFLICT']);
+    expect(again.body.errors?.[0]?.message).toMatch(/applied.*not run again/);
+    expect(again.body.errors?.[0]?.extensions).toMatchObject({ reason: 'ANSWER_UNREADABLE' });
+    expect(await commentRows(text)).toHaveLength(1);
+    expect((await auditEntries('addAlertComment')).filter((e) => e.comment === text)).toHaveLength(1);
+  });
+
+  // Last: it leaves incidents on the new key.
+  it('replay after SECRETS_ENCRYPTION_KEY is rotated, with the previous key in SECRETS_PREVIOUS_KEYS', async () => {
+    const key = randomUUID();
+    const text = personal(key);
+    const first = await keyed<CommentAnswer>(admin, key, ADD_COMMENT, { alertId, comment: text });
+    expect(first.body.errors).toBeUndefined();
+    await stack.stack.stopSubgraph('incidents');
+    await stack.stack.startSubgraph('incidents', {
+      SECRETS_KEY_ID: 'k2',
+      SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      SECRETS_PREVIOUS_KEYS: `k1:${K1}`,
+    });
+    const again = await keyed<CommentAnswer>(admin, key, ADD_COMMENT, { alertId, comment: text });
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replay')).toBe('true');
+    expect(await commentRows(text)).toHaveLength(1);
+    // New answers are sealed with the new key.
+    const next = randomUUID();
+    await keyed<CommentAnswer>(admin, next, ADD_COMMENT, { alertId, comment: personal(next) });
+    expect((await storedRow(next)).response_body).toMatch(/^v1:k2:/);
   });
 });

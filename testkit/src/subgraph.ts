@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { migrate, type MigrationClass } from '@socgraph/migrations';
 import {
   anonymousPrincipal,
@@ -65,8 +65,15 @@ export async function startTestSubgraph(
     port: 0,
     internalTokenSecret,
     jwtSecret,
-    // Log shipping off, as in startTestStack: tests that want it turn it on.
-    env: { LOG_LEVEL: 'silent', LOG_SHIP_LEVEL: 'off', PASSWORD_SCRYPT_COST: '1024', ...env },
+    // Log shipping off, as in startTestStack: tests that want it turn it on. Every subgraph
+    // seals its stored idempotent answers, so each needs a key (a test may name its own).
+    env: {
+      LOG_LEVEL: 'silent',
+      LOG_SHIP_LEVEL: 'off',
+      PASSWORD_SCRYPT_COST: '1024',
+      SECRETS_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      ...env,
+    },
   });
   return {
     url: server.graphqlUrl,

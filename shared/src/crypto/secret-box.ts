@@ -2,7 +2,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 /**
- * Credentials stored at rest (a GitHub token, a payment provider's key) are sealed with
+ * Credentials stored at rest (a GitHub token, a payment provider's key), and the answers kept
+ * for idempotent replays (server/idempotent-execution.ts), are sealed with
  * AES-256-GCM under a named key, in one versioned text format:
  *
  *   v1:<keyId>:<iv>:<tag>:<ciphertext>      (iv, tag and ciphertext base64url; iv 12 bytes, tag 16)
@@ -19,8 +20,17 @@ const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
+/**
+ * Why a value does not open: `unknown-key` may pass once the key is configured (a rotation
+ * still rolling out); the others never will. `config` is a keyring that cannot be built.
+ */
+export type SecretBoxFailure = 'config' | 'not-sealed' | 'unknown-key' | 'malformed' | 'altered';
+
 export class SecretBoxError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly reason: SecretBoxFailure = 'config',
+  ) {
     super(message);
     this.name = 'SecretBoxError';
   }
@@ -80,12 +90,13 @@ export function createSecretBox(keyring: SecretKeyring): SecretBox {
     },
     open(sealed, context) {
       const p = parts(sealed);
-      if (!p) throw new SecretBoxError('Not a sealed value');
+      if (!p) throw new SecretBoxError('Not a sealed value', 'not-sealed');
       const key = keyring.keys.get(p.keyId);
-      if (!key) throw new SecretBoxError(`Sealed with key ${p.keyId}, which the keyring lacks`);
+      if (!key) throw new SecretBoxError(`Sealed with key ${p.keyId}, which the keyring lacks`, 'unknown-key');
       const iv = Buffer.from(p.iv, 'base64url');
       const tag = Buffer.from(p.tag, 'base64url');
-      if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new SecretBoxError('Malformed sealed value');
+      if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES)
+        throw new SecretBoxError('Malformed sealed value', 'malformed');
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
         decipher.setAAD(Buffer.from(context, 'utf8'));
@@ -94,7 +105,7 @@ export function createSecretBox(keyring: SecretKeyring): SecretBox {
           'utf8',
         );
       } catch {
-        throw new SecretBoxError('Sealed value does not open: altered, or sealed for another context');
+        throw new SecretBoxError('Sealed value does not open: altered, or sealed for another context', 'altered');
       }
     },
     isSealed: (value) => parts(value) !== null,

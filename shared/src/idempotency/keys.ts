@@ -62,7 +62,8 @@ export const DEFAULT_IDEMPOTENCY_RETENTION_HOURS = 24;
  * The `<schema>.idempotency_keys` table, for one migration per subgraph schema. Keyed on the
  * caller, the key and the subgraph request's own hash (one client operation may send several
  * mutation fetches to one subgraph); the fingerprint is the client's operation; the stored
- * answer is the subgraph's whole response. No capture trigger: it is the trail's plumbing,
+ * answer is the subgraph's response (its data and errors), sealed as text (`v1:…`, see
+ * server/idempotent-execution.ts; older rows may hold it in clear). No capture trigger: it is the trail's plumbing,
  * like the outbox, not a change of the subgraph's data.
  */
 export function idempotencyKeysMigrationSql(schema: string): string[] {

@@ -7,6 +7,7 @@ import { auditMutations, type AuditResourceMap } from '../audit/mutation-audit';
 import { graphqlAuditDelivery, OutboxRelay, type AuditDelivery } from '../audit/outbox-relay';
 import { ConfigError, configFields, loadConfig, type CommonConfig } from '../config';
 import { createSubgraphDataSource, databaseUrlFor } from '../db/data-source';
+import { secretBoxFromConfig, SecretBoxError, secretsConfigSchema, type SecretBox } from '../crypto/secret-box';
 import type { GraphQLResolverMap } from '../graphql/resolvers';
 import { refuseUnstorableInput } from '../graphql/storable-text';
 import type { RouteHandler } from './http';
@@ -62,8 +63,9 @@ export interface SubgraphDefinition<TConfig extends CommonConfig, TContext exten
    */
   /**
    * Keyed mutations (Idempotency-Key) are on for every subgraph (server/idempotent-execution.ts;
-   * its migration adds `<schema>.idempotency_keys`). This only names the Mutation fields whose
-   * answer holds a secret shown once, on which a key is refused rather than the answer stored.
+   * its migration adds `<schema>.idempotency_keys`; answers are sealed with SECRETS_ENCRYPTION_KEY,
+   * which every subgraph therefore needs). This only names the Mutation fields whose answer
+   * holds a secret shown once, on which a key is refused rather than the answer stored.
    */
   idempotency?: { unreplayable?: readonly string[] };
   audit?: {
@@ -110,7 +112,16 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
     mutationAccess: definition.mutationAccess,
     ...(definition.seedDemo ? { seedDemo: definition.seedDemo } : {}),
     checkConfig(env) {
-      definition.config(env);
+      const problems: string[] = [];
+      for (const check of [() => definition.config(env), () => secretBoxOfEnv(env)]) {
+        try {
+          check();
+        } catch (error) {
+          if (!(error instanceof ConfigError)) throw error;
+          problems.push(...error.problems);
+        }
+      }
+      if (problems.length) throw new ConfigError([...new Set(problems)]);
     },
     async start(options: SubgraphStartOptions) {
       // A write nobody decided on is refused at start, not discovered in production.
@@ -121,6 +132,7 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
         INTERNAL_TOKEN_SECRET: options.internalTokenSecret,
         JWT_SECRET: options.jwtSecret,
       });
+      const box = secretBoxOfEnv(options.env ?? {});
       const dataSource = createSubgraphDataSource({
         subgraph: definition.name,
         url: options.databaseUrl,
@@ -167,6 +179,7 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
               subgraph: definition.name,
               dataSource,
               retentionHours: config.IDEMPOTENCY_KEY_RETENTION_HOURS,
+              box,
               unreplayable: definition.idempotency?.unreplayable ?? [],
               onCommit: () => relay?.nudge(),
               logger,
@@ -232,6 +245,17 @@ export function defineSubgraph<TConfig extends CommonConfig, TContext extends Su
       }
     },
   };
+}
+
+/** The keyring every subgraph seals stored idempotent answers with (SECRETS_*; identity and audit also seal credentials). */
+function secretBoxOfEnv(env: NodeJS.ProcessEnv): SecretBox {
+  const settings = loadConfig(secretsConfigSchema, env);
+  try {
+    return secretBoxFromConfig(settings);
+  } catch (error) {
+    if (error instanceof SecretBoxError) throw new ConfigError([error.message]);
+    throw error;
+  }
 }
 
 /** Deletes idempotency keys past IDEMPOTENCY_KEY_RETENTION_HOURS every IDEMPOTENCY_PURGE_INTERVAL_SECONDS. */

@@ -4,6 +4,7 @@ import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { Headers } from '../auth/tokens';
 import { sqlIdentifier } from '../audit/capture-sql';
+import { SecretBoxError, type SecretBox } from '../crypto/secret-box';
 import { requestTransaction } from '../db/request-transaction';
 import { badUserInput, isDatabaseUnavailable, isStatementTimeout, DeadlineExceededError } from '../errors';
 import { idempotencyKeyProblem, idempotencySubjectOf, isFingerprint, operationFingerprint } from '../idempotency/keys';
@@ -19,6 +20,11 @@ import type { SubgraphContext } from './subgraph-server';
  * entry), CONFLICT if it was used with another operation or variables, else the operation,
  * whose answer is stored in the same transaction as its change. A request whose mutations all
  * failed (each rolled back to its savepoint) stores nothing, so a retry runs again.
+ *
+ * The stored answer may hold personal data (names, comments) for the key's retention, so it is
+ * sealed like stored credentials (crypto/secret-box.ts), bound to its row: a value copied to
+ * another caller's key, or an altered status, does not open. An answer that does not open is
+ * never a reason to run the mutation again: the caller gets a coded error instead.
  */
 
 export interface IdempotencyOptions {
@@ -27,6 +33,8 @@ export interface IdempotencyOptions {
   dataSource: DataSource;
   /** How long a key answers the first outcome (IDEMPOTENCY_KEY_RETENTION_HOURS). */
   retentionHours: number;
+  /** Seals stored answers (SECRETS_ENCRYPTION_KEY; SECRETS_PREVIOUS_KEYS open older ones). */
+  box: SecretBox;
   /**
    * Mutation fields whose answer holds a secret shown once (createApiKey): a keyed request with
    * one is refused, so that the secret is never stored with the key.
@@ -115,14 +123,66 @@ function hasErrors(text: string): boolean {
   }
 }
 
+/**
+ * What a stored answer is sealed for: its column and its row (caller, key, request, status), so
+ * it opens only where and as it was stored.
+ */
+export function idempotentAnswerContext(
+  subgraph: string,
+  row: { subject: string; key: string; requestHash: string; status: number },
+): string {
+  return `${subgraph}.idempotency_keys.response_body:${JSON.stringify([row.subject, row.key, row.requestHash, row.status])}`;
+}
+
+/**
+ * Only what the gateway reads back: `data` and `errors` (a top-level `extensions`, which the
+ * gateway does not pass on, is not kept).
+ */
+function storableAnswer(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    return JSON.stringify(Object.fromEntries(['errors', 'data'].filter((k) => k in parsed).map((k) => [k, parsed[k]])));
+  } catch {
+    return text;
+  }
+}
+
+/** Why a stored answer was not replayed: its key is not configured here, or it was altered. */
+type Unreadable = 'sealing-key' | 'altered';
+
 type Outcome =
-  { kind: 'ran'; response: HTTPGraphQLResponse } | { kind: 'replay'; stored: StoredAnswer } | { kind: 'conflict' };
+  | { kind: 'ran'; response: HTTPGraphQLResponse }
+  | { kind: 'replay'; status: number; body: string }
+  | { kind: 'conflict' }
+  | { kind: 'unreadable'; cause: Unreadable };
 
 export function idempotentExecution<TContext extends SubgraphContext>(options: IdempotencyOptions) {
   const { dataSource } = options;
   const schema = sqlIdentifier(options.subgraph);
   const retentionSeconds = Math.max(1, Math.round(options.retentionHours * 3600));
   const unreplayable = new Set(options.unreplayable ?? []);
+  const { box } = options;
+  const contextOf = (keyed: KeyedRequest, status: number) =>
+    idempotentAnswerContext(options.subgraph, { ...keyed, status });
+
+  /** The stored answer's text; a plain one was stored before answers were sealed (read during the rollout). */
+  function openAnswer(keyed: KeyedRequest, stored: StoredAnswer): string | Unreadable {
+    const value = stored.response_body;
+    if (!box.isSealed(value)) {
+      try {
+        const parsed: unknown = JSON.parse(value);
+        return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? value : 'altered';
+      } catch {
+        return 'altered';
+      }
+    }
+    try {
+      return box.open(value, contextOf(keyed, stored.response_status));
+    } catch (error) {
+      if (!(error instanceof SecretBoxError)) throw error;
+      return error.reason === 'unknown-key' ? 'sealing-key' : 'altered';
+    }
+  }
 
   function keyedRequestOf(req: IncomingMessage, body: unknown, context: TContext): KeyedRequest | null {
     const given = headerOf(req, Headers.IDEMPOTENCY_KEY);
@@ -172,7 +232,11 @@ export function idempotentExecution<TContext extends SubgraphContext>(options: I
       );
       if (live.some((row) => row.fingerprint !== keyed.fingerprint)) return { kind: 'conflict' };
       const stored = live.find((row) => row.request_hash === keyed.requestHash);
-      if (stored) return { kind: 'replay', stored };
+      if (stored) {
+        const body = openAnswer(keyed, stored);
+        if (body === 'sealing-key' || body === 'altered') return { kind: 'unreadable', cause: body };
+        return { kind: 'replay', status: stored.response_status, body };
+      }
       // Past its retention (not purged yet) the key is new again.
       await query(
         `DELETE FROM ${schema}.idempotency_keys
@@ -184,10 +248,18 @@ export function idempotentExecution<TContext extends SubgraphContext>(options: I
       const text = response.body.string;
       // Nothing committed and errors: the mutation failed and rolled back; a retry runs again.
       if (requestTransaction.completedUnits(dataSource) === 0 && hasErrors(text)) return { kind: 'ran', response };
+      const status = response.status ?? 200;
       await query(
         `INSERT INTO ${schema}.idempotency_keys (subject, key, request_hash, fingerprint, response_status, response_body)
          VALUES ($1, $2, $3, $4, $5, $6)`,
-        [keyed.subject, keyed.key, keyed.requestHash, keyed.fingerprint, response.status ?? 200, text],
+        [
+          keyed.subject,
+          keyed.key,
+          keyed.requestHash,
+          keyed.fingerprint,
+          status,
+          box.seal(storableAnswer(text), contextOf(keyed, status)),
+        ],
       );
       return { kind: 'ran', response };
     });
@@ -230,11 +302,34 @@ export function idempotentExecution<TContext extends SubgraphContext>(options: I
           'This Idempotency-Key was used for a different operation or variables; use a new key for a new request',
           { code: 'CONFLICT', field: 'Idempotency-Key' },
         );
+      case 'unreadable':
+        // Logged without the value: the key and caller are enough to find the row.
+        options.logger?.error(
+          { subgraph: options.subgraph, subject: keyed.subject, idempotencyKey: keyed.key, cause: outcome.cause },
+          'stored idempotent answer does not open; answered with an error, the mutation was not run again',
+        );
+        return outcome.cause === 'sealing-key'
+          ? errorAnswer(
+              keyed,
+              'The mutation under this Idempotency-Key was applied, but its stored answer is sealed with a key this service does not hold (a key rotation under way); it is not run again. Retry with the same key later',
+              {
+                code: 'SERVICE_UNAVAILABLE',
+                reason: 'sealing-key',
+                retryAfter: 5,
+                retrySafe: true,
+                outcome: 'APPLIED',
+              },
+            )
+          : errorAnswer(
+              keyed,
+              'The mutation under this Idempotency-Key was applied, but its stored answer cannot be read (it was altered); it is not run again. Read the result instead, and use a new key only for a new change',
+              { code: 'CONFLICT', field: 'Idempotency-Key', reason: 'ANSWER_UNREADABLE', outcome: 'APPLIED' },
+            );
       case 'replay':
         return {
-          status: outcome.stored.response_status,
+          status: outcome.status,
           headers: jsonHeaders({ [IDEMPOTENT_REPLAY_HEADER]: 'true' }),
-          body: { kind: 'complete', string: outcome.stored.response_body },
+          body: { kind: 'complete', string: outcome.body },
         };
     }
   };
