@@ -44,6 +44,16 @@ export const agentsConfigSchema = commonConfigSchema.extend({
   AGENT_METRICS_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   /** How often the scheduler enqueues due scheduled jobs and the worker runs queued ones; 0: neither runs. */
   AGENT_SCHEDULER_TICK_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+  /**
+   * Oldest telemetry sample accepted, in hours before now (GPU samples and system metrics): a
+   * host replaying a backlog older than this is refused rather than writing into history.
+   */
+  AGENT_TELEMETRY_MAX_AGE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(366 * 24)
+    .default(72),
   /** Outside production: a loopback port for the local demo agent the demo marketplace calls; 0: none. */
   AGENT_DEMO_PORT: configFields.port(0),
   /**
