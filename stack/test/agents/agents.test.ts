@@ -144,9 +144,12 @@ describe('agents through the gateway', () => {
       retentionDays: 14,
       enabled: false,
     };
-    const created = await graph.admin<{ createIndexSnapshotSchedule: { name: string; createdBy: string } }>(CREATE, {
-      input,
-    });
+    const created = await graph.admin<{ createIndexSnapshotSchedule: { id: string; name: string; createdBy: string } }>(
+      CREATE,
+      {
+        input,
+      },
+    );
     expect(created.createIndexSnapshotSchedule).toMatchObject({ name: 'gw-alerts', createdBy: 'admin' });
     expect(errorCodes(await graph.as(graph.adminToken, CREATE, { input }))).toEqual(['CONFLICT']);
     const bad = await graph.as(graph.adminToken, CREATE, {
@@ -154,6 +157,22 @@ describe('agents through the gateway', () => {
     });
     expect(errorCodes(bad)).toEqual(['BAD_USER_INPUT']);
     expect(bad.body.errors?.[0]?.extensions).toMatchObject({ field: 'input.indexPattern' });
+    // A repository OpenSearch would refuse (it must be lowercase) is refused when set, on create and on change.
+    const upper = await graph.as(graph.adminToken, CREATE, {
+      input: { ...input, name: 'gw-upper', repository: 'Backups' },
+    });
+    expect(upper.body.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([
+      ['BAD_USER_INPUT', 'input.repository'],
+    ]);
+    const moved = await graph.as(
+      graph.adminToken,
+      `mutation ($id: ID!) { updateIndexSnapshotSchedule(id: $id, input: { repository: "Nightly-Backups" }) { repository } }`,
+      { id: created.createIndexSnapshotSchedule.id },
+    );
+    expect(moved.body.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([
+      ['BAD_USER_INPUT', 'input.repository'],
+    ]);
+    expect(moved.body.errors?.[0]?.message).toMatch(/lowercase/);
     expect(errorCodes(await graph.as(c1.token, CREATE, { input: { ...input, name: 'gw-c1' } }))).toEqual(['FORBIDDEN']);
     const listed = await graph.as<{ indexSnapshotSchedules: { totalCount: number } }>(
       c1.token,

@@ -15,7 +15,8 @@ const AGENT = 'gw-rai-agent';
 const RECORD_GPU = `mutation ($input: RecordGpuSamplesInput!) { recordGpuSamples(input: $input) { accepted } }`;
 const GPU = `query ($agentId: String!, $from: DateTime!, $to: DateTime!, $bucket: Int!) {
   gpuTelemetry(agentId: $agentId, from: $from, to: $to, bucketSeconds: $bucket) { bucketStart samples utilization { avg min max } } }`;
-const T0 = Date.parse('2026-06-01T00:00:00.000Z');
+/** A whole hour a day ago: samples are accepted up to 72 hours old (AGENT_TELEMETRY_MAX_AGE_HOURS). */
+const T0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 86_400_000;
 const at = (ms: number) => new Date(T0 + ms).toISOString();
 
 beforeAll(async () => {
@@ -68,6 +69,21 @@ describe('telemetry through the gateway', () => {
     });
     expect(errorCodes(bad)).toEqual(['BAD_USER_INPUT']);
     expect(bad.body.errors?.[0]?.extensions).toMatchObject({ field: 'input.samples[0].gpuUtilization' });
+    // One sample older than the accepted age refuses the whole batch, naming that sample.
+    const stale = await graph.as(graph.adminToken, RECORD_GPU, {
+      input: {
+        samples: [...samples, { ...samples[0], recordedAt: new Date(Date.now() - 100 * 3_600_000).toISOString() }],
+      },
+    });
+    expect(errorCodes(stale)).toEqual(['BAD_USER_INPUT']);
+    expect(stale.body.errors?.[0]?.extensions).toMatchObject({ field: 'input.samples[3].recordedAt', maxAgeHours: 72 });
+    const ahead = await graph.as(graph.adminToken, RECORD_GPU, {
+      input: { samples: [{ ...samples[0], recordedAt: new Date(Date.now() + 3_600_000).toISOString() }] },
+    });
+    expect(ahead.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.samples[0].recordedAt',
+    });
 
     const range = { from: at(0), to: at(600_000), bucket: 600 };
     const mine = await graph.as<{

@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { commonConfigSchema, ConfigError, configFields, loadConfig } from '@socgraph/shared';
 import { z } from 'zod';
 
@@ -44,6 +46,16 @@ export const agentsConfigSchema = commonConfigSchema.extend({
   AGENT_METRICS_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   /** How often the scheduler enqueues due scheduled jobs and the worker runs queued ones; 0: neither runs. */
   AGENT_SCHEDULER_TICK_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+  /**
+   * Oldest telemetry sample accepted, in hours before now (GPU samples and system metrics): a
+   * host replaying a backlog older than this is refused rather than writing into history.
+   */
+  AGENT_TELEMETRY_MAX_AGE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(366 * 24)
+    .default(72),
   /** Outside production: a loopback port for the local demo agent the demo marketplace calls; 0: none. */
   AGENT_DEMO_PORT: configFields.port(0),
   /**
@@ -66,6 +78,23 @@ export const agentsConfigSchema = commonConfigSchema.extend({
   WAZUH_INDEXER_USERNAME: z.string().max(255).optional(),
   /** Its password: a secret, sent only in the Authorization header, never logged or stored. */
   WAZUH_INDEXER_PASSWORD: z.string().max(1024).optional(),
+  /**
+   * A PEM file of the CA certificate(s) the indexer's HTTPS certificate must chain to (Wazuh's
+   * `root-ca.pem`), trusted for the indexer only and instead of the public roots. Read once at
+   * start: an unreadable file, or one without a valid certificate, stops the process.
+   */
+  WAZUH_INDEXER_CA_FILE: z
+    .string()
+    .optional()
+    .transform((path, ctx) => {
+      if (path === undefined) return undefined;
+      const read = readCertificates(path);
+      if (typeof read === 'string') {
+        ctx.addIssue({ code: 'custom', message: read });
+        return z.NEVER;
+      }
+      return read;
+    }),
   /** Deadline of one indexer request (headers and body); a late answer is a failed, retried attempt. */
   WAZUH_INDEXER_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(30_000),
   /** Largest indexer answer read (the snapshot listing of a repository can be long). */
@@ -98,11 +127,35 @@ function originOf(entry: string): string | null {
   }
 }
 
+/** The certificates a CA file holds, checked; or why it cannot serve. */
+function readCertificates(path: string): { path: string; pem: string } | string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`;
+  }
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) return `${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`;
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      return `certificate ${i + 1} in ${path} is not a valid X.509 certificate`;
+    }
+  }
+  return { path, pem: blocks.join('\n') };
+}
+
 export const agentsConfigFrom = (env: NodeJS.ProcessEnv): AgentsConfig => {
   const config = loadConfig(agentsConfigSchema, env);
   if (config.NODE_ENV === 'production' && !config.IDENTITY_URL)
     throw new ConfigError(['IDENTITY_URL: required in production (executions are charged through identity)']);
   if ((config.WAZUH_INDEXER_USERNAME === undefined) !== (config.WAZUH_INDEXER_PASSWORD === undefined))
     throw new ConfigError(['WAZUH_INDEXER_USERNAME, WAZUH_INDEXER_PASSWORD: set both or neither']);
+  if (config.WAZUH_INDEXER_CA_FILE && !config.WAZUH_INDEXER_URL?.startsWith('https:'))
+    throw new ConfigError([
+      'WAZUH_INDEXER_CA_FILE: needs an https:// WAZUH_INDEXER_URL (it checks the TLS certificate)',
+    ]);
   return config;
 };

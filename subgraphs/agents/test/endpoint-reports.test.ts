@@ -414,3 +414,49 @@ describe('status changes', () => {
     expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
   });
 });
+
+describe('deletion', () => {
+  const DELETE_ARTIFACT = `mutation ($id: ID!) { deleteEndpointArtifact(id: $id) { id status } }`;
+  const SET_ARTIFACT = `mutation ($id: ID!, $status: EndpointArtifactStatus!) {
+    setEndpointArtifactStatus(id: $id, status: $status) { id status } }`;
+  const collecting = async (flowId: string) =>
+    (
+      await ok<{ recordEndpointArtifact: { id: string } }>(
+        agents,
+        RECORD_ARTIFACT,
+        { input: { agentId: 'ep-C1-1', artifactName: 'Linux.Triage', flowId, file: file(), status: 'COLLECTING' } },
+        SERVICE,
+      )
+    ).recordEndpointArtifact.id;
+
+  it('is the admins’ alone: the collectors that record them may not delete them', async () => {
+    for (const principal of [SERVICE, ANALYST_C1, CUSTOMER_C1, AUDITOR])
+      for (const [query, id] of [
+        [`mutation ($id: ID!) { deleteVulnerabilityReport(id: $id) { id } }`, ids['vuln-C1']],
+        [`mutation ($id: ID!) { deleteScaReport(id: $id) { id } }`, ids['sca-C1']],
+        [DELETE_ARTIFACT, ids['artifact-C1']],
+      ] as const)
+        expect(errorCodes(await agents.query(query, { id }, principal))).toEqual(['FORBIDDEN']);
+    expect(
+      await rows(agents, `SELECT 1 FROM agents.agent_datastore WHERE id = $1`, [Number(ids['artifact-C1'])]),
+    ).toHaveLength(1);
+  });
+
+  it('racing the collector’s finish, a deletion is refused while it collects and goes through once it is done', async () => {
+    for (let round = 0; round < 5; round++) {
+      const id = await collecting(`F.del-${round}`);
+      const [finish, remove] = await Promise.all([
+        agents.query(SET_ARTIFACT, { id, status: 'COMPLETED' }, SERVICE),
+        agents.query(DELETE_ARTIFACT, { id }, ADMIN),
+      ]);
+      const outcome = [errorCodes(finish).join() || 'ok', errorCodes(remove).join() || 'ok'];
+      // Finished then deleted, or refused while collecting: never a deletion under a collector at work.
+      expect([
+        ['ok', 'ok'],
+        ['ok', 'CONFLICT'],
+      ]).toContainEqual(outcome);
+      const left = await rows(agents, `SELECT status FROM agents.agent_datastore WHERE id = $1`, [Number(id)]);
+      expect(left).toEqual(outcome[1] === 'ok' ? [] : [{ status: 'completed' }]);
+    }
+  });
+});

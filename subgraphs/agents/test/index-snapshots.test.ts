@@ -1,5 +1,9 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { TestSubgraph } from '@socgraph/testkit';
 import { agentsConfigFrom } from '../src/config';
 import { INDEX_SNAPSHOT_JOB } from '../src/services/index-snapshot-job';
@@ -22,7 +26,8 @@ import {
 /**
  * Index snapshot schedules: the admins' API, and runs against a real local HTTP server playing
  * the Wazuh indexer's (OpenSearch's) snapshot API. It records every request, keeps snapshots
- * per repository, and can be told to fail or hang. The background loop is off
+ * per repository, and can be told to fail or hang; over HTTPS too, with a certificate of the
+ * throwaway CA in fixtures/indexer-tls. The background loop is off
  * (AGENT_SCHEDULER_TICK_MS=0): the test drives scheduler ticks and the worker.
  */
 
@@ -38,6 +43,8 @@ interface Snapshot {
   start_time_in_millis: number;
 }
 
+const TLS_DIR = path.join(__dirname, 'fixtures', 'indexer-tls');
+const CA_FILE = path.join(TLS_DIR, 'root-ca.pem');
 const USER = 'snapshotter';
 const PASSWORD = 'indexer-secret-p4ss';
 const AUTH = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
@@ -54,13 +61,14 @@ class FakeIndexer {
   private readonly hanging: ServerResponse[] = [];
   url = '';
 
-  constructor() {
-    this.server = createServer((req, res) => this.handle(req, res));
+  constructor(private readonly tls?: { key: Buffer; cert: Buffer }) {
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
+    this.server = tls ? createTlsServer(tls, handler) : createServer(handler);
   }
 
   async start(): Promise<void> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${this.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
@@ -363,6 +371,21 @@ describe('the admins’ API', () => {
     const RENAME = `mutation ($id: ID!, $name: String!) { updateIndexSnapshotSchedule(id: $id, input: { name: $name }) { name } }`;
     expect(errorCodes(await agents.query(RENAME, { id: second.id, name: 'taken' }, ADMIN))).toEqual(['CONFLICT']);
     expect(errorFields(await agents.query(RENAME, { id: second.id, name: 'Taken' }, ADMIN))).toEqual(['input.name']);
+    // OpenSearch's rules hold on a change too, before anything is stored.
+    const MOVE = `mutation ($id: ID!, $repository: String!) {
+      updateIndexSnapshotSchedule(id: $id, input: { repository: $repository }) { repository } }`;
+    for (const repository of ['Backups', 'back ups', '_repo', 'a,b']) {
+      const moved = await agents.query(MOVE, { id: second.id, repository }, ADMIN);
+      expect([repository, errorCodes(moved), errorFields(moved)]).toEqual([
+        repository,
+        ['BAD_USER_INPUT'],
+        ['input.repository'],
+      ]);
+    }
+    expect((await view(second.id)).name).toBe('free');
+    expect(
+      await rows(agents, `SELECT repository FROM agents.index_snapshot_schedules WHERE id = $1`, [Number(second.id)]),
+    ).toEqual([{ repository: 'backups' }]);
     expect(await ok(agents, RENAME, { id: first.id, name: 'taken' })).toEqual({
       updateIndexSnapshotSchedule: { name: 'taken' },
     });
@@ -455,16 +478,18 @@ describe('runs against the indexer', () => {
 
     expect(puts()).toHaveLength(1);
     const put = puts()[0]!;
+    // Named after the schedule's id, not its name.
+    expect(name).toMatch(/^sched-/);
     expect(put.path).toMatch(
       new RegExp(
-        `^/_snapshot/backups/${name}-\\d{4}\\.\\d{2}\\.\\d{2}-\\d{2}\\.\\d{2}\\.\\d{2}\\.\\d{3}\\?wait_for_completion=false$`,
+        `^/_snapshot/backups/\\d{4}\\.\\d{2}\\.\\d{2}-\\d{2}\\.\\d{2}\\.\\d{2}\\.\\d{3}-schedule-${id}\\?wait_for_completion=false$`,
       ),
     );
     expect(put.body).toEqual({ indices: 'wazuh-alerts-*,-wazuh-alerts-sample', include_global_state: false });
     expect(put.authorization).toBe(AUTH);
     expect(indexer.requests.every((r) => r.authorization === AUTH)).toBe(true);
     const snapshotName = put.path.split('/')[3]!.split('?')[0]!;
-    expect(indexer.names('backups').filter((n) => n.startsWith(`${name}-`))).toEqual([snapshotName]);
+    expect(indexer.names('backups').filter((n) => n.endsWith(`-schedule-${id}`))).toEqual([snapshotName]);
 
     const schedule = await view(id);
     expect(schedule).toMatchObject({
@@ -481,36 +506,116 @@ describe('runs against the indexer', () => {
     expect(puts()).toHaveLength(1);
   });
 
-  it('retention deletes only this schedule’s snapshots older than its retention', async () => {
-    const { id, name } = await createSchedule({ name: 'logs', retentionDays: 30 });
-    await createSchedule({ name: 'logs-archive' });
-    const old = `${name}-2026.01.01-00.00.00.000`;
-    const recent = `${name}-2026.11.30-00.00.00.000`;
+  it('retention deletes only this schedule’s snapshots older than its retention, also after a rename', async () => {
+    const { id } = await createSchedule({ name: 'logs', retentionDays: 30 });
+    const other = await createSchedule({ name: 'logs-archive' });
+    const own = (stamp: string, scheduleId: string | number = id) => `${stamp}-schedule-${scheduleId}`;
+    const old = own('2026.01.01-00.00.00.000');
+    const older = own('2025.12.01-00.00.00.000');
+    const recent = own('2026.11.30-00.00.00.000');
     indexer.add('backups', old, 40);
-    indexer.add('backups', `${name}-2025.12.01-00.00.00.000`, 50);
+    indexer.add('backups', older, 50);
     indexer.add('backups', recent, 1);
-    // Another schedule's whose name starts alike, a manual one, and the same name in another repository.
-    indexer.add('backups', 'logs-archive-2026.01.01-00.00.00.000', 40);
-    indexer.add('backups', 'logs-manual-before-upgrade', 40);
+    // Another schedule's, one whose id merely starts alike (5 and 51), a manual one the listing
+    // pattern also finds, and this schedule's in another repository.
+    const lookalike = `2026.01.01-00.00.00.000-schedule-${id}1`;
+    indexer.add('backups', own('2026.01.01-00.00.00.000', Number(other.id)), 40);
+    indexer.add('backups', lookalike, 40);
+    indexer.add('backups', `manual-before-upgrade-schedule-${id}`, 40);
     indexer.add('other-repo', old, 40);
+    // Renamed before the run: the snapshots stay its own.
+    await ok(
+      agents,
+      `mutation ($id: ID!) { updateIndexSnapshotSchedule(id: $id, input: { name: "logs-renamed" }) { id } }`,
+      {
+        id,
+      },
+    );
     await due(id);
     await scheduler.tick();
     await worker.drain();
 
     const deletes = indexer.requests.filter((r) => r.method === 'DELETE').map((r) => r.path);
-    expect(deletes.sort()).toEqual([`/_snapshot/backups/${name}-2025.12.01-00.00.00.000`, `/_snapshot/backups/${old}`]);
-    expect(indexer.requests.find((r) => r.method === 'GET')?.path).toBe(`/_snapshot/backups/${name}-*`);
+    expect(deletes.sort()).toEqual([`/_snapshot/backups/${older}`, `/_snapshot/backups/${old}`]);
+    expect(indexer.requests.filter((r) => r.method === 'GET').map((r) => r.path)).toEqual([
+      `/_snapshot/backups/*-schedule-${id}`,
+    ]);
     const kept = indexer.names('backups');
     expect(kept).toEqual(
-      expect.arrayContaining([recent, 'logs-archive-2026.01.01-00.00.00.000', 'logs-manual-before-upgrade']),
+      expect.arrayContaining([
+        recent,
+        own('2026.01.01-00.00.00.000', Number(other.id)),
+        lookalike,
+        `manual-before-upgrade-schedule-${id}`,
+      ]),
     );
     expect(kept).not.toContain(old);
     expect(indexer.names('other-repo')).toEqual([old]);
-    expect(await view(id)).toMatchObject({ lastStatus: 'SUCCEEDED', lastDeletedCount: 2 });
+    expect(await view(id)).toMatchObject({ name: 'logs-renamed', lastStatus: 'SUCCEEDED', lastDeletedCount: 2 });
+  });
+
+  it('expires the snapshots a schedule took under its name before names came from ids, then stops looking', async () => {
+    const { id } = await createSchedule({ name: 'legacy', retentionDays: 30 });
+    // What the migration leaves on a schedule that existed before: its name of then.
+    await agents.dataSource.query(
+      `UPDATE agents.index_snapshot_schedules SET legacy_snapshot_prefix = 'legacy' WHERE id = $1`,
+      [Number(id)],
+    );
+    indexer.add('backups', 'legacy-2026.01.01-00.00.00.000', 40);
+    indexer.add('backups', 'legacy-2026.11.30-00.00.00.000', 1);
+    // Not of that naming: another schedule's that once started alike, and a manual one.
+    indexer.add('backups', 'legacy-archive-2026.01.01-00.00.00.000', 40);
+    indexer.add('backups', 'legacy-manual', 40);
+    await ok(
+      agents,
+      `mutation ($id: ID!) { updateIndexSnapshotSchedule(id: $id, input: { name: "renamed-legacy" }) { id } }`,
+      {
+        id,
+      },
+    );
+    const legacyPrefix = async () =>
+      (
+        await rows<{ legacy_snapshot_prefix: string | null }>(
+          agents,
+          `SELECT legacy_snapshot_prefix FROM agents.index_snapshot_schedules WHERE id = $1`,
+          [Number(id)],
+        )
+      )[0]!.legacy_snapshot_prefix;
+
+    await due(id);
+    await scheduler.tick();
+    await worker.drain();
+    expect(indexer.requests.filter((r) => r.method === 'GET').map((r) => r.path)).toEqual([
+      `/_snapshot/backups/*-schedule-${id}`,
+      `/_snapshot/backups/legacy-*`,
+    ]);
+    expect(indexer.requests.filter((r) => r.method === 'DELETE').map((r) => r.path)).toEqual([
+      `/_snapshot/backups/legacy-2026.01.01-00.00.00.000`,
+    ]);
+    expect(await legacyPrefix()).toBe('legacy');
+
+    // Once the last one of the old naming has expired, the prefix goes: no more listing under it.
+    indexer.repositories.get('backups')!.get('legacy-2026.11.30-00.00.00.000')!.start_time_in_millis =
+      Date.now() - 31 * 86_400_000;
+    await due(id);
+    await scheduler.tick();
+    await worker.drain();
+    expect(indexer.names('backups')).toEqual(
+      expect.arrayContaining(['legacy-archive-2026.01.01-00.00.00.000', 'legacy-manual']),
+    );
+    expect(indexer.names('backups').filter((n) => /^legacy-\d/.test(n))).toEqual([]);
+    expect(await legacyPrefix()).toBeNull();
+    indexer.requests.length = 0;
+    await due(id);
+    await scheduler.tick();
+    await worker.drain();
+    expect(indexer.requests.filter((r) => r.method === 'GET').map((r) => r.path)).toEqual([
+      `/_snapshot/backups/*-schedule-${id}`,
+    ]);
   });
 
   it('records an indexer error on the schedule and retries by the job rules, never making two snapshots', async () => {
-    const { id, name } = await createSchedule();
+    const { id } = await createSchedule();
     await due(id);
     await scheduler.tick();
     indexer.faults.push('503');
@@ -538,7 +643,7 @@ describe('runs against the indexer', () => {
     expect(schedule).toMatchObject({ lastStatus: 'SUCCEEDED', lastError: null });
     // Every attempt asked for the same snapshot; one exists.
     expect(new Set(puts().map((r) => r.path)).size).toBe(1);
-    expect(indexer.names('backups').filter((n) => n.startsWith(`${name}-`))).toEqual([schedule.lastSnapshotName]);
+    expect(indexer.names('backups').filter((n) => n.endsWith(`-schedule-${id}`))).toEqual([schedule.lastSnapshotName]);
     const attempts = await rows<{ status: string }>(
       agents,
       `SELECT status FROM agents.job_attempts WHERE job_id = $1 ORDER BY attempt_number`,
@@ -640,5 +745,75 @@ describe('the indexer settings', () => {
     );
     expect(() => agentsConfigFrom({ ...base, WAZUH_INDEXER_URL: 'ftp://indexer' })).toThrow(/WAZUH_INDEXER_URL/);
     expect(() => agentsConfigFrom({ ...base, WAZUH_INDEXER_USERNAME: 'admin' })).toThrow(/set both or neither/);
+  });
+
+  it('read the CA file once at start, refusing with a clear reason one that is missing, not PEM or not a certificate', () => {
+    const https = { ...base, WAZUH_INDEXER_URL: 'https://indexer:9200' };
+    const ca = agentsConfigFrom({ ...https, WAZUH_INDEXER_CA_FILE: CA_FILE }).WAZUH_INDEXER_CA_FILE;
+    expect(ca?.path).toBe(CA_FILE);
+    expect(ca?.pem).toContain('-----BEGIN CERTIFICATE-----');
+    const notPem = path.join(tmpdir(), `agents-ca-${process.pid}-text.pem`);
+    writeFileSync(notPem, 'not a certificate\n');
+    const broken = path.join(tmpdir(), `agents-ca-${process.pid}-broken.pem`);
+    writeFileSync(broken, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+    for (const [file, reason] of [
+      ['/no/such/ca.pem', /WAZUH_INDEXER_CA_FILE: cannot read \/no\/such\/ca.pem: ENOENT/],
+      [notPem, /WAZUH_INDEXER_CA_FILE: .* holds no PEM certificate/],
+      [broken, /WAZUH_INDEXER_CA_FILE: certificate 1 in .* is not a valid X.509 certificate/],
+    ] as const)
+      expect(() => agentsConfigFrom({ ...https, WAZUH_INDEXER_CA_FILE: file })).toThrow(reason);
+    expect(() =>
+      agentsConfigFrom({ ...base, WAZUH_INDEXER_URL: 'http://indexer:9200', WAZUH_INDEXER_CA_FILE: CA_FILE }),
+    ).toThrow(/WAZUH_INDEXER_CA_FILE: needs an https:\/\/ WAZUH_INDEXER_URL/);
+  });
+});
+
+describe('an HTTPS indexer', () => {
+  let secure: FakeIndexer;
+  beforeAll(async () => {
+    secure = new FakeIndexer({
+      key: readFileSync(path.join(TLS_DIR, 'indexer-key.pem')),
+      cert: readFileSync(path.join(TLS_DIR, 'indexer.pem')),
+    });
+    await secure.start();
+  });
+  afterAll(async () => secure?.stop());
+
+  const env = () => ({
+    INTERNAL_TOKEN_SECRET: 's'.repeat(32),
+    WAZUH_INDEXER_URL: secure.url,
+    WAZUH_INDEXER_USERNAME: USER,
+    WAZUH_INDEXER_PASSWORD: PASSWORD,
+  });
+
+  it('is trusted through WAZUH_INDEXER_CA_FILE, and without it the run fails at once, saying so', async () => {
+    const trusting = new JobWorker(
+      agents.dataSource,
+      jobHandlers(agents.dataSource, agentsConfigFrom({ ...env(), WAZUH_INDEXER_CA_FILE: CA_FILE })),
+      'tls-worker',
+    );
+    const { id } = await createSchedule();
+    await due(id);
+    await scheduler.tick();
+    await trusting.drain();
+    expect(secure.requests.map((r) => r.method)).toEqual(['PUT', 'GET']);
+    expect(secure.names('backups')).toEqual([(await view(id)).lastSnapshotName]);
+    expect(await view(id)).toMatchObject({ lastStatus: 'SUCCEEDED', lastError: null });
+
+    // Node's public roots do not know the indexer's CA: not retried, the way out on the schedule.
+    const untrusting = new JobWorker(
+      agents.dataSource,
+      jobHandlers(agents.dataSource, agentsConfigFrom(env())),
+      'tls-off',
+    );
+    const refused = await createSchedule();
+    await due(refused.id);
+    await scheduler.tick();
+    await untrusting.drain();
+    expect(await snapshotJobs(refused.id)).toMatchObject([{ status: 'failed', attempt_number: 1 }]);
+    expect((await view(refused.id)).lastError).toMatch(
+      /indexer's TLS certificate is not trusted for PUT _snapshot\/backups\/.* \([A-Z_]+\): set WAZUH_INDEXER_CA_FILE/,
+    );
+    expect(secure.requests.filter((r) => r.method === 'PUT')).toHaveLength(1);
   });
 });

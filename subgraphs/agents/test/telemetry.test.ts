@@ -1,4 +1,5 @@
 import type { TestSubgraph } from '@socgraph/testkit';
+import { agentsConfigFrom } from '../src/config';
 import { InMemoryCredits } from './credits-double';
 import {
   ADMIN,
@@ -18,7 +19,8 @@ import {
 /** GPU and system telemetry: ingestion checks, downsampling against numbers computed here, scoping. */
 let agents: TestSubgraph;
 
-const T0 = Date.parse('2026-06-01T00:00:00.000Z');
+/** A whole hour a day ago: inside the accepted age (72 hours by default), an hour of samples all in the past. */
+const T0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 86_400_000;
 /** Deterministic pseudo-random numbers, so a failure can be reproduced. */
 let seed = 7;
 const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -200,6 +202,10 @@ describe('GPU telemetry', () => {
       [[{ ...good, fanSpeed: 3.5 }], 'input.samples[0].fanSpeed'],
       [[{ ...good, gpuIndex: 64 }], 'input.samples[0].gpuIndex'],
       [[{ ...good, recordedAt: new Date(Date.now() + 3_600_000).toISOString() }], 'input.samples[0].recordedAt'],
+      [
+        [good, good, good, { ...good, recordedAt: new Date(Date.now() - 73 * 3_600_000).toISOString() }],
+        'input.samples[3].recordedAt',
+      ],
       [[good, { ...good, agentId: 'no-such-host' }], 'input.samples[1].agentId'],
       [[], 'input.samples'],
       [Array.from({ length: 1001 }, () => good), 'input.samples'],
@@ -248,6 +254,52 @@ describe('GPU telemetry', () => {
     // Exactly the maximum is fine.
     const max = await agents.query(GPU, { agentId: 'tm-C1-0', from: at(0), to: at(1000 * 60_000), bucket: 60 }, ADMIN);
     expect(max.body.errors).toBeUndefined();
+  });
+});
+
+describe('accepted sample age', () => {
+  it('takes samples inside AGENT_TELEMETRY_MAX_AGE_HOURS and a few minutes of clock skew, and refuses the batch past them', async () => {
+    const short = await startAgents(new InMemoryCredits(), {
+      AGENT_METRICS_INTERVAL_MS: '0',
+      AGENT_TELEMETRY_MAX_AGE_HOURS: '2',
+    });
+    try {
+      await addEndpoint(short, 'age-host', 'C1');
+      const sample = (ageMs: number) => ({
+        agentId: 'age-host',
+        recordedAt: new Date(Date.now() - ageMs).toISOString(),
+      });
+      // Just inside both ends: 2 hours less a minute old, and 4 minutes ahead (a fast host clock).
+      const inside = [sample(2 * 3_600_000 - 60_000), sample(-4 * 60_000)];
+      expect(
+        (
+          await ok<{ recordGpuSamples: { accepted: number } }>(
+            short,
+            RECORD_GPU,
+            { input: { samples: inside } },
+            SERVICE,
+          )
+        ).recordGpuSamples.accepted,
+      ).toBe(2);
+      const late = await short.query(
+        RECORD_GPU,
+        { input: { samples: [...inside, sample(2 * 3_600_000 + 60_000)] } },
+        SERVICE,
+      );
+      expect(errorCodes(late)).toEqual(['BAD_USER_INPUT']);
+      expect(late.body.errors?.[0]?.extensions).toMatchObject({ field: 'input.samples[2].recordedAt', maxAgeHours: 2 });
+      const [{ n } = { n: -1 }] = await rows<{ n: number }>(short, `SELECT count(*)::int AS n FROM agents.gpu_stats`);
+      expect(n).toBe(2);
+    } finally {
+      await short.stop();
+    }
+  });
+
+  it('refuses a maximum age outside 1 hour to 366 days at start', () => {
+    for (const value of ['0', '8785', 'soon'])
+      expect(() =>
+        agentsConfigFrom({ INTERNAL_TOKEN_SECRET: 's'.repeat(32), AGENT_TELEMETRY_MAX_AGE_HOURS: value }),
+      ).toThrow(/AGENT_TELEMETRY_MAX_AGE_HOURS/);
   });
 });
 
@@ -417,6 +469,8 @@ describe('system metrics', () => {
       [{ ...base, metric: 'CPU Usage' }, 'input.metrics[0].metric'],
       [{ ...base, component: '' }, 'input.metrics[0].component'],
       [{ ...base, agentId: 'nope' }, 'input.metrics[0].agentId'],
+      [{ ...base, recordedAt: new Date(Date.now() - 73 * 3_600_000).toISOString() }, 'input.metrics[0].recordedAt'],
+      [{ ...base, recordedAt: new Date(Date.now() + 10 * 60_000).toISOString() }, 'input.metrics[0].recordedAt'],
     ];
     for (const [metric, field] of cases) {
       const result = await agents.query(RECORD_SYSTEM, { input: { metrics: [metric] } }, SERVICE);

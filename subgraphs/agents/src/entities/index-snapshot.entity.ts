@@ -16,6 +16,8 @@ export interface IndexSnapshotScheduleRow {
   lastError: string | null;
   lastDeletedCount: number | null;
   lastJobId: string | null;
+  /** The name it had when snapshots were still named after names; null once none of those is left. */
+  legacySnapshotPrefix: string | null;
   createdAt: Date;
   createdBy: string;
   updatedAt: Date;
@@ -39,6 +41,7 @@ export const IndexSnapshotScheduleEntity = new EntitySchema<IndexSnapshotSchedul
     lastError: { name: 'last_error', type: 'text', nullable: true },
     lastDeletedCount: { name: 'last_deleted_count', type: 'int', nullable: true },
     lastJobId: { name: 'last_job_id', type: 'varchar', length: 36, nullable: true },
+    legacySnapshotPrefix: { name: 'legacy_snapshot_prefix', type: 'varchar', length: 100, nullable: true },
     createdAt: { name: 'created_at', type: 'timestamptz', precision: 3 },
     createdBy: { name: 'created_by', type: 'varchar', length: 150 },
     updatedAt: { name: 'updated_at', type: 'timestamptz', precision: 3 },

@@ -60,6 +60,10 @@ export const endpointReportResolvers: GraphQLResolverMap<Ctx> = {
       ctx.reports.setArtifactStatus(args.id, args.status),
     recordEndpointArtifact: (_: unknown, args: { input: RecordEndpointArtifactInput }, ctx: Ctx) =>
       ctx.reports.recordArtifact(args.input),
+    deleteVulnerabilityReport: (_: unknown, args: { id: string }, ctx: Ctx) =>
+      ctx.reports.deleteVulnerabilityReport(args.id),
+    deleteScaReport: (_: unknown, args: { id: string }, ctx: Ctx) => ctx.reports.deleteScaReport(args.id),
+    deleteEndpointArtifact: (_: unknown, args: { id: string }, ctx: Ctx) => ctx.reports.deleteArtifact(args.id),
   },
   VulnerabilityReport: {
     file,

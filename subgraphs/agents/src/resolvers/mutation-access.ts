@@ -37,6 +37,10 @@ export const mutationAccess: MutationAccess = {
   setVulnerabilityReportStatus: RECORDERS,
   setScaReportStatus: RECORDERS,
   setEndpointArtifactStatus: RECORDERS,
+  // Forgetting one is a person's decision, not a collector's: admins.
+  deleteVulnerabilityReport: REGISTRY,
+  deleteScaReport: REGISTRY,
+  deleteEndpointArtifact: REGISTRY,
   updateScheduledJob: REGISTRY,
   runScheduledJobNow: REGISTRY,
   createIndexSnapshotSchedule: REGISTRY,

@@ -33,8 +33,14 @@ export class TooLarge extends Error {
   }
 }
 
+/** Enough of a fetch answer to read its body: the global fetch's and undici's alike. */
+export interface BodySource {
+  headers: { get(name: string): string | null };
+  body: ReadableStream<Uint8Array> | null;
+}
+
 /** The body, at most `max` bytes (else TooLarge, the rest not read). */
-export async function readCapped(response: Response, max: number): Promise<Buffer> {
+export async function readCapped(response: BodySource, max: number): Promise<Buffer> {
   const declared = Number(response.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > max) {
     await response.body?.cancel().catch(() => undefined);

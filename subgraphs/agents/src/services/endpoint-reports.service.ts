@@ -31,7 +31,7 @@ import { artifactVisibility, endpointVisibility, T } from './visibility';
  * Endpoint agents' vulnerability and SCA reports and collected artefacts (seed 004). Reads
  * follow the endpoint agents' customer scope (a report by its customer, an artefact by its
  * agent's); ingestion is for admins and the service principal (the collectors that generate
- * and upload the files).
+ * and upload the files); deletion is the admins'.
  */
 export interface StoredFileInput {
   bucketName: string;
@@ -435,6 +435,53 @@ export class EndpointReportService extends ScopedService<AgentsContext> {
     } else {
       await this.dataSource.query(`UPDATE ${table} SET status = $2 WHERE id = $1`, [id, status]);
     }
+  }
+
+  // ----- deletion (admins, see mutation-access.ts) -----
+
+  /**
+   * Forgets a visible report or artefact: its row, not the object-store file it points at
+   * (returned with the row, for the caller to remove). One a collector is still generating or
+   * collecting is CONFLICT: the collector would go on to store a file nothing points at. The row
+   * is locked, so a racing status change either lands first (and is seen) or finds it gone.
+   */
+  async deleteVulnerabilityReport(id: string): Promise<VulnerabilityReportRow> {
+    const report = await this.vulnerabilityReport(id);
+    if (!report) throw notFound('VulnerabilityReport', id);
+    this.scope.loaders.visibleVulnerabilityReportById.clear(report.id);
+    return this.deleteUnlessBusy(VulnerabilityReportEntity, T.vulnerabilityReport, report.id, 'generating', 'report');
+  }
+
+  async deleteScaReport(id: string): Promise<ScaReportRow> {
+    const report = await this.scaReport(id);
+    if (!report) throw notFound('ScaReport', id);
+    this.scope.loaders.visibleScaReportById.clear(report.id);
+    return this.deleteUnlessBusy(ScaReportEntity, T.scaReport, report.id, 'generating', 'report');
+  }
+
+  async deleteArtifact(id: string): Promise<EndpointArtifactRow> {
+    const artifact = await this.artifact(id);
+    if (!artifact) throw notFound('EndpointArtifact', id);
+    this.scope.loaders.visibleArtifactById.clear(artifact.id);
+    return this.deleteUnlessBusy(EndpointArtifactEntity, T.artifact, artifact.id, 'collecting', 'artefact');
+  }
+
+  private async deleteUnlessBusy<R extends ObjectLiteral & { id: number }>(
+    entity: typeof VulnerabilityReportEntity | typeof ScaReportEntity | typeof EndpointArtifactEntity,
+    table: string,
+    id: number,
+    busy: 'generating' | 'collecting',
+    what: string,
+  ): Promise<R> {
+    const [row] = (await this.dataSource.query(`SELECT status FROM ${table} WHERE id = $1 FOR UPDATE`, [id])) as {
+      status: string;
+    }[];
+    if (!row) throw notFound(entity.options.name, id);
+    if (row.status === busy) throw conflict(`The ${what} is still ${busy}: delete it once it is completed or failed`);
+    // Read under the lock: what is deleted is what is returned.
+    const current = (await this.dataSource.getRepository<R>(entity as never).findOneByOrFail({ id } as never)) as R;
+    await this.dataSource.query(`DELETE FROM ${table} WHERE id = $1`, [id]);
+    return current;
   }
 
   private actor(): string {

@@ -1,3 +1,4 @@
+import { Agent, fetch, type Dispatcher } from 'undici';
 import type { AgentsConfig } from '../config';
 import { readCapped, TooLarge } from './agent-caller';
 import { PermanentJobError } from './job-queue';
@@ -5,12 +6,15 @@ import { PermanentJobError } from './job-queue';
 /**
  * The Wazuh indexer's (OpenSearch's) snapshot API, as the index snapshot job calls it: a
  * deadline over each whole exchange, redirects refused (never followed), answers read up to a
- * size cap, Basic auth from the configuration. The password goes into the Authorization header
- * only: no message this module makes contains it.
+ * size cap, Basic auth from the configuration, TLS checked against WAZUH_INDEXER_CA_FILE when
+ * set. The password goes into the Authorization header only: no message this module makes
+ * contains it. It fetches with the npm undici its connection pool comes from (never Node's
+ * built-in fetch with a foreign pool: their dispatch protocols differ between majors).
  *
  * Failures throw: an IndexerError for what may pass (5xx, 408, 429, timeouts, connection
  * failures), a PermanentJobError for what retrying cannot fix (other 4xx, redirects, oversized
- * answers), so the job queue retries the first and ends the job on the second.
+ * answers, untrusted TLS certificates), so the job queue retries the first and ends the job on
+ * the second.
  */
 export type IndexerConfig = Pick<
   AgentsConfig,
@@ -19,7 +23,16 @@ export type IndexerConfig = Pick<
   | 'WAZUH_INDEXER_PASSWORD'
   | 'WAZUH_INDEXER_TIMEOUT_MS'
   | 'WAZUH_INDEXER_MAX_RESPONSE_BYTES'
+  | 'WAZUH_INDEXER_CA_FILE'
 >;
+
+/** The connection pool for the indexer: trusting only the configured CA when there is one, else undici's default. */
+export function indexerDispatcher(ca: IndexerConfig['WAZUH_INDEXER_CA_FILE']): Dispatcher | undefined {
+  return ca ? new Agent({ connect: { ca: ca.pem } }) : undefined;
+}
+
+/** Node's codes for a TLS certificate that does not verify: a configuration problem, not a passing one. */
+const UNTRUSTED_CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_/;
 
 export class IndexerError extends Error {
   constructor(
@@ -61,7 +74,10 @@ export class IndexerClient {
   private readonly base: string;
   private readonly authorization: string | null;
 
-  constructor(private readonly config: IndexerConfig) {
+  constructor(
+    private readonly config: IndexerConfig,
+    private readonly dispatcher?: Dispatcher,
+  ) {
     if (!config.WAZUH_INDEXER_URL)
       throw new PermanentJobError('WAZUH_INDEXER_URL is not set: the agents process has no indexer to snapshot');
     this.base = config.WAZUH_INDEXER_URL;
@@ -130,7 +146,7 @@ export class IndexerClient {
       controller.abort();
     }, this.config.WAZUH_INDEXER_TIMEOUT_MS);
     try {
-      let response: Response;
+      let response: Awaited<ReturnType<typeof fetch>>;
       try {
         response = await fetch(`${this.base}${path}`, {
           method,
@@ -142,12 +158,21 @@ export class IndexerClient {
           body: body === undefined ? undefined : JSON.stringify(body),
           redirect: 'manual',
           signal: controller.signal,
+          ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
         });
       } catch (error) {
         if (timedOut)
           throw new IndexerError(`indexer did not answer ${what} within ${this.config.WAZUH_INDEXER_TIMEOUT_MS} ms`);
-        const cause = (error as { cause?: { code?: string } }).cause;
-        throw new IndexerError(`indexer unreachable for ${what}: ${cause?.code ?? 'connection failed'}`);
+        const code = (error as { cause?: { code?: string } }).cause?.code;
+        if (code && UNTRUSTED_CERTIFICATE.test(code))
+          throw new PermanentJobError(
+            `indexer's TLS certificate is not trusted for ${what} (${code}): ${
+              this.config.WAZUH_INDEXER_CA_FILE
+                ? `it does not chain to ${this.config.WAZUH_INDEXER_CA_FILE.path}`
+                : 'set WAZUH_INDEXER_CA_FILE to its CA'
+            }`,
+          );
+        throw new IndexerError(`indexer unreachable for ${what}: ${code ?? 'connection failed'}`);
       }
       const status = response.status;
       if (status >= 300 && status < 400) {

@@ -22,7 +22,7 @@ function refuseCharacters(value: string, field: string, allowed: readonly string
   if (value !== value.toLowerCase()) throw badUserInput(`${field} must be lowercase`, field);
 }
 
-/** A schedule's name, which prefixes its snapshots' names: starts with a letter or digit. */
+/** A schedule's name: starts with a letter or digit (it prefixed its snapshots' names before they took its id). */
 export function scheduleName(value: string, field: string): string {
   const name = text(value, field, { max: 100 });
   refuseCharacters(name, field);
@@ -56,21 +56,36 @@ export function repositoryName(value: string, field: string): string {
 }
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+const TIME = '\\d{4}\\.\\d{2}\\.\\d{2}-\\d{2}\\.\\d{2}\\.\\d{2}\\.\\d{3}';
 
-/** `<schedule>-yyyy.mm.dd-hh.mm.ss.sss` (UTC): what a run at `at` names its snapshot. */
-export function snapshotNameFor(schedule: string, at: Date): string {
-  const d = at;
+/** `yyyy.mm.dd-hh.mm.ss.sss` (UTC). */
+function stamp(d: Date): string {
   return (
-    `${schedule}-${d.getUTCFullYear()}.${pad(d.getUTCMonth() + 1)}.${pad(d.getUTCDate())}` +
+    `${d.getUTCFullYear()}.${pad(d.getUTCMonth() + 1)}.${pad(d.getUTCDate())}` +
     `-${pad(d.getUTCHours())}.${pad(d.getUTCMinutes())}.${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`
   );
 }
 
+/**
+ * `yyyy.mm.dd-hh.mm.ss.sss-schedule-<id>` (UTC): what a run of schedule `scheduleId` at `at`
+ * names its snapshot. The id, not the name, so a renamed schedule still owns its snapshots;
+ * the time first, so no name the older `<name>-<time>` scheme made can ever look like one.
+ */
+export function snapshotNameFor(scheduleId: number, at: Date): string {
+  return `${stamp(at)}-schedule-${scheduleId}`;
+}
+
+/** The listing pattern that finds every snapshot `snapshotNameFor(scheduleId, ...)` makes (and a few more to filter). */
+export const snapshotPatternFor = (scheduleId: number): string => `*-schedule-${scheduleId}`;
+
+/** Whether `snapshot` is one schedule `scheduleId` took (not another schedule's, nor a manual one). */
+export function isSnapshotOf(scheduleId: number, snapshot: string): boolean {
+  return new RegExp(`^${TIME}-schedule-${scheduleId}$`).test(snapshot);
+}
+
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Whether `snapshot` is one a schedule called `schedule` took (and nobody else's, nor a manual one). */
-export function isSnapshotOf(schedule: string, snapshot: string): boolean {
-  return new RegExp(`^${escapeRegExp(schedule)}-\\d{4}\\.\\d{2}\\.\\d{2}-\\d{2}\\.\\d{2}\\.\\d{2}\\.\\d{3}$`).test(
-    snapshot,
-  );
+/** Whether `snapshot` is `<prefix>-<time>`: how schedules named their snapshots before the id scheme. */
+export function isLegacySnapshotOf(prefix: string, snapshot: string): boolean {
+  return new RegExp(`^${escapeRegExp(prefix)}-${TIME}$`).test(snapshot);
 }

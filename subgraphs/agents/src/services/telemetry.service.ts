@@ -131,13 +131,13 @@ const METRIC_NAME = /^[a-z][a-z0-9_.]*$/;
 export class TelemetryService extends ScopedService<AgentsContext> {
   async recordGpuSamples(samples: readonly GpuSampleInput[]): Promise<{ accepted: number }> {
     batchSize(samples.length, 'input.samples');
-    const latest = Date.now() + FUTURE_SKEW_MS;
+    const when = this.acceptedWindow();
     const rows = samples.map((sample, i) => {
       const at = `input.samples[${i}]`;
       const row: Record<string, unknown> = {
         agent_id: text(sample.agentId, `${at}.agentId`, { max: 255 }),
         gpu_index: gpuIndexArg(sample.gpuIndex, `${at}.gpuIndex`) ?? 0,
-        recorded_at: recordedAt(sample.recordedAt, `${at}.recordedAt`, latest),
+        recorded_at: recordedAt(sample.recordedAt, `${at}.recordedAt`, when),
         gpu_name: optionalText(sample.gpuName, `${at}.gpuName`, { max: 255 }),
       };
       for (const m of GPU_MEASURES) row[m.column] = measured(sample[m.field], m, `${at}.${m.field}`);
@@ -178,7 +178,7 @@ export class TelemetryService extends ScopedService<AgentsContext> {
 
   async recordSystemMetrics(metrics: readonly SystemMetricInput[]): Promise<{ accepted: number }> {
     batchSize(metrics.length, 'input.metrics');
-    const latest = Date.now() + FUTURE_SKEW_MS;
+    const when = this.acceptedWindow();
     const rows = metrics.map((metric, i) => {
       const at = `input.metrics[${i}]`;
       const unit = optionalText(metric.unit, `${at}.unit`, { max: 20 });
@@ -195,7 +195,7 @@ export class TelemetryService extends ScopedService<AgentsContext> {
         }),
         value: metric.value,
         unit,
-        recorded_at: recordedAt(metric.recordedAt, `${at}.recordedAt`, latest),
+        recorded_at: recordedAt(metric.recordedAt, `${at}.recordedAt`, when),
       };
     });
     await this.requireEndpoints(
@@ -249,6 +249,13 @@ export class TelemetryService extends ScopedService<AgentsContext> {
     return this.scope.telemetryLoaders.systemBuckets.load({ parent, ...range, metric, component });
   }
 
+  /** From AGENT_TELEMETRY_MAX_AGE_HOURS ago to FUTURE_SKEW_MS ahead, fixed once per batch. */
+  private acceptedWindow(): AcceptedWindow {
+    const now = Date.now();
+    const maxAgeHours = this.scope.deps.config.AGENT_TELEMETRY_MAX_AGE_HOURS;
+    return { earliest: now - maxAgeHours * 3_600_000, latest: now + FUTURE_SKEW_MS, maxAgeHours };
+  }
+
   /** Every named endpoint agent must exist; the first unknown one is BAD_USER_INPUT on its field. */
   private async requireEndpoints(ids: readonly (string | null)[], fieldOf: (i: number) => string): Promise<void> {
     const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
@@ -269,9 +276,20 @@ function batchSize(length: number, field: string): void {
     throw badUserInput(`${field} must hold 1 to ${MAX_TELEMETRY_BATCH} entries`, field);
 }
 
-function recordedAt(value: Date, field: string, latest: number): string {
+interface AcceptedWindow {
+  earliest: number;
+  latest: number;
+  maxAgeHours: number;
+}
+
+function recordedAt(value: Date, field: string, bounds: AcceptedWindow): string {
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw badUserInput(`${field} is not a time`, field);
-  if (value.getTime() > latest) throw badUserInput(`${field} is in the future`, field);
+  if (value.getTime() > bounds.latest)
+    throw badUserInput(`${field} is more than ${FUTURE_SKEW_MS / 60_000} minutes in the future`, field);
+  if (value.getTime() < bounds.earliest)
+    throw badUserInput(`${field} is more than ${bounds.maxAgeHours} hours old`, field, {
+      maxAgeHours: bounds.maxAgeHours,
+    });
   return value.toISOString();
 }
 
