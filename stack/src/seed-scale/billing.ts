@@ -346,7 +346,6 @@ export async function seedBilling(db: SeedDb, agents: SeedDb, world: SeedWorld, 
   await db.insert(
     `${I}.transaction_audit_log`,
     [
-      ['id', 'bigint'],
       ['transaction_id', 'text'],
       ['action', 'text'],
       ['actor', 'text'],
@@ -356,10 +355,9 @@ export async function seedBilling(db: SeedDb, agents: SeedDb, world: SeedWorld, 
     audit.length,
     (i) => {
       const [tx, action, actor, details, at] = audit[i]!;
-      return [i + 1, tx, action, actor, details, iso(at)];
+      return [tx, action, actor, details, iso(at)];
     },
   );
-  await db.syncSequence(`${I}.transaction_audit_log`);
 
   const days = [...usage.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   await db.insert(

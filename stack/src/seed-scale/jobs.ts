@@ -10,7 +10,8 @@ import type { Rand } from './prng';
  * transition and the error log lines; the metrics rollup's schedule (enabled, due at the
  * anchor, so a serving stack rolls up at once: the same rows, see agents.ts) and index
  * snapshot schedules (disabled: a seeded stack has no indexer to call). No job is left queued
- * or running, so no worker picks a seeded job up.
+ * or running, so no worker picks a seeded job up. The bigserial ids come from their sequences
+ * (in row order): a serving scheduler writes these tables too.
  */
 const A = 'agents';
 const WORKERS = ['agents-seed-host-1-1001-0a1b2c3d', 'agents-seed-host-2-1002-4e5f6a7b'];
@@ -155,7 +156,6 @@ export async function seedJobs(db: SeedDb, world: SeedWorld, rand: Rand): Promis
   await db.insert(
     `${A}.job_attempts`,
     [
-      ['id', 'bigint'],
       ['job_id', 'text'],
       ['attempt_number', 'int'],
       ['started_at', 'timestamptz'],
@@ -169,7 +169,6 @@ export async function seedJobs(db: SeedDb, world: SeedWorld, rand: Rand): Promis
     (i) => {
       const { job, a, n } = attempts[i]!;
       return [
-        i + 1,
         job.id,
         n,
         iso(a.start),
@@ -181,7 +180,6 @@ export async function seedJobs(db: SeedDb, world: SeedWorld, rand: Rand): Promis
       ];
     },
   );
-  await db.syncSequence(`${A}.job_attempts`);
 
   // Every change of status, as the queue writes them.
   type Transition = [job: string, from: string | null, to: string, at: number, by: string, metadata: string | null];
@@ -205,7 +203,6 @@ export async function seedJobs(db: SeedDb, world: SeedWorld, rand: Rand): Promis
   await db.insert(
     `${A}.job_transitions`,
     [
-      ['id', 'bigint'],
       ['job_id', 'text'],
       ['from_status', 'text'],
       ['to_status', 'text'],
@@ -216,17 +213,15 @@ export async function seedJobs(db: SeedDb, world: SeedWorld, rand: Rand): Promis
     transitions.length,
     (i) => {
       const [job, from, to, at, by, metadata] = transitions[i]!;
-      return [i + 1, job, from, to, iso(at), by, metadata];
+      return [job, from, to, iso(at), by, metadata];
     },
   );
-  await db.syncSequence(`${A}.job_transitions`);
 
   // The worker logs each failed attempt's error.
   const logs = attempts.filter(({ a }) => a.error !== null);
   await db.insert(
     `${A}.job_logs`,
     [
-      ['id', 'bigint'],
       ['job_id', 'text'],
       ['attempt_number', 'int'],
       ['timestamp', 'timestamptz'],
@@ -236,10 +231,9 @@ export async function seedJobs(db: SeedDb, world: SeedWorld, rand: Rand): Promis
     logs.length,
     (i) => {
       const { job, a, n } = logs[i]!;
-      return [i + 1, job.id, n, iso(a.end), 'error', a.error];
+      return [job.id, n, iso(a.end), 'error', a.error];
     },
   );
-  await db.syncSequence(`${A}.job_logs`);
 
   // ----- schedules -----
   const [rollup] = scheduleDefinitions({ AGENT_METRICS_INTERVAL_MS: 60_000 });
