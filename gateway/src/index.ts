@@ -10,3 +10,4 @@ export * from './rate-limit';
 export { EXPLORER_CSP, SANDBOX_UNAVAILABLE } from './landing-page';
 export { createSubgraphAgent, SubgraphDataSource } from './subgraph-client';
 export * from './limits';
+export { connectRedis, evictionChannel, publishEviction, type Eviction } from './redis';

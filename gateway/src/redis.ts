@@ -90,6 +90,23 @@ function parseEvictionMessage(text: string): EvictionMessage | null {
   return null;
 }
 
+/** The channel replicas share evictions on: the deployment's REDIS_KEY_PREFIX and `evictions`. */
+export const evictionChannel = (keyPrefix: string): string => `${keyPrefix}evictions`;
+
+/**
+ * Publishes one eviction as a replica would (`pnpm seed` uses it after writing the tag-access
+ * settings). Resolves to the number of subscribers, i.e. replicas, that received it.
+ */
+export function publishEviction(
+  redis: Redis,
+  channel: string,
+  eviction: Eviction,
+  origin: string = randomUUID(),
+): Promise<number> {
+  const message: EvictionMessage = { origin, eviction };
+  return redis.publish(channel, JSON.stringify(message));
+}
+
 export interface SharedEvictions {
   /** Evicts locally at once, then tells the other replicas (fire and forget). */
   evictions: PrincipalEvictions;
@@ -158,9 +175,7 @@ export function shareEvictions(options: {
   });
 
   const publish = (eviction: Eviction): void => {
-    const message: EvictionMessage = { origin, eviction };
-    redis
-      .publish(channel, JSON.stringify(message))
+    publishEviction(redis, channel, eviction, origin)
       .then(() => (publishFailing = false))
       .catch((error: unknown) => {
         if (publishFailing) return;

@@ -69,7 +69,7 @@ import {
   type TagAccessSettingsSource,
 } from './principal-resolver';
 import { createRateLimiter, MemoryBucketStore, RedisBucketStore } from './rate-limit';
-import { connectRedis, RedisKeyValueCache, shareEvictions } from './redis';
+import { connectRedis, evictionChannel, RedisKeyValueCache, shareEvictions } from './redis';
 import {
   clientIpOf,
   contextBuilder,
@@ -318,7 +318,7 @@ export async function startGateway(config: GatewayConfig, options: StartGatewayO
   redis?.on('error', (error: Error) => logger.warn({ err: error }, 'redis error'));
   // Logout, key revocation and tag-settings changes reach every replica's cache, not just this one's.
   const shared = redis
-    ? shareEvictions({ redis, channel: `${config.REDIS_KEY_PREFIX}evictions`, local: principals, logger })
+    ? shareEvictions({ redis, channel: evictionChannel(config.REDIS_KEY_PREFIX), local: principals, logger })
     : null;
 
   const agent = createSubgraphAgent({ maxSockets: config.SUBGRAPH_MAX_SOCKETS });

@@ -13,7 +13,7 @@ import { SUBGRAPH_NAMES } from '../src/registry';
 import { DEFAULT_SEED_PASSWORD, formatSeedReport, seedAtScale, SeedRefusedError } from '../src/seed-scale';
 import { DEFAULT_DATA_DIR } from '../src/stack';
 
-const USAGE = `pnpm seed --scale N [--seed S] [--password P] [--reset] [--scrypt-cost C]
+const USAGE = `pnpm seed --scale N [--seed S] [--password P] [--reset] [--scrypt-cost C] [--print-api-keys]
 
   --scale N        1 = 1,000 alerts, 200 cases, 10,000 audit entries, 5 cameras, 10,000 detections,
                    1,000 agent executions (and users, customers, tags, ... to match); linear in N
@@ -21,6 +21,9 @@ const USAGE = `pnpm seed --scale N [--seed S] [--password P] [--reset] [--scrypt
   --password P     password of every seeded login (default SEED_PASSWORD or "${DEFAULT_SEED_PASSWORD}")
   --reset          empty the five schemas first (otherwise a database with data is refused)
   --scrypt-cost C  scrypt cost of the password hash (default PASSWORD_SCRYPT_COST or 32768)
+  --print-api-keys print the seeded partner API keys' secrets to stdout (otherwise never shown)
+  With REDIS_URL (and REDIS_KEY_PREFIX) set as the gateways have them, the new tag-access settings'
+  eviction is published to serving gateways; without, they read the settings within TAG_SETTINGS_REFRESH_SECONDS.
   Connection: <NAME>_DATABASE_URL, else DATABASE_URL, else the embedded Postgres in DATA_DIR (.data/).
   Audit chains are signed with AUDIT_SIGNING_KEY, else the key \`pnpm start\` keeps in DATA_DIR/secrets.json.`;
 
@@ -57,6 +60,7 @@ async function main(): Promise<void> {
       password: { type: 'string' },
       reset: { type: 'boolean' },
       'scrypt-cost': { type: 'string' },
+      'print-api-keys': { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -81,6 +85,9 @@ async function main(): Promise<void> {
       scryptCost,
       signingKey: signingKey(dataDir),
       reset: values.reset ?? false,
+      ...(process.env.REDIS_URL
+        ? { redis: { url: process.env.REDIS_URL, keyPrefix: process.env.REDIS_KEY_PREFIX || 'socgraph:' } }
+        : {}),
       log: (line) => console.log(line),
     });
     console.log(`\nSeeded scale ${scale} (seed ${seed}):\n\n${formatSeedReport(report)}\n`);
@@ -89,6 +96,17 @@ async function main(): Promise<void> {
       `Logins (password as given): ${logins.admin}, ${logins.auditor}, ${logins.analysts[0]}..${logins.analysts.at(-1)}, ` +
         `${logins.customerUsers[0]}..${logins.customerUsers.at(-1)}`,
     );
+    const active = report.apiKeys.filter((k) => !k.revoked).length;
+    if (values['print-api-keys']) {
+      console.log(`\nPartner API keys (x-api-key header; ${active} active of ${report.apiKeys.length}):`);
+      for (const k of report.apiKeys) {
+        console.log(
+          `${k.secret}  ${k.owner}  ${k.clientName}${k.persistedOnly ? ' (persisted only)' : ''}${k.revoked ? ' REVOKED' : ''}`,
+        );
+      }
+    } else {
+      console.log(`${report.apiKeys.length} partner API keys (${active} active): --print-api-keys shows their secrets`);
+    }
   } finally {
     await embedded?.stop();
   }

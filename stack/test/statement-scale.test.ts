@@ -44,7 +44,8 @@ async function seededGraph(scale: number): Promise<Graph> {
       scryptCost: 1024,
     });
     await seedBench({ databaseUrl: url, password: PASSWORD, users: 50, customers: 10, alertsPerCustomer: 5 });
-    // Both seeds wrote the tag-access settings behind the gateway's back.
+    // Both seeds wrote the tag-access settings, which this gateway would keep for an hour (above):
+    // evict them, as updateTagAccessSettings through it (or the seed's Redis option) would.
     graph.stack.gateway.principals.evictTagAccessSettings();
     const credentials = await benchCredentials({ gatewayUrl: graph.stack.gateway.graphqlUrl, password: PASSWORD });
     const seededAnalyst = { authorization: `Bearer ${await graph.login(report.logins.analysts[0]!, PASSWORD)}` };

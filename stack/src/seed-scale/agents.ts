@@ -1,11 +1,15 @@
+import { agentMetricsRollupSql } from '@socgraph/agents';
 import type { SeedDb } from './db';
+import { seedJobs } from './jobs';
 import { DAY_MS, pad, type SeedWorld, WINDOW_MS } from './plan';
 import type { Rand } from './prng';
 
 /**
  * agents' share: marketplace agents (owned by the seeded admin), executions by analysts and
- * customer users, each pair's interaction summary and each agent's totals derived from them in
- * SQL; endpoint agents per customer with zero to four vulnerabilities each.
+ * customer users (a priced one names its credit hold, which billing.ts writes in identity),
+ * each pair's interaction summary and each agent's totals derived from them in SQL, the hourly
+ * and daily metric rollups by the rollup job's own statement; endpoint agents per customer with
+ * zero to four vulnerabilities each; the job queue's history and the schedules (jobs.ts).
  */
 const A = 'agents';
 const TYPES = ['summarizer', 'classifier', 'enricher', 'general'];
@@ -96,6 +100,7 @@ export async function seedAgents(db: SeedDb, world: SeedWorld, rand: Rand): Prom
       ['error_code', 'text'],
       ['input_size', 'int'],
       ['output_size', 'int'],
+      ['hold_id', 'text'],
       ['started_at', 'timestamptz'],
       ['completed_at', 'timestamptz'],
       ['created_at', 'timestamptz'],
@@ -125,6 +130,8 @@ export async function seedAgents(db: SeedDb, world: SeedWorld, rand: Rand): Prom
         errorCode,
         rand.int(10, 5000),
         status === 'success' ? rand.int(10, 20_000) : null,
+        // Priced executions reserve credits first (identity's credit hold).
+        price > 0 ? rand.uuid() : null,
         iso(started),
         duration === null ? null : iso(started + duration),
         iso(started),
@@ -152,6 +159,11 @@ export async function seedAgents(db: SeedDb, world: SeedWorld, rand: Rand): Prom
     [],
     false,
   );
+
+  // The rollup job's statements (computed at the anchor): the rows it would write itself.
+  for (const period of ['hourly', 'daily'] as const) {
+    await db.timed(`${A}.agent_metrics`, agentMetricsRollupSql(period), [iso(anchor)]);
+  }
 
   // ----- endpoint agents and their vulnerabilities -----
   const endpoints: { agentId: string; customer: string; seen: number }[] = [];
@@ -224,4 +236,6 @@ export async function seedAgents(db: SeedDb, world: SeedWorld, rand: Rand): Prom
     },
   );
   await db.syncSequence(`${A}.agent_vulnerabilities`);
+
+  await seedJobs(db, world, rand.fork('jobs'));
 }

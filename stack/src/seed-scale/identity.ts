@@ -1,11 +1,13 @@
 import { scrypt } from 'node:crypto';
+import { hashApiKeySecret } from '@socgraph/identity';
 import type { SeedDb } from './db';
-import { pad, type SeedPlan, type SeedUser, type SeedWorld, WINDOW_MS } from './plan';
+import { DAY_MS, pad, type SeedPlan, type SeedUser, type SeedWorld, WINDOW_MS } from './plan';
 import type { Rand } from './prng';
 
 /**
- * identity's share: customers, the seeded logins and their customer and tag access, and a
- * credit grant each (the ledger trigger adds it to the balance).
+ * identity's share: customers, the seeded logins and their customer and tag access, a credit
+ * grant each (the ledger trigger adds it to the balance) and partner API keys. The rest of the
+ * ledger follows the agents' executions (billing.ts).
  *
  * Logins: `seed_admin`, `seed_auditor`, `seed_analyst_0001`... and `seed_customer_0001`...,
  * all with the one password given to the seed. Every third analyst (0001, 0004, ...) has no
@@ -61,12 +63,27 @@ function seededPasswordHash(password: string, cost: number, salt: Buffer): Promi
 
 const CUSTOMER_NAMES = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark', 'Wayne', 'Tyrell', 'Cyberdyne'];
 
+/** A seeded partner key with its secret (the row keeps only the hash); printed only when asked. */
+export interface SeededApiKey {
+  id: string;
+  owner: string;
+  clientName: string;
+  secret: string;
+  persistedOnly: boolean;
+  /** Revoked keys are refused by the gateway like any other. */
+  revoked: boolean;
+}
+
+/** identity's key format (api-key.service.ts): `sgk_` and 256 random bits, the first 12 characters shown. */
+const KEY_PREFIX_LENGTH = 12;
+const CLIENTS = ['SIEM bridge', 'Ticketing sync', 'SOAR playbooks', 'Reporting export', 'Partner portal'];
+
 export async function seedIdentity(
   db: SeedDb,
   world: SeedWorld,
   rand: Rand,
   options: { password: string; scryptCost: number },
-): Promise<void> {
+): Promise<SeededApiKey[]> {
   const { anchor } = world;
   const createdAt = new Date(anchor - WINDOW_MS).toISOString();
   await db.insert(
@@ -172,4 +189,80 @@ export async function seedIdentity(
       createdAt,
     ],
   );
+
+  return seedApiKeys(db, world, rand.fork('api-keys'));
+}
+
+/**
+ * Partner API keys of the key-holding roles (analysts and customer users; never the auditor),
+ * round-robin so no owner comes near API_KEYS_PER_USER. Every key expires a year after it was
+ * made (API_KEY_MAX_TTL_DAYS); every tenth (the third, 13th, ...) is revoked and every fifth
+ * (the second, 7th, ...) may send any operation, the rest persisted ones only, so even the
+ * smallest scale has each kind.
+ */
+async function seedApiKeys(db: SeedDb, world: SeedWorld, rand: Rand): Promise<SeededApiKey[]> {
+  const owners = [...world.analysts, ...world.customerUsers];
+  const admin = world.users.find((u) => u.role === 'admin')!.username;
+  const start = world.anchor - WINDOW_MS;
+  const keys: (SeededApiKey & { userId: number; created: number; revokedAt: number | null; used: number | null })[] =
+    [];
+  for (let i = 0; i < world.plan.apiKeys; i++) {
+    const owner = owners[i % owners.length]!;
+    const created = start + rand.int(0, WINDOW_MS - DAY_MS);
+    const revoked = i % 10 === 2;
+    const used = rand.chance(0.7) ? created + rand.int(60_000, world.anchor - created) : null;
+    keys.push({
+      id: rand.uuid(),
+      userId: owner.id,
+      owner: owner.username,
+      clientName: `${rand.pick(CLIENTS)} ${pad(i + 1)}`,
+      secret: `sgk_${Buffer.from(rand.hex(64), 'hex').toString('base64url')}`,
+      persistedOnly: i % 5 !== 1,
+      revoked,
+      created,
+      revokedAt: revoked ? created + rand.int(60_000, world.anchor - created) : null,
+      used,
+    });
+  }
+  await db.insert(
+    'identity.api_keys',
+    [
+      ['id', 'uuid'],
+      ['user_id', 'int'],
+      ['client_name', 'text'],
+      ['key_prefix', 'text'],
+      ['secret_hash', 'text'],
+      ['persisted_only', 'bool'],
+      ['created_at', 'timestamptz'],
+      ['last_used_at', 'timestamptz'],
+      ['revoked_at', 'timestamptz'],
+      ['revoked_by', 'text'],
+      ['expires_at', 'timestamptz'],
+    ],
+    keys.length,
+    (i) => {
+      const k = keys[i]!;
+      return [
+        k.id,
+        k.userId,
+        k.clientName,
+        k.secret.slice(0, KEY_PREFIX_LENGTH),
+        hashApiKeySecret(k.secret),
+        k.persistedOnly,
+        new Date(k.created).toISOString(),
+        k.used === null ? null : new Date(k.used).toISOString(),
+        k.revokedAt === null ? null : new Date(k.revokedAt).toISOString(),
+        k.revokedAt === null ? null : admin,
+        new Date(k.created + 365 * DAY_MS).toISOString(),
+      ];
+    },
+  );
+  return keys.map(({ id, owner, clientName, secret, persistedOnly, revoked }) => ({
+    id,
+    owner,
+    clientName,
+    secret,
+    persistedOnly,
+    revoked,
+  }));
 }

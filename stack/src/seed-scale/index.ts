@@ -3,8 +3,9 @@ import pg from 'pg';
 import { SCHEMA_MIGRATIONS } from '../registry';
 import { seedAgents } from './agents';
 import { seedAudit } from './audit';
+import { seedBilling } from './billing';
 import { SeedDb, type TableStat } from './db';
-import { buildWorld, seedIdentity } from './identity';
+import { buildWorld, seedIdentity, type SeededApiKey } from './identity';
 import { seedIncidents } from './incidents';
 import { planFor, type SeedPlan } from './plan';
 import { Rand } from './prng';
@@ -12,6 +13,7 @@ import { seedSurveillance } from './surveillance';
 
 export { planFor, type SeedPlan, type SeedUser } from './plan';
 export type { TableStat } from './db';
+export type { SeededApiKey } from './identity';
 
 /**
  * `pnpm seed --scale N` (docs/operations.md, "Benchmark data"): a deterministic data set across every subgraph
@@ -47,6 +49,12 @@ export interface SeedOptions {
   deferIndexes?: boolean;
   /** Apply pending migrations first (default true). */
   migrate?: boolean;
+  /**
+   * The gateways' Redis (their REDIS_URL and REDIS_KEY_PREFIX): the seed then publishes the
+   * tag-access settings' eviction, as a gateway does after updateTagAccessSettings, so serving
+   * replicas read the seeded settings at once. Without it they do within TAG_SETTINGS_REFRESH_SECONDS.
+   */
+  redis?: { url: string; keyPrefix?: string };
   log?: (line: string) => void;
 }
 
@@ -59,6 +67,10 @@ export interface SeedReport {
   analyzeSeconds: number;
   /** The logins, all with the seed's password. */
   logins: { admin: string; auditor: string; analysts: string[]; customerUsers: string[] };
+  /** The partner API keys with their secrets (the database holds only their hashes). */
+  apiKeys: SeededApiKey[];
+  /** Gateway replicas told of the new tag-access settings over Redis (null: no `redis` option, or it failed). */
+  settingsEvictedOn: number | null;
 }
 
 export const DEFAULT_SEED_PASSWORD = 'seed-password';
@@ -156,6 +168,8 @@ export async function seedAtScale(options: SeedOptions): Promise<SeedReport> {
     // Per module: the tables whose secondary indexes are built after their rows (SeedDb.withDeferredIndexes).
     const deferred: Record<string, string[]> = {
       identity: [],
+      // Not credit_holds: its deferred foreign key's pending checks forbid an index build before commit.
+      billing: ['identity.transactions', 'identity.transaction_audit_log'],
       incidents: [
         'incidents.incident_management_alert',
         'incidents.incident_management_alert_to_tag',
@@ -172,28 +186,36 @@ export async function seedAtScale(options: SeedOptions): Promise<SeedReport> {
         'surveillance.event_detections',
         'surveillance.alerts',
       ],
+      // Not the job queue's tables nor the rollups: a serving agents subgraph writes them, and
+      // an index dropped under it would lock them in an order its transactions could deadlock with.
       agents: ['agents.agent_execution'],
       audit: ['audit.audit_logs', 'audit.auth_audit_log', 'audit.api_access_log'],
     };
-    const steps: [string, () => Promise<void>][] = [
+    let apiKeys: SeededApiKey[] = [];
+    // [step, its schema, write]: billing follows the agents' executions it charges for.
+    const steps: [string, string, () => Promise<void>][] = [
       [
         'identity',
-        () =>
-          seedIdentity(db('identity'), world, rand.fork('identity'), {
+        'identity',
+        async () => {
+          apiKeys = await seedIdentity(db('identity'), world, rand.fork('identity'), {
             password: options.password ?? DEFAULT_SEED_PASSWORD,
             scryptCost: options.scryptCost ?? 32_768,
-          }),
+          });
+        },
       ],
-      ['incidents', () => seedIncidents(db('incidents'), world, rand.fork('incidents'))],
-      ['surveillance', () => seedSurveillance(db('surveillance'), world, rand.fork('surveillance'))],
-      ['agents', () => seedAgents(db('agents'), world, rand.fork('agents'))],
-      ['audit', () => seedAudit(db('audit'), world, rand.fork('audit'), options.signingKey)],
+      ['incidents', 'incidents', () => seedIncidents(db('incidents'), world, rand.fork('incidents'))],
+      ['surveillance', 'surveillance', () => seedSurveillance(db('surveillance'), world, rand.fork('surveillance'))],
+      ['agents', 'agents', () => seedAgents(db('agents'), world, rand.fork('agents'))],
+      ['billing', 'identity', () => seedBilling(db('identity'), db('agents'), world, rand.fork('billing'))],
+      ['audit', 'audit', () => seedAudit(db('audit'), world, rand.fork('audit'), options.signingKey)],
     ];
-    for (const [name, step] of steps) {
+    for (const [name, schema, step] of steps) {
       const stepStarted = performance.now();
-      await db(name).withDeferredIndexes(options.deferIndexes === false ? [] : (deferred[name] ?? []), step);
+      await db(schema).withDeferredIndexes(options.deferIndexes === false ? [] : (deferred[name] ?? []), step);
       log(`${name}: ${((performance.now() - stepStarted) / 1000).toFixed(1)} s`);
     }
+    const settingsEvictedOn = options.redis ? await announceSettings(options.redis, log) : null;
     const seconds = (performance.now() - started) / 1000;
 
     const analyzeStarted = performance.now();
@@ -223,9 +245,40 @@ export async function seedAtScale(options: SeedOptions): Promise<SeedReport> {
         analysts: world.analysts.map((u) => u.username),
         customerUsers: world.customerUsers.map((u) => u.username),
       },
+      apiKeys,
+      settingsEvictedOn,
     };
   } finally {
     for (const client of clients.values()) await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * The seed writes the tag-access settings row as updateTagAccessSettings does (incidents.ts);
+ * what the mutation adds is the gateway's eviction, published here the way gateways share it.
+ * A failure is logged, not thrown: the rows are committed, and gateways refresh by themselves.
+ */
+async function announceSettings(
+  redis: NonNullable<SeedOptions['redis']>,
+  log: (line: string) => void,
+): Promise<number | null> {
+  // Loaded only when asked: the gateway's modules are not the seed's otherwise.
+  const { connectRedis, evictionChannel, publishEviction } = await import('@socgraph/gateway');
+  const client = connectRedis(redis.url);
+  client.on('error', () => undefined);
+  try {
+    const replicas = await publishEviction(client, evictionChannel(redis.keyPrefix ?? 'socgraph:'), {
+      kind: 'tagAccessSettings',
+    });
+    log(`tag-access settings: eviction published to ${replicas} gateway replica(s)`);
+    return replicas;
+  } catch (error) {
+    log(
+      `tag-access settings: could not publish the eviction (${String(error)}); gateways refresh within TAG_SETTINGS_REFRESH_SECONDS`,
+    );
+    return null;
+  } finally {
+    client.disconnect();
   }
 }
 

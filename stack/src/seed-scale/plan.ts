@@ -1,6 +1,7 @@
 /**
  * How many rows `--scale N` writes. Scale 1 is 1,000 alerts, 200 cases, 10,000 audit entries,
- * 5 cameras with 10,000 detections and 1,000 agent executions; every count grows linearly with
+ * 5 cameras with 10,000 detections, 1,000 agent executions, 500 background jobs, 20 partner API
+ * keys and 50 credit purchases; every count grows linearly with
  * the scale, except the small catalogues (tags, marketplace agents), which grow with its square
  * root so that a scale-100 tag list is still one a person could pick from. Fractional scales are
  * for tests. Each count has a floor so that even a tiny scale exercises every rule (tag RBAC
@@ -23,6 +24,14 @@ export interface SeedPlan {
   marketplaceAgents: number;
   executions: number;
   endpointAgents: number;
+  /** Finished jobs of the job queue (metric rollups and index snapshots), with their history. */
+  jobs: number;
+  /** Index snapshot schedules (agents' scheduled jobs besides the metrics rollup). */
+  snapshotSchedules: number;
+  /** Partner API keys of analysts and customer users. */
+  apiKeys: number;
+  /** Credit purchases (checkout sessions; most paid, a payment and a top-up each). */
+  checkouts: number;
   auditEntries: number;
   authEvents: number;
   accessLog: number;
@@ -49,6 +58,10 @@ export function planFor(scale: number): SeedPlan {
     marketplaceAgents: Math.max(3, Math.round(10 * root)),
     executions: at(1000, scale, 20),
     endpointAgents: at(50, scale, 4),
+    jobs: at(500, scale, 10),
+    snapshotSchedules: at(5, scale, 2),
+    apiKeys: at(20, scale, 3),
+    checkouts: at(50, scale, 5),
     auditEntries: at(10_000, scale, 100),
     authEvents: at(1000, scale, 20),
     accessLog: at(1000, scale, 20),

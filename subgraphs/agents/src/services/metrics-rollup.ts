@@ -18,7 +18,11 @@ const UNITS: Record<MetricPeriod, { unit: 'hour' | 'day'; step: string }> = {
 /** A lock id of its own, so one replica at a time rolls up. */
 const ROLLUP_LOCK = 4_004_001;
 
-function rollupSql(period: MetricPeriod): string {
+/**
+ * One period's rollup statement. `$1` is the rows' computed_at (null: now()); `pnpm seed` runs
+ * the same statement with its anchor, so its rollups are what this job would write.
+ */
+export function agentMetricsRollupSql(period: MetricPeriod): string {
   const { unit, step } = UNITS[period];
   return `
     WITH since AS (
@@ -57,8 +61,9 @@ function rollupSql(period: MetricPeriod): string {
            ${period === 'hourly' ? `extract(hour FROM agg.bucket AT TIME ZONE 'UTC')::smallint` : 'NULL'},
            agg.bucket, agg.total, agg.ok, agg.failed, agg.timeout, agg.error, agg.avg_d, agg.min_d, agg.max_d,
            agg.p95, agg.p99, agg.users, agg.credits, agg.credits::double precision / agg.total,
-           coalesce(codes.counts, '{}'::jsonb), now()
+           coalesce(codes.counts, '{}'::jsonb), coalesce($1::timestamptz, now())
       FROM agg LEFT JOIN codes USING (agent_id, bucket)
+     ORDER BY agg.agent_id, agg.bucket
     ON CONFLICT ON CONSTRAINT agent_metrics_bucket DO UPDATE SET
       total_executions = EXCLUDED.total_executions, successful_executions = EXCLUDED.successful_executions,
       failed_executions = EXCLUDED.failed_executions, timeout_executions = EXCLUDED.timeout_executions,
@@ -80,8 +85,8 @@ export async function rollUpAgentMetrics(dataSource: DataSource): Promise<boolea
     }[];
     if (!lock?.locked) return false;
     try {
-      await runner.query(rollupSql('hourly'));
-      await runner.query(rollupSql('daily'));
+      await runner.query(agentMetricsRollupSql('hourly'), [null]);
+      await runner.query(agentMetricsRollupSql('daily'), [null]);
       return true;
     } finally {
       await runner.query(`SELECT pg_advisory_unlock($1)`, [ROLLUP_LOCK]);
