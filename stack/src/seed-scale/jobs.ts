@@ -91,7 +91,7 @@ export async function seedJobs(db: SeedDb, world: SeedWorld, rand: Rand): Promis
         : snapshot
           ? {
               repository: snapshot.repository,
-              snapshot: snapshotNameFor(snapshot.name, new Date(created)),
+              snapshot: snapshotNameFor(snapshot.id, new Date(created)),
               created: true,
               deleted: [],
             }
@@ -302,7 +302,7 @@ export async function seedJobs(db: SeedDb, world: SeedWorld, rand: Rand): Promis
         iso(anchor),
         outcome ? iso(outcome.end) : null,
         outcome ? (outcome.error === null ? 'succeeded' : 'failed') : null,
-        ran ? snapshotNameFor(s.name, new Date(ran.created)) : null,
+        ran ? snapshotNameFor(s.id, new Date(ran.created)) : null,
         outcome?.error ?? null,
         outcome && outcome.error === null ? 0 : null,
         last?.id ?? null,
