@@ -17,8 +17,11 @@ import { REPO_ROOT } from '../src/paths';
  * (me, alerts, a cross-subgraph dashboard, addAlertComment; 4 connections), and one fault at a
  * time: kill -9 incidents, SIGSTOP incidents beyond its timeout, kill -9 audit, kill -9 the
  * gateway, restart Postgres. Checks, per fault and overall:
- *   - requests that do not touch the faulty service keep their latency (p99 within 2× the
- *     baseline p99, with a floor of +150 ms for a shared CI machine);
+ *   - requests that do not touch the faulty service keep their latency (p95 within 2× the
+ *     baseline p95, with a floor of +150 ms for a shared CI machine; p99 is printed beside it:
+ *     of the ~150 `me` requests of a short fault phase it is the second slowest, so one pause
+ *     of the shared machine decided it, while requests held by the faulty service would be
+ *     slow by the hundreds);
  *   - partial answers: the dashboard keeps what does not depend on the faulty subgraph, and
  *     every error names a `path` and the subgraph;
  *   - never INTERNAL_SERVER_ERROR; Postgres down is SERVICE_UNAVAILABLE;
@@ -295,9 +298,9 @@ async function main(): Promise<void> {
     };
     const workers = Array.from({ length: CONNECTIONS }, (_, i) => worker(i));
 
-    const p99 = (values: number[]) => {
+    const percentile = (values: number[], p: number) => {
       const sorted = [...values].sort((a, b) => a - b);
-      return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
+      return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
     };
     const of = (phaseName: string, op?: Op) =>
       samples.filter((s) => s.phase === phaseName && (op === undefined || s.op === op));
@@ -331,27 +334,32 @@ async function main(): Promise<void> {
         check(kept, `${label}: me.username kept in every partial dashboard`);
       }
     };
-    const latencyCheck = (label: string, baselineP99: number) => {
-      const me = of(label, 'me').filter((s) => s.status === 200);
-      const observed = p99(me.map((s) => s.ms));
-      const limit = Math.max(2 * baselineP99, baselineP99 + 150);
+    const latencyCheck = (label: string, baselineP95: number) => {
+      const me = of(label, 'me')
+        .filter((s) => s.status === 200)
+        .map((s) => s.ms);
+      const observed = percentile(me, 0.95);
+      const limit = Math.max(2 * baselineP95, baselineP95 + 150);
       check(
         me.length > 0 && observed <= limit,
-        `${label}: me p99 ${observed.toFixed(0)} ms (baseline ${baselineP99.toFixed(0)} ms, limit ${limit.toFixed(0)} ms, ${me.length} requests)`,
+        `${label}: me p95 ${observed.toFixed(0)} ms, p99 ${percentile(me, 0.99).toFixed(0)} ms (baseline p95 ${baselineP95.toFixed(0)} ms, limit ${limit.toFixed(0)} ms, ${me.length} requests)`,
       );
     };
 
     await sleep(1_000);
     phase = 'baseline';
     await sleep(BASELINE_MS);
-    const baselineP99 = p99(of('baseline', 'me').map((s) => s.ms));
-    log(`baseline: ${of('baseline').length} requests, me p99 ${baselineP99.toFixed(0)} ms`);
+    const baselineMs = of('baseline', 'me').map((s) => s.ms);
+    const baselineP95 = percentile(baselineMs, 0.95);
+    log(
+      `baseline: ${of('baseline').length} requests, me p95 ${baselineP95.toFixed(0)} ms, p99 ${percentile(baselineMs, 0.99).toFixed(0)} ms`,
+    );
 
     // 1. kill -9 incidents
     phase = 'kill-incidents';
     await killAndWait(service('incidents'));
     await sleep(FAULT_MS);
-    latencyCheck(phase, baselineP99);
+    latencyCheck(phase, baselineP95);
     partialChecks(phase, 'incidents', true);
     phase = 'recover-incidents';
     spawnService(service('incidents'));
@@ -364,7 +372,7 @@ async function main(): Promise<void> {
     // The load's four connections may all be waiting on incidents just now: one dashboard of its own,
     // inside the fault, so the partial-answer check always has an answer to judge.
     await measure('dashboard', {});
-    latencyCheck(phase, baselineP99);
+    latencyCheck(phase, baselineP95);
     partialChecks(phase, 'incidents', true);
     const slowest = Math.max(
       0,
@@ -381,7 +389,7 @@ async function main(): Promise<void> {
     phase = 'kill-audit';
     await killAndWait(service('audit'));
     await sleep(FAULT_MS);
-    latencyCheck(phase, baselineP99);
+    latencyCheck(phase, baselineP95);
     partialChecks(phase, 'audit', true);
     phase = 'recover-audit';
     spawnService(service('audit'));
