@@ -288,6 +288,23 @@ describe('filters and lists', () => {
     ]);
   });
 
+  it('refuses filter values out of range with BAD_USER_INPUT naming the field, and takes a blank value as no filter', async () => {
+    const LIST = `query ($f: AlertFilter) { alerts(first: 5, filter: $f) { totalCount } }`;
+    const refused = async (filter: Record<string, unknown>) => {
+      const result = await graph.as(graph.adminToken, LIST, { f: filter });
+      expect(result.body.data?.alerts ?? null).toBeNull();
+      return result.body.errors?.map((e) => [e.extensions?.code, (e.extensions as { field?: string }).field]);
+    };
+    expect(
+      await refused({ createdAfter: '2026-06-02T00:00:00.000Z', createdBefore: '2026-06-01T00:00:00.000Z' }),
+    ).toEqual([['BAD_USER_INPUT', 'filter.createdAfter']]);
+    expect(await refused({ customerCode: 'X'.repeat(51) })).toEqual([['BAD_USER_INPUT', 'filter.customerCode']]);
+    const all = await graph.as<{ alerts: { totalCount: number } }>(graph.adminToken, LIST, { f: {} });
+    const blank = await graph.as<{ alerts: { totalCount: number } }>(graph.adminToken, LIST, { f: { source: '   ' } });
+    expect(blank.body.errors).toBeUndefined();
+    expect(blank.body.data?.alerts.totalCount).toBe(all.body.data?.alerts.totalCount);
+  });
+
   it('refuses bad page arguments with BAD_USER_INPUT', async () => {
     for (const args of [{ first: 101 }, { first: -1 }, { after: 'bm90IGEgY3Vyc29y' }, { after: '!!' }]) {
       const result = await graph.as(
